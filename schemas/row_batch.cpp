@@ -1,0 +1,119 @@
+#include "schemas/row_batch.hpp"
+
+#include <cassert>
+
+namespace wisp::schemas {
+
+namespace {
+
+column::storage make_storage(data_type t) {
+  switch (t) {
+    case data_type::boolean: return std::vector<std::uint8_t>{};
+    case data_type::int64:
+    case data_type::time64ns: return std::vector<std::int64_t>{};
+    case data_type::uint128: return std::vector<uint128>{};
+    case data_type::float64: return std::vector<double>{};
+    case data_type::string:
+    case data_type::unknown: break;
+  }
+  return string_column{};
+}
+
+}  // namespace
+
+column::column(data_type t) : type_(t), data_(make_storage(t)) {}
+
+std::size_t column::size() const {
+  return std::visit([](const auto& v) { return v.size(); }, data_);
+}
+
+std::size_t column::byte_size() const {
+  return std::visit(
+      [](const auto& v) -> std::size_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, string_column>)
+          return v.byte_size();
+        else
+          return v.size() * sizeof(v[0]);
+      },
+      data_);
+}
+
+void column::push_from(const column& other, std::size_t row) {
+  std::visit(
+      [&](auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        const auto& o = std::get<T>(other.data_);
+        if constexpr (std::is_same_v<T, string_column>)
+          v.push_back(o.at(row));
+        else
+          v.push_back(o[row]);
+      },
+      data_);
+}
+
+column column::filter(std::span<const std::uint8_t> mask) const {
+  column out(type_);
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        auto& o = std::get<T>(out.data_);
+        for (std::size_t i = 0; i < mask.size(); ++i) {
+          if (!mask[i]) continue;
+          if constexpr (std::is_same_v<T, string_column>)
+            o.push_back(v.at(i));
+          else
+            o.push_back(v[i]);
+        }
+      },
+      data_);
+  return out;
+}
+
+column column::slice(std::size_t begin, std::size_t count) const {
+  column out(type_);
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        auto& o = std::get<T>(out.data_);
+        if constexpr (std::is_same_v<T, string_column>) {
+          for (std::size_t i = begin; i < begin + count; ++i) o.push_back(v.at(i));
+        } else {
+          o.assign(v.begin() + static_cast<std::ptrdiff_t>(begin),
+                   v.begin() + static_cast<std::ptrdiff_t>(begin + count));
+        }
+      },
+      data_);
+  return out;
+}
+
+std::size_t row_batch::byte_size() const {
+  std::size_t n = 0;
+  for (const auto& c : columns) n += c.byte_size();
+  return n;
+}
+
+row_batch row_batch::slice(std::size_t begin, std::size_t count) const {
+  row_batch out;
+  out.columns.reserve(columns.size());
+  for (const auto& c : columns) out.columns.push_back(c.slice(begin, count));
+  return out;
+}
+
+row_batch make_empty_batch(const relation& rel) {
+  row_batch b;
+  b.columns.reserve(rel.columns.size());
+  for (const auto& c : rel.columns) b.columns.emplace_back(c.type);
+  return b;
+}
+
+bool matches(const row_batch& batch, const relation& rel) {
+  if (batch.columns.size() != rel.columns.size()) return false;
+  const auto rows = batch.num_rows();
+  for (std::size_t i = 0; i < rel.columns.size(); ++i) {
+    if (batch.columns[i].type() != rel.columns[i].type) return false;
+    if (batch.columns[i].size() != rows) return false;
+  }
+  return true;
+}
+
+}  // namespace wisp::schemas

@@ -1,0 +1,27 @@
+#include "schemas/tables.hpp"
+
+#include "schemas/http_events.hpp"
+
+namespace wisp::schemas {
+
+namespace {
+
+template <std::size_t N>
+table_schema make(const table_def<N>& t) {
+  return {std::string{t.name}, std::string{t.desc}, to_relation(t)};
+}
+
+}  // namespace
+
+const std::vector<table_schema>& all_tables() {
+  static const std::vector<table_schema> tables{make(http_events)};
+  return tables;
+}
+
+const table_schema* find_table(std::string_view name) {
+  for (const auto& t : all_tables())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace wisp::schemas
