@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include "schemas/wire.hpp"
+
+using namespace wisp;
+using schemas::data_type;
+using schemas::semantic_type;
+
+namespace {
+schemas::relation rel() {
+  return {{{"time_", data_type::time64ns, semantic_type::st_time_ns, ""},
+           {"upid", data_type::uint128, semantic_type::st_upid, ""},
+           {"ok", data_type::boolean, semantic_type::st_none, ""},
+           {"ratio", data_type::float64, semantic_type::st_percent, ""},
+           {"path", data_type::string, semantic_type::st_none, ""}}};
+}
+}  // namespace
+
+TEST(Wire, QueryRequestRoundTrip) {
+  wire::client_message m{42, {"import px\n", "x.pxl", true, {{"start_time", "-5m"}}}};
+  std::string err;
+  auto back = wire::decode_client(wire::encode(m), err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->query_id, 42u);
+  EXPECT_EQ(back->request.script, "import px\n");
+  EXPECT_EQ(back->request.file_name, "x.pxl");
+  EXPECT_TRUE(back->request.explain);
+  ASSERT_EQ(back->request.args.size(), 1u);
+  EXPECT_EQ(back->request.args[0].second, "-5m");
+}
+
+TEST(Wire, TableBatchRoundTripKeepsEveryType) {
+  auto b = schemas::make_empty_batch(rel());
+  for (int i = 0; i < 3; ++i) {
+    b.columns[0].push_int(1000 + i);
+    b.columns[1].push_uint128({static_cast<std::uint64_t>(i), 7});
+    b.columns[2].push_bool(i % 2 == 0);
+    b.columns[3].push_float(i * 0.5);
+    b.columns[4].push_string(i == 1 ? "" : "/p" + std::to_string(i));
+  }
+  std::string err;
+  auto back = wire::decode_server(wire::encode(wire::server_message{7, wire::table_batch{"t", b}}), err);
+  ASSERT_TRUE(back) << err;
+  const auto& tb = std::get<wire::table_batch>(back->payload);
+  EXPECT_EQ(tb.table_name, "t");
+  ASSERT_TRUE(schemas::matches(tb.batch, rel()));
+  EXPECT_EQ(tb.batch.columns[0].ints()[2], 1002);
+  EXPECT_EQ(tb.batch.columns[1].uint128s()[1], (schemas::uint128{1, 7}));
+  EXPECT_EQ(tb.batch.columns[2].bools()[1], 0);
+  EXPECT_DOUBLE_EQ(tb.batch.columns[3].floats()[2], 1.0);
+  EXPECT_EQ(tb.batch.columns[4].strings().at(1), "");
+  EXPECT_EQ(tb.batch.columns[4].strings().at(2), "/p2");
+}
+
+TEST(Wire, SchemaAndDoneRoundTrip) {
+  std::string err;
+  auto s = wire::decode_server(wire::encode(wire::server_message{1, wire::table_schema{"out", rel()}}), err);
+  ASSERT_TRUE(s) << err;
+  EXPECT_EQ(std::get<wire::table_schema>(s->payload).rel, rel());
+
+  wire::done d{wire::status::compile_error, "", {{"f.pxl", 3, 9, "no such table", "tables: a"}}, "", {{"bpf", "lost", 5}}};
+  auto back = wire::decode_server(wire::encode(wire::server_message{1, d}), err);
+  ASSERT_TRUE(back) << err;
+  const auto& dd = std::get<wire::done>(back->payload);
+  EXPECT_EQ(dd.code, wire::status::compile_error);
+  ASSERT_EQ(dd.diagnostics.size(), 1u);
+  EXPECT_EQ(dd.diagnostics[0].line, 3);
+  EXPECT_EQ(dd.diagnostics[0].col, 9);
+  ASSERT_EQ(dd.losses.size(), 1u);
+  EXPECT_EQ(dd.losses[0].value, 5u);
+}
+
+TEST(Wire, GarbageAndTruncatedBytesAreRejected) {
+  std::string err;
+  EXPECT_FALSE(wire::decode_client("hello world, not flatbuffers", err));
+  EXPECT_FALSE(err.empty());
+  auto bytes = wire::encode(wire::client_message{1, {"import px", "f", false, {}}});
+  for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
+    err.clear();
+    EXPECT_FALSE(wire::decode_client(std::string_view(bytes).substr(0, cut), err)) << cut;
+  }
+  // A client message is not a server message.
+  EXPECT_FALSE(wire::decode_server(bytes, err));
+}
+
+TEST(Wire, InconsistentColumnLengthsAreRejected) {
+  auto b = schemas::make_empty_batch(rel());
+  b.columns[0].push_int(1);  // other columns empty: encoded num_rows is 1
+  std::string err;
+  EXPECT_FALSE(wire::decode_server(wire::encode(wire::server_message{1, wire::table_batch{"t", b}}), err));
+  EXPECT_NE(err.find("rows"), std::string::npos);
+}
