@@ -69,6 +69,9 @@ enum wisp_syscall {
   WISP_SYS_WRITEV,
   WISP_SYS_READV,
   WISP_SYS_SENDFILE,
+  /* Added: counted, not copied (like sendfile): one data event with buf_size 0 per call. */
+  WISP_SYS_SENDMMSG,
+  WISP_SYS_RECVMMSG,
 };
 
 /* How the tracer learned of the connection. */

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Socket tracer: syscall tracepoints only (this fleet has no kprobes or fentry). Enter probes
+ * stash the arguments per thread; exit probes see the result, find or create the connection,
+ * infer the protocol and copy the bytes into the data ring buffer. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/socket_trace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define WISP_AF_INET 2
+#define WISP_AF_INET6 10
+#define WISP_S_IFMT 0170000
+#define WISP_S_IFSOCK 0140000
+#define WISP_EINPROGRESS 115
+#define WISP_MAX_CONNS 131072
+#define WISP_MAX_INFLIGHT 65536
+/* iovecs inspected for protocol inference (the first non-empty one wins). */
+#define WISP_INFER_IOV 3
+/* Bytes inspected for protocol inference: longest HTTP method plus the space. */
+#define WISP_PEEK_SIZE 8
+
+/* Set by the loader before load. */
+const volatile __u32 self_tgid = 0;
+const volatile bool enable_http = true;
+
+struct conn_info {
+  struct wisp_conn_id id;
+  __u64 wr_pos; /* egress stream position == bytes written so far */
+  __u64 rd_pos;
+  __u32 role;
+  __u32 protocol;
+};
+
+struct syscall_args {
+  __u32 syscall; /* enum wisp_syscall */
+  __s32 fd;
+  __u64 buf;   /* buffer, iovec array, msghdr or mmsghdr array */
+  __u64 count; /* length, iovec count or message count */
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, WISP_MAX_CONNS);
+  __type(key, __u64); /* tgid << 32 | fd */
+  __type(value, struct conn_info);
+} conns SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, WISP_MAX_INFLIGHT);
+  __type(key, __u64); /* pid_tgid */
+  __type(value, struct syscall_args);
+} inflight SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct wisp_data_event);
+} data_scratch SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, WISP_CNT__MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} counters SEC(".maps");
+
+/* Sizes are set by the loader (bpf_map__set_max_entries) before load. */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 24);
+} data_events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 20);
+} control_events SEC(".maps");
+
+enum msg_kind { MSG_UNKNOWN = 0, MSG_REQUEST = 1, MSG_RESPONSE = 2 };
+
+struct inference {
+  __u32 protocol;
+  __u32 kind; /* enum msg_kind */
+};
+
+static __always_inline void count(__u32 which, __u64 n) {
+  __u64 *v = bpf_map_lookup_elem(&counters, &which);
+  if (v)
+    *v += n;
+}
+
+static __always_inline __u64 conn_key(__u32 tgid, __s32 fd) {
+  return ((__u64)tgid << 32) | (__u32)fd;
+}
+
+static __always_inline __u64 tgid_start_ns(void) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  if (bpf_core_field_exists(task->start_boottime))
+    return BPF_CORE_READ(task, group_leader, start_boottime);
+  return BPF_CORE_READ(task, group_leader, start_time);
+}
+
+/* The struct sock behind fd, or NULL unless fd is an AF_INET/AF_INET6 socket. */
+static __always_inline struct sock *inet_sock_of_fd(__s32 fd) {
+  if (fd < 0)
+    return NULL;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (!fdt)
+    return NULL;
+  if ((__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+    return NULL;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = NULL;
+  if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+    return NULL;
+  umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+  if ((mode & WISP_S_IFMT) != WISP_S_IFSOCK)
+    return NULL;
+  struct socket *sock = BPF_CORE_READ(file, private_data);
+  if (!sock)
+    return NULL;
+  struct sock *sk = BPF_CORE_READ(sock, sk);
+  if (!sk)
+    return NULL;
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  if (family != WISP_AF_INET && family != WISP_AF_INET6)
+    return NULL;
+  return sk;
+}
+
+static __always_inline void read_addrs(struct sock *sk, struct wisp_addr *local,
+                                       struct wisp_addr *remote) {
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  local->family = family;
+  remote->family = family;
+  local->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+  remote->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+  /* Read through typed temporaries: BPF_CORE_READ_INTO sizes the copy by the destination,
+   * which for a byte array would be one byte. */
+  if (family == WISP_AF_INET) {
+    __be32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+    __be32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+    __builtin_memcpy(local->addr, &l, sizeof(l));
+    __builtin_memcpy(remote->addr, &r, sizeof(r));
+  } else {
+    struct in6_addr l = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+    struct in6_addr r = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+    __builtin_memcpy(local->addr, &l, sizeof(l));
+    __builtin_memcpy(remote->addr, &r, sizeof(r));
+  }
+}
+
+/* Starts tracking fd (replacing any stale entry with the same key) and emits the open event.
+ * Returns the map entry, or NULL when fd is not an inet socket or the map is full. */
+static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 role, __u32 source,
+                                                   __u64 ts) {
+  struct sock *sk = inet_sock_of_fd(fd);
+  if (!sk)
+    return NULL;
+  __u64 key = conn_key(tgid, fd);
+  struct conn_info ci = {};
+  ci.id.tgid = tgid;
+  ci.id.fd = fd;
+  ci.id.tgid_start_ns = tgid_start_ns();
+  ci.id.generation = ts;
+  ci.role = role;
+  ci.protocol = WISP_PROTO_UNKNOWN;
+  if (bpf_map_update_elem(&conns, &key, &ci, BPF_ANY)) {
+    count(WISP_CNT_CONN_MAP_FULL, 1);
+    return NULL;
+  }
+  struct wisp_open_event ev = {};
+  ev.hdr.type = WISP_EVENT_OPEN;
+  ev.hdr.ts_ns = ts;
+  ev.hdr.conn = ci.id;
+  read_addrs(sk, &ev.local, &ev.remote);
+  ev.role = role;
+  ev.source = source;
+  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
+    count(WISP_CNT_CONTROL_LOST, 1);
+  else
+    count(WISP_CNT_CONTROL_EVENTS, 1);
+  return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* ---- Protocol inference: one function per protocol, gated by a rodata flag. ---- */
+
+static __always_inline bool starts_with(const char *b, __u32 n, const char *p, __u32 plen) {
+  if (n < plen)
+    return false;
+#pragma unroll
+  for (__u32 i = 0; i < WISP_PEEK_SIZE; i++) {
+    if (i >= plen)
+      break;
+    if (b[i] != p[i])
+      return false;
+  }
+  return true;
+}
+
+static __always_inline __u32 infer_http(const char *b, __u32 n) {
+  if (starts_with(b, n, "HTTP/1.", 7))
+    return MSG_RESPONSE;
+  if (starts_with(b, n, "GET ", 4) || starts_with(b, n, "POST ", 5) ||
+      starts_with(b, n, "PUT ", 4) || starts_with(b, n, "DELETE ", 7) ||
+      starts_with(b, n, "HEAD ", 5) || starts_with(b, n, "PATCH ", 6) ||
+      starts_with(b, n, "OPTIONS ", 8) || starts_with(b, n, "CONNECT ", 8) ||
+      starts_with(b, n, "TRACE ", 6))
+    return MSG_REQUEST;
+  return MSG_UNKNOWN;
+}
+
+static __always_inline struct inference infer_protocol(const char *b, __u32 n) {
+  struct inference r = {WISP_PROTO_UNKNOWN, MSG_UNKNOWN};
+  if (enable_http) {
+    r.kind = infer_http(b, n);
+    if (r.kind != MSG_UNKNOWN) {
+      r.protocol = WISP_PROTO_HTTP;
+      return r;
+    }
+  }
+  return r;
+}
+
+/* Runs inference on the first bytes of a user buffer until the connection's protocol is known.
+ * An inferred connection also learns its role: whoever sends requests is the client. */
+static __always_inline void maybe_infer(struct conn_info *ci, __u32 dir, const void *buf,
+                                        __u64 len) {
+  if (ci->protocol != WISP_PROTO_UNKNOWN || !buf || len == 0)
+    return;
+  char peek[WISP_PEEK_SIZE] = {};
+  __u32 n = len < WISP_PEEK_SIZE ? (__u32)len : WISP_PEEK_SIZE;
+  barrier_var(n);
+  if (n > WISP_PEEK_SIZE)
+    return;
+  if (bpf_probe_read_user(peek, n, buf))
+    return;
+  struct inference r = infer_protocol(peek, n);
+  if (r.protocol == WISP_PROTO_UNKNOWN)
+    return;
+  ci->protocol = r.protocol;
+  if (ci->role == WISP_ROLE_UNKNOWN) {
+    bool sends_request = (dir == WISP_DIR_EGRESS) == (r.kind == MSG_REQUEST);
+    ci->role = sends_request ? WISP_ROLE_CLIENT : WISP_ROLE_SERVER;
+  }
+}
+
+/* ---- Data events ---- */
+
+static __always_inline struct wisp_data_event *data_header(struct conn_info *ci, __u32 dir,
+                                                           __u32 syscall, __u64 ts) {
+  __u32 zero = 0;
+  struct wisp_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
+  if (!ev)
+    return NULL;
+  ev->hdr.type = WISP_EVENT_DATA;
+  ev->hdr.pad = 0;
+  ev->hdr.ts_ns = ts;
+  ev->hdr.conn = ci->id;
+  ev->direction = dir;
+  ev->protocol = ci->protocol;
+  ev->role = ci->role;
+  ev->syscall = syscall;
+  return ev;
+}
+
+static __always_inline void submit_data(struct wisp_data_event *ev, __u64 buf_size) {
+  barrier_var(buf_size);
+  if (buf_size > WISP_MAX_MSG_SIZE)
+    return;
+  if (bpf_ringbuf_output(&data_events, ev, offsetof(struct wisp_data_event, data) + buf_size, 0))
+    count(WISP_CNT_DATA_LOST, 1);
+  else
+    count(WISP_CNT_DATA_EVENTS, 1);
+}
+
+/* An event that only moves the stream position (sendfile, mmsg): nothing is copied. */
+static __always_inline void emit_counted(struct wisp_data_event *ev, __u64 pos, __u64 len) {
+  ev->pos = pos;
+  ev->msg_size = len > 0xffffffffULL ? 0xffffffffU : (__u32)len;
+  ev->buf_size = 0;
+  submit_data(ev, 0);
+}
+
+/* Copies one user buffer of len bytes at stream position pos in up to WISP_MAX_CHUNKS events,
+ * into the per-CPU scratch event whose header the caller filled in. A global function: the
+ * verifier checks it once instead of at every call site, which keeps the iovec loop (iovecs x
+ * chunks) under the instruction limit. Scalar arguments only, as global functions require. */
+__noinline int emit_buffer(__u64 buf, __u64 len, __u64 pos) {
+  __u32 zero = 0;
+  struct wisp_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
+  if (!ev)
+    return 0;
+  __u64 off = 0;
+  for (__u32 i = 0; i < WISP_MAX_CHUNKS; i++) {
+    if (off >= len)
+      break;
+    __u64 remaining = len - off;
+    __u64 n = remaining < WISP_MAX_MSG_SIZE ? remaining : WISP_MAX_MSG_SIZE;
+    barrier_var(n);
+    if (n > WISP_MAX_MSG_SIZE)
+      break;
+    /* The last allowed chunk covers the rest of the buffer so user space sees the gap. */
+    __u64 covered = (i == WISP_MAX_CHUNKS - 1) ? remaining : n;
+    __u64 copied = n;
+    if (bpf_probe_read_user(ev->data, n, (const void *)(buf + off)))
+      copied = 0; /* an unreadable page: still report the range so positions stay right */
+    ev->pos = pos + off;
+    ev->buf_size = copied;
+    ev->msg_size = covered > 0xffffffffULL ? 0xffffffffU : (__u32)covered;
+    submit_data(ev, copied);
+    if (covered > copied)
+      count(WISP_CNT_BYTES_NOT_COPIED, covered - copied);
+    off += covered;
+  }
+  return 0;
+}
+
+static __always_inline void advance(struct conn_info *ci, __u32 dir, __u64 n) {
+  if (dir == WISP_DIR_EGRESS)
+    ci->wr_pos += n;
+  else
+    ci->rd_pos += n;
+}
+
+/* The connection fd belongs to, created as inferred on first sight. */
+static __always_inline struct conn_info *conn_for_data(__u32 tgid, __s32 fd, __u64 ts) {
+  __u64 key = conn_key(tgid, fd);
+  struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
+  if (ci)
+    return ci;
+  return open_conn(tgid, fd, WISP_ROLE_UNKNOWN, WISP_OPEN_INFERRED, ts);
+}
+
+static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32 dir, long ret) {
+  __u64 ts = bpf_ktime_get_ns();
+  struct conn_info *ci = conn_for_data(tgid, a->fd, ts);
+  if (!ci)
+    return;
+  const char *buf = (const char *)a->buf;
+  __u64 len = (__u64)ret;
+  maybe_infer(ci, dir, buf, len);
+  __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
+  advance(ci, dir, len);
+  if (ci->protocol == WISP_PROTO_UNKNOWN) {
+    count(WISP_CNT_UNKNOWN_PROTO_BYTES, len);
+    return;
+  }
+  if (data_header(ci, dir, a->syscall, ts))
+    emit_buffer((__u64)buf, len, pos);
+}
+
+static __always_inline void handle_iov(struct syscall_args *a, const struct iovec *iov,
+                                       __u64 iovcnt, __u32 tgid, __u32 dir, long ret) {
+  __u64 ts = bpf_ktime_get_ns();
+  struct conn_info *ci = conn_for_data(tgid, a->fd, ts);
+  if (!ci)
+    return;
+  __u64 total = (__u64)ret;
+  if (ci->protocol == WISP_PROTO_UNKNOWN) {
+    for (__u32 i = 0; i < WISP_INFER_IOV; i++) {
+      if (i >= iovcnt)
+        break;
+      struct iovec v = {};
+      if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+        break;
+      if (v.iov_len == 0)
+        continue;
+      maybe_infer(ci, dir, v.iov_base, v.iov_len < total ? v.iov_len : total);
+      break;
+    }
+  }
+  __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
+  advance(ci, dir, total);
+  if (ci->protocol == WISP_PROTO_UNKNOWN) {
+    count(WISP_CNT_UNKNOWN_PROTO_BYTES, total);
+    return;
+  }
+  if (!data_header(ci, dir, a->syscall, ts))
+    return;
+  __u64 done = 0;
+  for (__u32 i = 0; i < WISP_MAX_IOV; i++) {
+    if (i >= iovcnt || done >= total)
+      break;
+    struct iovec v = {};
+    if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+      break;
+    __u64 n = v.iov_len < total - done ? v.iov_len : total - done;
+    if (n == 0)
+      continue;
+    emit_buffer((__u64)v.iov_base, n, pos + done);
+    done += n;
+  }
+  if (done < total)
+    count(WISP_CNT_BYTES_NOT_COPIED, total - done);
+}
+
+static __always_inline void handle_counted(struct syscall_args *a, __u32 tgid, __u32 dir,
+                                           __u64 len, __u32 counter) {
+  __u64 ts = bpf_ktime_get_ns();
+  struct conn_info *ci = conn_for_data(tgid, a->fd, ts);
+  if (!ci)
+    return;
+  __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
+  advance(ci, dir, len);
+  count(counter, len);
+  if (ci->protocol == WISP_PROTO_UNKNOWN)
+    return;
+  struct wisp_data_event *ev = data_header(ci, dir, a->syscall, ts);
+  if (ev)
+    emit_counted(ev, pos, len);
+}
+
+/* ---- Enter/exit plumbing ---- */
+
+static __always_inline bool is_self(__u64 pid_tgid) {
+  return self_tgid != 0 && (__u32)(pid_tgid >> 32) == self_tgid;
+}
+
+static __always_inline int stash(__u32 syscall, __s32 fd, __u64 buf, __u64 cnt) {
+  __u64 id = bpf_get_current_pid_tgid();
+  if (is_self(id))
+    return 0;
+  struct syscall_args a = {.syscall = syscall, .fd = fd, .buf = buf, .count = cnt};
+  bpf_map_update_elem(&inflight, &id, &a, BPF_ANY);
+  return 0;
+}
+
+/* Takes the stashed arguments of the calling thread; the caller must call unstash(). */
+static __always_inline struct syscall_args *take(__u64 *id) {
+  *id = bpf_get_current_pid_tgid();
+  return bpf_map_lookup_elem(&inflight, id);
+}
+
+static __always_inline void unstash(__u64 id) { bpf_map_delete_elem(&inflight, &id); }
+
+#define ARG(ctx, i) ((ctx)->args[i])
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx) {
+  return stash(WISP_SYS_CONNECT, (__s32)ARG(ctx, 0), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx) {
+  __u64 id;
+  struct syscall_args *a = take(&id);
+  if (!a)
+    return 0;
+  if (ctx->ret == 0 || ctx->ret == -WISP_EINPROGRESS)
+    open_conn(id >> 32, a->fd, WISP_ROLE_CLIENT, WISP_OPEN_CONNECT, bpf_ktime_get_ns());
+  unstash(id);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int enter_accept(struct trace_event_raw_sys_enter *ctx) {
+  return stash(WISP_SYS_ACCEPT, (__s32)ARG(ctx, 0), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int enter_accept4(struct trace_event_raw_sys_enter *ctx) {
+  return stash(WISP_SYS_ACCEPT4, (__s32)ARG(ctx, 0), 0, 0);
+}
+
+static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) {
+  __u64 id;
+  struct syscall_args *a = take(&id);
+  if (!a)
+    return 0;
+  if (ctx->ret >= 0)
+    open_conn(id >> 32, (__s32)ctx->ret, WISP_ROLE_SERVER, WISP_OPEN_ACCEPT, bpf_ktime_get_ns());
+  unstash(id);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx) {
+  return stash(WISP_SYS_CLOSE, (__s32)ARG(ctx, 0), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct trace_event_raw_sys_exit *ctx) {
+  __u64 id;
+  struct syscall_args *a = take(&id);
+  if (!a)
+    return 0;
+  __u64 key = conn_key(id >> 32, a->fd);
+  unstash(id);
+  if (ctx->ret != 0)
+    return 0;
+  struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
+  if (!ci)
+    return 0;
+  struct wisp_close_event ev = {};
+  ev.hdr.type = WISP_EVENT_CLOSE;
+  ev.hdr.ts_ns = bpf_ktime_get_ns();
+  ev.hdr.conn = ci->id;
+  ev.wr_bytes = ci->wr_pos;
+  ev.rd_bytes = ci->rd_pos;
+  bpf_map_delete_elem(&conns, &key);
+  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
+    count(WISP_CNT_CONTROL_LOST, 1);
+  else
+    count(WISP_CNT_CONTROL_EVENTS, 1);
+  return 0;
+}
+
+/* Plain buffers: write/read (fd, buf, count), sendto/recvfrom (fd, buf, len, ...). */
+#define BUF_PROBES(name, sys, dir)                                                   \
+  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
+    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
+  }                                                                                  \
+  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
+    __u64 id;                                                                        \
+    struct syscall_args *a = take(&id);                                              \
+    if (!a)                                                                          \
+      return 0;                                                                      \
+    if (ctx->ret > 0)                                                                \
+      handle_buf(a, id >> 32, dir, ctx->ret);                                        \
+    unstash(id);                                                                     \
+    return 0;                                                                        \
+  }
+
+BUF_PROBES(write, WISP_SYS_WRITE, WISP_DIR_EGRESS)
+BUF_PROBES(read, WISP_SYS_READ, WISP_DIR_INGRESS)
+BUF_PROBES(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS)
+BUF_PROBES(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS)
+
+/* Vectored: writev/readv (fd, iov, iovcnt). */
+#define IOV_PROBES(name, sys, dir)                                                   \
+  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
+    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
+  }                                                                                  \
+  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
+    __u64 id;                                                                        \
+    struct syscall_args *a = take(&id);                                              \
+    if (!a)                                                                          \
+      return 0;                                                                      \
+    if (ctx->ret > 0)                                                                \
+      handle_iov(a, (const struct iovec *)a->buf, a->count, id >> 32, dir, ctx->ret); \
+    unstash(id);                                                                     \
+    return 0;                                                                        \
+  }
+
+IOV_PROBES(writev, WISP_SYS_WRITEV, WISP_DIR_EGRESS)
+IOV_PROBES(readv, WISP_SYS_READV, WISP_DIR_INGRESS)
+
+/* Messages: sendmsg/recvmsg (fd, struct user_msghdr *, flags); the iovec array is read from the
+ * msghdr at exit (recvmsg fills it in place). */
+#define MSG_PROBES(name, sys, dir)                                                   \
+  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
+    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), 0);                           \
+  }                                                                                  \
+  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
+    __u64 id;                                                                        \
+    struct syscall_args *a = take(&id);                                              \
+    if (!a)                                                                          \
+      return 0;                                                                      \
+    struct user_msghdr h = {};                                                       \
+    if (ctx->ret > 0 && !bpf_probe_read_user(&h, sizeof(h), (void *)a->buf))         \
+      handle_iov(a, h.msg_iov, h.msg_iovlen, id >> 32, dir, ctx->ret);               \
+    unstash(id);                                                                     \
+    return 0;                                                                        \
+  }
+
+MSG_PROBES(sendmsg, WISP_SYS_SENDMSG, WISP_DIR_EGRESS)
+MSG_PROBES(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
+
+/* sendmmsg/recvmmsg (fd, struct mmsghdr *, vlen, ...): ret is the number of messages; their
+ * byte counts (msg_len) advance the stream, nothing is copied. */
+#define MMSG_PROBES(name, sys, dir)                                                  \
+  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
+  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
+    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
+  }                                                                                  \
+  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
+    __u64 id;                                                                        \
+    struct syscall_args *a = take(&id);                                              \
+    if (!a)                                                                          \
+      return 0;                                                                      \
+    if (ctx->ret > 0) {                                                              \
+      const struct mmsghdr *m = (const struct mmsghdr *)a->buf;                      \
+      __u64 bytes = 0;                                                               \
+      for (__u32 i = 0; i < WISP_MAX_IOV; i++) {                                     \
+        if (i >= ctx->ret)                                                           \
+          break;                                                                     \
+        unsigned int len = 0;                                                        \
+        if (bpf_probe_read_user(&len, sizeof(len), &m[i].msg_len))                   \
+          break;                                                                     \
+        bytes += len;                                                                \
+      }                                                                              \
+      if (bytes > 0)                                                                 \
+        handle_counted(a, id >> 32, dir, bytes, WISP_CNT_BYTES_NOT_COPIED);          \
+    }                                                                                \
+    unstash(id);                                                                     \
+    return 0;                                                                        \
+  }
+
+MMSG_PROBES(sendmmsg, WISP_SYS_SENDMMSG, WISP_DIR_EGRESS)
+MMSG_PROBES(recvmmsg, WISP_SYS_RECVMMSG, WISP_DIR_INGRESS)
+
+/* sendfile64(out_fd, in_fd, offset, count): counted on out_fd, never copied. */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile64(struct trace_event_raw_sys_enter *ctx) {
+  return stash(WISP_SYS_SENDFILE, (__s32)ARG(ctx, 0), 0, ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) {
+  __u64 id;
+  struct syscall_args *a = take(&id);
+  if (!a)
+    return 0;
+  if (ctx->ret > 0)
+    handle_counted(a, id >> 32, WISP_DIR_EGRESS, (__u64)ctx->ret, WISP_CNT_SENDFILE_BYTES);
+  unstash(id);
+  return 0;
+}

@@ -1,0 +1,556 @@
+// Loads the socket tracer into the running kernel and drives real sockets on loopback. Needs
+// root and BTF (skipped otherwise); mounts tracefs if it is missing.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bpf/environment.hpp"
+#include "bpf/socket_tracer_loader.hpp"
+#include "bpf/tracefs.hpp"
+
+namespace wisp::bpf {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto event_deadline = 10s;
+constexpr int poll_ms = 50;
+
+const std::string http_request = "GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+const std::string http_response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+struct collecting_sink final : socket_event_sink {
+  std::vector<protocols::conn_open> opens;
+  std::vector<protocols::conn_close> closes;
+  std::vector<protocols::data_chunk> data;
+  void on_open(protocols::conn_open&& ev) override { opens.push_back(std::move(ev)); }
+  void on_close(protocols::conn_close&& ev) override { closes.push_back(std::move(ev)); }
+  void on_data(protocols::data_chunk&& ev) override { data.push_back(std::move(ev)); }
+};
+
+struct fd_guard {
+  int fd = -1;
+  explicit fd_guard(int f = -1) : fd(f) {}
+  fd_guard(fd_guard&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  fd_guard& operator=(fd_guard&& o) noexcept {
+    reset();
+    fd = std::exchange(o.fd, -1);
+    return *this;
+  }
+  ~fd_guard() { reset(); }
+  void reset() {
+    if (fd >= 0)
+      ::close(fd);
+    fd = -1;
+  }
+};
+
+struct tcp_pair {
+  fd_guard listener, client, server;
+  std::uint16_t port = 0;         // server port
+  std::uint16_t client_port = 0;  // client's ephemeral port
+};
+
+std::uint16_t local_port(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+tcp_pair make_tcp_pair() {
+  tcp_pair p;
+  p.listener = fd_guard{::socket(AF_INET, SOCK_STREAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(p.listener.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  EXPECT_EQ(::listen(p.listener.fd, SOMAXCONN), 0);
+  p.port = local_port(p.listener.fd);
+  a.sin_port = htons(p.port);
+  p.client = fd_guard{::socket(AF_INET, SOCK_STREAM, 0)};
+  EXPECT_EQ(::connect(p.client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  p.server = fd_guard{::accept(p.listener.fd, nullptr, nullptr)};
+  EXPECT_GE(p.server.fd, 0);
+  p.client_port = local_port(p.client.fd);
+  return p;
+}
+
+void write_all(int fd, const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    ASSERT_GT(n, 0);
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_exact(int fd, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t off = 0;
+  while (off < n) {
+    ssize_t r = ::read(fd, out.data() + off, n - off);
+    if (r <= 0)
+      break;
+    off += static_cast<std::size_t>(r);
+  }
+  out.resize(off);
+  return out;
+}
+
+std::uint64_t proc_start_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  constexpr int start_time_index = 19;  // field 22 counted from field 3 (state)
+  for (int i = 0; i <= start_time_index; ++i)
+    rest >> field;
+  return std::stoull(field);
+}
+
+class socket_tracer_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root";
+    if (!check_kernel_btf())
+      GTEST_SKIP() << "no kernel BTF";
+    auto t = ensure_tracefs();
+    ASSERT_TRUE(t) << t.error_value().what;
+  }
+
+  void start(bool trace_self = true) {
+    socket_tracer_options opts;
+    opts.trace_self = trace_self;
+    auto l = socket_tracer_loader::start(opts);
+    ASSERT_TRUE(l) << l.error_value().what;
+    loader_ = std::move(l.value());
+  }
+
+  // Polls until pred holds or the deadline passes; returns pred's final value.
+  bool poll_until(const std::function<bool()>& pred) {
+    auto deadline = std::chrono::steady_clock::now() + event_deadline;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      auto r = loader_->poll(poll_ms, sink_);
+      EXPECT_TRUE(r) << (r ? "" : r.error_value().what);
+    }
+    return true;
+  }
+
+  const protocols::conn_open* open_of(pid_t pid, int fd) const {
+    const protocols::conn_open* found = nullptr;
+    for (auto& o : sink_.opens)
+      if (o.key.tgid == static_cast<std::uint32_t>(pid) && o.key.fd == fd)
+        found = &o;
+    return found;
+  }
+
+  std::vector<const protocols::data_chunk*> chunks(pid_t pid, int fd,
+                                                   protocols::direction dir) const {
+    std::vector<const protocols::data_chunk*> out;
+    for (auto& d : sink_.data)
+      if (d.key.tgid == static_cast<std::uint32_t>(pid) && d.key.fd == fd && d.dir == dir)
+        out.push_back(&d);
+    return out;
+  }
+
+  std::uint64_t bytes_seen(pid_t pid, int fd, protocols::direction dir) const {
+    std::uint64_t end = 0;
+    for (auto* c : chunks(pid, fd, dir))
+      end = std::max<std::uint64_t>(end, c->pos + c->msg_size);
+    return end;
+  }
+
+  // Checks that the chunks of one direction are contiguous from position 0 and returns the
+  // copied bytes concatenated.
+  std::string stream(pid_t pid, int fd, protocols::direction dir) const {
+    std::string out;
+    std::uint64_t next = 0;
+    for (auto* c : chunks(pid, fd, dir)) {
+      EXPECT_EQ(c->pos, next) << "gap or overlap in the stream";
+      next = c->pos + c->msg_size;
+      out += c->bytes;
+    }
+    return out;
+  }
+
+  std::uint64_t counter(wisp_counter c) const {
+    auto v = loader_->counters();
+    EXPECT_TRUE(v);
+    return v ? v->total[c] : 0;
+  }
+
+  std::unique_ptr<socket_tracer_loader> loader_;
+  collecting_sink sink_;
+  pid_t self_ = ::getpid();
+};
+
+TEST_F(socket_tracer_test, connect_and_accept_emit_open_events_with_roles_and_addresses) {
+  start();
+  auto p = make_tcp_pair();
+  ASSERT_TRUE(poll_until([&] { return open_of(self_, p.client.fd) && open_of(self_, p.server.fd); }));
+  auto* c = open_of(self_, p.client.fd);
+  EXPECT_EQ(c->source, WISP_OPEN_CONNECT);
+  EXPECT_EQ(c->meta.role, schemas::trace_role::client);
+  EXPECT_EQ(c->meta.local, (protocols::endpoint{"127.0.0.1", p.client_port}));
+  EXPECT_EQ(c->meta.remote, (protocols::endpoint{"127.0.0.1", p.port}));
+  EXPECT_EQ(c->meta.upid.high, static_cast<std::uint64_t>(self_));
+  EXPECT_EQ(c->meta.upid.low, proc_start_ticks(self_));
+  auto* s = open_of(self_, p.server.fd);
+  EXPECT_EQ(s->source, WISP_OPEN_ACCEPT);
+  EXPECT_EQ(s->meta.role, schemas::trace_role::server);
+  EXPECT_EQ(s->meta.local, (protocols::endpoint{"127.0.0.1", p.port}));
+  EXPECT_EQ(s->meta.remote, (protocols::endpoint{"127.0.0.1", p.client_port}));
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  EXPECT_LT(std::abs(std::chrono::nanoseconds(now).count() - c->time_ns), 60'000'000'000LL);
+}
+
+TEST_F(socket_tracer_test, write_and_read_produce_contiguous_http_chunks) {
+  start();
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, http_request);
+  ASSERT_EQ(read_exact(p.server.fd, http_request.size()), http_request);
+  write_all(p.server.fd, http_response);
+  ASSERT_EQ(read_exact(p.client.fd, http_response.size()), http_response);
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.client.fd, direction::ingress) == http_response.size() &&
+           bytes_seen(self_, p.server.fd, direction::egress) == http_response.size();
+  }));
+  EXPECT_EQ(stream(self_, p.client.fd, direction::egress), http_request);
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), http_request);
+  EXPECT_EQ(stream(self_, p.server.fd, direction::egress), http_response);
+  EXPECT_EQ(stream(self_, p.client.fd, direction::ingress), http_response);
+  for (auto* c : chunks(self_, p.client.fd, direction::egress))
+    EXPECT_EQ(c->protocol, WISP_PROTO_HTTP);
+}
+
+TEST_F(socket_tracer_test, send_recv_sendto_recvfrom) {
+  start();
+  auto p = make_tcp_pair();
+  std::string part2 = "X-More: yes\r\n\r\n";
+  ASSERT_EQ(::send(p.client.fd, http_request.data(), http_request.size(), 0),
+            static_cast<ssize_t>(http_request.size()));
+  ASSERT_EQ(::sendto(p.client.fd, part2.data(), part2.size(), 0, nullptr, 0),
+            static_cast<ssize_t>(part2.size()));
+  std::string want = http_request + part2;
+  std::string got(want.size(), '\0');
+  std::size_t off = 0;
+  while (off < want.size()) {
+    ssize_t n = off == 0 ? ::recv(p.server.fd, got.data(), 10, 0)
+                         : ::recvfrom(p.server.fd, got.data() + off, want.size() - off, 0,
+                                      nullptr, nullptr);
+    ASSERT_GT(n, 0);
+    off += static_cast<std::size_t>(n);
+  }
+  ASSERT_EQ(got, want);
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.server.fd, direction::ingress) == want.size() &&
+           bytes_seen(self_, p.client.fd, direction::egress) == want.size();
+  }));
+  EXPECT_EQ(stream(self_, p.client.fd, direction::egress), want);
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), want);
+}
+
+TEST_F(socket_tracer_test, sendmsg_recvmsg_writev_readv_walk_iovecs) {
+  start();
+  auto p = make_tcp_pair();
+  std::string a = "POST /x HTTP/1.1\r\n", b = "Content-Length: 3\r\n", c = "\r\nabc";
+  iovec out[] = {{a.data(), a.size()}, {b.data(), b.size()}, {c.data(), c.size()}};
+  msghdr m{};
+  m.msg_iov = out;
+  m.msg_iovlen = std::size(out);
+  std::string want = a + b + c;
+  ASSERT_EQ(::sendmsg(p.client.fd, &m, 0), static_cast<ssize_t>(want.size()));
+  ASSERT_EQ(::writev(p.client.fd, out, std::size(out)), static_cast<ssize_t>(want.size()));
+  std::string r1(7, '\0'), r2(want.size() - 7, '\0');
+  iovec in[] = {{r1.data(), r1.size()}, {r2.data(), r2.size()}};
+  msghdr mi{};
+  mi.msg_iov = in;
+  mi.msg_iovlen = std::size(in);
+  ASSERT_EQ(::recvmsg(p.server.fd, &mi, MSG_WAITALL), static_cast<ssize_t>(want.size()));
+  EXPECT_EQ(r1 + r2, want);
+  ASSERT_EQ(::readv(p.server.fd, in, std::size(in)), static_cast<ssize_t>(want.size()));
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.server.fd, direction::ingress) == 2 * want.size() &&
+           bytes_seen(self_, p.client.fd, direction::egress) == 2 * want.size();
+  }));
+  EXPECT_EQ(stream(self_, p.client.fd, direction::egress), want + want);
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), want + want);
+}
+
+TEST_F(socket_tracer_test, large_write_is_split_into_chunks_with_positions) {
+  start();
+  auto p = make_tcp_pair();
+  // Fits in WISP_MAX_CHUNKS chunks: fully copied.
+  std::string big = "POST /big HTTP/1.1\r\n\r\n";
+  big.resize(WISP_MAX_MSG_SIZE * 2 + 1000, 'a');
+  // Too large: the tail of the last chunk is only counted.
+  std::string huge(WISP_MAX_MSG_SIZE * WISP_MAX_CHUNKS + 5000, 'b');
+  std::thread reader([&] { read_exact(p.server.fd, big.size() + huge.size()); });
+  write_all(p.client.fd, big);
+  std::uint64_t not_copied_before = counter(WISP_CNT_BYTES_NOT_COPIED);
+  write_all(p.client.fd, huge);
+  reader.join();
+  using protocols::direction;
+  std::uint64_t total = big.size() + huge.size();
+  ASSERT_TRUE(poll_until([&] { return bytes_seen(self_, p.client.fd, direction::egress) == total; }));
+  auto cs = chunks(self_, p.client.fd, direction::egress);
+  std::string copied = stream(self_, p.client.fd, direction::egress);
+  ASSERT_GE(cs.size(), 3U);
+  EXPECT_EQ(cs[0]->pos, 0U);
+  EXPECT_EQ(cs[0]->bytes.size(), static_cast<std::size_t>(WISP_MAX_MSG_SIZE));
+  EXPECT_EQ(cs[1]->pos, static_cast<std::uint64_t>(WISP_MAX_MSG_SIZE));
+  EXPECT_EQ(copied.substr(0, big.size()), big);
+  std::size_t gap = 0;
+  for (auto* c : cs)
+    gap += c->msg_size - c->bytes.size();
+  EXPECT_GE(gap, 5000U);
+  EXPECT_GE(counter(WISP_CNT_BYTES_NOT_COPIED) - not_copied_before, gap);
+}
+
+TEST_F(socket_tracer_test, sendfile_is_counted_not_copied) {
+  start();
+  auto p = make_tcp_pair();
+  char path[] = "/tmp/wisp_sendfile_XXXXXX";
+  fd_guard file{::mkstemp(path)};
+  ASSERT_GE(file.fd, 0);
+  ::unlink(path);
+  constexpr std::size_t body = 5000;
+  write_all(file.fd, std::string(body, 'z'));
+  std::string header = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
+  std::uint64_t sendfile_before = counter(WISP_CNT_SENDFILE_BYTES);
+  write_all(p.server.fd, header);
+  off_t off = 0;
+  ASSERT_EQ(::sendfile(p.server.fd, file.fd, &off, body), static_cast<ssize_t>(body));
+  write_all(p.server.fd, "tail");
+  ASSERT_EQ(read_exact(p.client.fd, header.size() + body + 4).size(), header.size() + body + 4);
+  using protocols::direction;
+  std::uint64_t total = header.size() + body + 4;
+  ASSERT_TRUE(poll_until([&] { return bytes_seen(self_, p.server.fd, direction::egress) == total; }));
+  auto cs = chunks(self_, p.server.fd, direction::egress);
+  ASSERT_EQ(cs.size(), 3U);
+  EXPECT_EQ(cs[1]->pos, header.size());
+  EXPECT_EQ(cs[1]->msg_size, body);
+  EXPECT_TRUE(cs[1]->bytes.empty());
+  EXPECT_EQ(cs[2]->pos, header.size() + body);
+  EXPECT_EQ(cs[2]->bytes, "tail");
+  EXPECT_GE(counter(WISP_CNT_SENDFILE_BYTES) - sendfile_before, body);
+}
+
+TEST_F(socket_tracer_test, close_reports_total_bytes) {
+  start();
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, http_request);
+  read_exact(p.server.fd, http_request.size());
+  int fd = p.client.fd;
+  ASSERT_TRUE(poll_until([&] { return open_of(self_, fd) != nullptr; }));
+  auto key = open_of(self_, fd)->key;
+  p.client.reset();
+  ASSERT_TRUE(poll_until([&] {
+    for (auto& c : sink_.closes)
+      if (c.key == key)
+        return true;
+    return false;
+  }));
+  for (auto& c : sink_.closes)
+    if (c.key == key) {
+      EXPECT_EQ(c.wr_bytes, http_request.size());
+      EXPECT_EQ(c.rd_bytes, 0U);
+    }
+}
+
+TEST_F(socket_tracer_test, connection_opened_before_load_is_inferred) {
+  auto p = make_tcp_pair();
+  start();
+  write_all(p.client.fd, http_request);
+  ASSERT_EQ(read_exact(p.server.fd, http_request.size()), http_request);
+  ASSERT_TRUE(poll_until([&] { return open_of(self_, p.client.fd) && open_of(self_, p.server.fd); }));
+  auto* c = open_of(self_, p.client.fd);
+  EXPECT_EQ(c->source, WISP_OPEN_INFERRED);
+  EXPECT_EQ(c->meta.role, schemas::trace_role::unknown);
+  EXPECT_EQ(c->meta.local, (protocols::endpoint{"127.0.0.1", p.client_port}));
+  EXPECT_EQ(c->meta.remote, (protocols::endpoint{"127.0.0.1", p.port}));
+  auto* s = open_of(self_, p.server.fd);
+  EXPECT_EQ(s->source, WISP_OPEN_INFERRED);
+  EXPECT_EQ(s->meta.local, (protocols::endpoint{"127.0.0.1", p.port}));
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.server.fd, direction::ingress) == http_request.size();
+  }));
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), http_request);
+}
+
+TEST_F(socket_tracer_test, pipes_files_and_unix_sockets_are_ignored) {
+  start();
+  int pfd[2];
+  ASSERT_EQ(::pipe(pfd), 0);
+  fd_guard pr{pfd[0]}, pw{pfd[1]};
+  write_all(pw.fd, http_request);
+  read_exact(pr.fd, http_request.size());
+  char path[] = "/tmp/wisp_file_XXXXXX";
+  fd_guard file{::mkstemp(path)};
+  ::unlink(path);
+  write_all(file.fd, http_request);
+  int us[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, us), 0);
+  fd_guard u0{us[0]}, u1{us[1]};
+  write_all(u0.fd, http_request);
+  read_exact(u1.fd, http_request.size());
+  // A traced connection afterwards: once its data arrives, the earlier syscalls were processed.
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, http_request);
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.client.fd, protocols::direction::egress) == http_request.size();
+  }));
+  for (int fd : {pr.fd, pw.fd, file.fd, u0.fd, u1.fd}) {
+    EXPECT_EQ(open_of(self_, fd), nullptr) << "fd " << fd;
+    EXPECT_TRUE(chunks(self_, fd, protocols::direction::egress).empty()) << "fd " << fd;
+    EXPECT_TRUE(chunks(self_, fd, protocols::direction::ingress).empty()) << "fd " << fd;
+  }
+}
+
+TEST_F(socket_tracer_test, unknown_protocol_is_counted_not_sent) {
+  start();
+  auto p = make_tcp_pair();
+  std::uint64_t before = counter(WISP_CNT_UNKNOWN_PROTO_BYTES);
+  std::string blob = "\x01\x02 not a known protocol";
+  write_all(p.client.fd, blob);
+  ASSERT_EQ(read_exact(p.server.fd, blob.size()), blob);
+  auto q = make_tcp_pair();
+  write_all(q.client.fd, http_request);
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, q.client.fd, protocols::direction::egress) == http_request.size();
+  }));
+  EXPECT_NE(open_of(self_, p.client.fd), nullptr);
+  EXPECT_TRUE(chunks(self_, p.client.fd, protocols::direction::egress).empty());
+  EXPECT_TRUE(chunks(self_, p.server.fd, protocols::direction::ingress).empty());
+  EXPECT_GE(counter(WISP_CNT_UNKNOWN_PROTO_BYTES) - before, 2 * blob.size());
+}
+
+TEST_F(socket_tracer_test, own_process_is_excluded_by_default) {
+  start(/*trace_self=*/false);
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, http_request);
+  read_exact(p.server.fd, http_request.size());
+  // A child does the same; its events prove the tracer is running.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto q = make_tcp_pair();
+    write_all(q.client.fd, http_request);
+    read_exact(q.server.fd, http_request.size());
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(poll_until([&] {
+    for (auto& d : sink_.data)
+      if (d.key.tgid == static_cast<std::uint32_t>(child))
+        return true;
+    return false;
+  }));
+  for (auto& o : sink_.opens)
+    EXPECT_NE(o.key.tgid, static_cast<std::uint32_t>(self_));
+  for (auto& d : sink_.data)
+    EXPECT_NE(d.key.tgid, static_cast<std::uint32_t>(self_));
+}
+
+// curl against python3 -m http.server on loopback: separate processes, real HTTP stacks.
+TEST_F(socket_tracer_test, curl_against_python_http_server) {
+  start();
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  // Pick a free port by binding and releasing it.
+  fd_guard probe{::socket(AF_INET, SOCK_STREAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  std::uint16_t port = local_port(probe.fd);
+  probe.reset();
+  std::string port_s = std::to_string(port);
+  pid_t server = ::fork();
+  ASSERT_GE(server, 0);
+  if (server == 0) {
+    ::dup2(ready[1], STDOUT_FILENO);
+    ::dup2(ready[1], STDERR_FILENO);
+    ::close(ready[0]);
+    ::execlp("python3", "python3", "-u", "-m", "http.server", port_s.c_str(), "--bind",
+             "127.0.0.1", "--directory", "/tmp", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(ready[1]);
+  fd_guard ready_r{ready[0]};
+  std::string banner;
+  char ch;
+  while (banner.find("Serving HTTP") == std::string::npos && ::read(ready_r.fd, &ch, 1) == 1)
+    banner += ch;
+  ASSERT_NE(banner.find("Serving HTTP"), std::string::npos) << banner;
+  std::string url = "http://127.0.0.1:" + port_s + "/";
+  pid_t curl = ::fork();
+  ASSERT_GE(curl, 0);
+  if (curl == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
+    ::execlp("curl", "curl", "-s", "-o", "/dev/null", url.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(curl, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto has = [&](pid_t pid, protocols::direction dir, const std::string& prefix) {
+    for (auto& d : sink_.data)
+      if (d.key.tgid == static_cast<std::uint32_t>(pid) && d.dir == dir && d.pos == 0 &&
+          d.bytes.rfind(prefix, 0) == 0)
+        return true;
+    return false;
+  };
+  using protocols::direction;
+  bool seen = poll_until([&] {
+    return has(curl, direction::egress, "GET / HTTP/1.1") &&
+           has(server, direction::ingress, "GET / HTTP/1.1") &&
+           has(server, direction::egress, "HTTP/1.") && has(curl, direction::ingress, "HTTP/1.");
+  });
+  ::kill(server, SIGTERM);
+  ::waitpid(server, &status, 0);
+  ASSERT_TRUE(seen);
+  bool client_open = false, server_open = false;
+  for (auto& o : sink_.opens) {
+    if (o.key.tgid == static_cast<std::uint32_t>(curl) && o.meta.remote.port == port) {
+      client_open = true;
+      EXPECT_EQ(o.meta.role, schemas::trace_role::client);
+      EXPECT_EQ(o.meta.remote.addr, "127.0.0.1");
+    }
+    if (o.key.tgid == static_cast<std::uint32_t>(server) && o.meta.local.port == port) {
+      server_open = true;
+      EXPECT_EQ(o.meta.role, schemas::trace_role::server);
+      EXPECT_EQ(o.source, WISP_OPEN_ACCEPT);
+    }
+  }
+  EXPECT_TRUE(client_open);
+  EXPECT_TRUE(server_open);
+}
+
+}  // namespace
+}  // namespace wisp::bpf
