@@ -1,0 +1,191 @@
+#include "actors/protocols/http/row.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "schemas/http_events.hpp"
+
+namespace wisp::protocols::http {
+namespace {
+
+using schemas::http_events;
+
+constexpr std::string_view hex_digits = "0123456789abcdef";
+constexpr unsigned char first_printable = 0x20;
+constexpr unsigned char ascii_limit = 0x80;
+constexpr std::string_view replacement_escape = "\\ufffd";
+constexpr int hex_base = 16;
+constexpr int nibble_bits = 4;
+constexpr unsigned low_nibble = 0xf;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = 0;
+  unsigned min_cp = 0;
+  unsigned cp = 0;
+  if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; min_cp = 0x80; }
+  else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; min_cp = 0x800; }
+  else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; min_cp = 0x10000; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  if (cp < min_cp || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+// JSON string literal; bytes that are not UTF-8 become U+FFFD so the result is valid JSON.
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= ascii_limit) {
+      std::size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out.append(replacement_escape);
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (c < first_printable) {
+          out.append("\\u00");
+          out.push_back(hex_digits[c >> nibble_bits]);
+          out.push_back(hex_digits[c & low_nibble]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iless(const std::string& a, const std::string& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) { return lower(x) < lower(y); });
+}
+
+}  // namespace
+
+content_type detect_content_type(const message& resp) {
+  std::optional<std::string_view> ct = resp.find_header("Content-Type");
+  if (!ct) return content_type::unknown;
+  if (icontains(*ct, "application/grpc")) return content_type::grpc;
+  if (icontains(*ct, "json")) return content_type::json;
+  return content_type::unknown;
+}
+
+std::string headers_to_json(const std::vector<header>& headers, std::size_t max_bytes) {
+  std::vector<const header*> sorted;
+  sorted.reserve(headers.size());
+  for (const header& h : headers) sorted.push_back(&h);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const header* a, const header* b) { return iless(a->name, b->name); });
+  std::string out = "{";
+  std::string member;
+  for (const header* h : sorted) {
+    member.clear();
+    if (out.size() > 1) member.push_back(',');
+    append_json_string(member, h->name);
+    member.push_back(':');
+    append_json_string(member, h->value);
+    if (out.size() + member.size() + 1 > max_bytes) break;  // +1 for the closing brace
+    out.append(member);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string truncate_body(std::string_view body, std::size_t max_bytes) {
+  if (body.size() <= max_bytes) return std::string{body};
+  std::string out{body.substr(0, max_bytes)};
+  out.append(truncated_suffix);
+  return out;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * hex_base + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string request_body_column(const message& req, const row_options& options) {
+  std::optional<std::string_view> ct = req.find_header("Content-Type");
+  if (ct && icontains(*ct, "application/x-www-form-urlencoded")) {
+    return truncate_body(url_decode(req.body), options.max_body_bytes);
+  }
+  return truncate_body(req.body, options.max_body_bytes);
+}
+
+std::string response_body_column(const message& resp, const row_options& options) {
+  std::optional<std::string_view> ct = resp.find_header("Content-Type");
+  if (!ct) {
+    if (resp.body_size == 0) return {};
+    return std::string{removed_unknown_body};
+  }
+  if (!icontains(*ct, "json") && !icontains(*ct, "text/")) return std::string{removed_non_text_body};
+  return truncate_body(resp.body, options.max_body_bytes);
+}
+
+void append_row(schemas::row_batch& batch, const conn_meta& meta, const record& r,
+                const row_options& options) {
+  auto& c = batch.columns;
+  c[http_events.col("time_")].push_int(r.resp.timestamp_ns);
+  c[http_events.col("upid")].push_uint128(meta.upid);
+  c[http_events.col("remote_addr")].push_string(meta.remote.addr);
+  c[http_events.col("remote_port")].push_int(meta.remote.port);
+  c[http_events.col("local_addr")].push_string(meta.local.addr);
+  c[http_events.col("local_port")].push_int(meta.local.port);
+  c[http_events.col("trace_role")].push_int(static_cast<std::int64_t>(meta.role));
+  c[http_events.col("encrypted")].push_bool(meta.encrypted);
+  c[http_events.col("major_version")].push_int(http1_major_version);
+  c[http_events.col("minor_version")].push_int(r.resp.minor_version);
+  c[http_events.col("content_type")].push_int(static_cast<std::int64_t>(detect_content_type(r.resp)));
+  c[http_events.col("req_headers")].push_string(headers_to_json(r.req.headers, options.max_headers_json_bytes));
+  c[http_events.col("req_method")].push_string(r.req.method);
+  c[http_events.col("req_path")].push_string(r.req.path);
+  c[http_events.col("req_body")].push_string(request_body_column(r.req, options));
+  c[http_events.col("req_body_size")].push_int(static_cast<std::int64_t>(r.req.body_size));
+  c[http_events.col("resp_headers")].push_string(headers_to_json(r.resp.headers, options.max_headers_json_bytes));
+  c[http_events.col("resp_status")].push_int(r.resp.status);
+  c[http_events.col("resp_message")].push_string(r.resp.reason);
+  c[http_events.col("resp_body")].push_string(response_body_column(r.resp, options));
+  c[http_events.col("resp_body_size")].push_int(static_cast<std::int64_t>(r.resp.body_size));
+  c[http_events.col("latency")].push_int(r.resp.timestamp_ns - r.req.timestamp_ns);
+}
+
+}  // namespace wisp::protocols::http
