@@ -1,0 +1,55 @@
+#include "actors/exec/operator.hpp"
+
+#include "actors/exec/aggregate_operator.hpp"
+#include "actors/exec/filter_operator.hpp"
+#include "actors/exec/limit_operator.hpp"
+#include "actors/exec/map_operator.hpp"
+#include "actors/exec/pass_through_operator.hpp"
+
+namespace wisp::exec {
+
+namespace {
+
+struct factory {
+  const pxl::plan& plan;
+  const pxl::plan_node& node;
+
+  make_operator_result operator()(const pxl::memory_source_op&) const {
+    return {nullptr, "memory_source nodes are read by the source actor, not an operator"};
+  }
+  make_operator_result operator()(const pxl::map_op& op) const {
+    return {std::make_unique<map_operator>(op), {}};
+  }
+  make_operator_result operator()(const pxl::filter_op& op) const {
+    return {std::make_unique<filter_operator>(op), {}};
+  }
+  make_operator_result operator()(const pxl::aggregate_op& op) const {
+    const pxl::plan_node* parent = node.parents.empty() ? nullptr : plan.find(node.parents[0]);
+    if (parent == nullptr) return {nullptr, "aggregate node has no parent"};
+    std::vector<schemas::data_type> types;
+    for (auto g : op.groups) {
+      if (g >= parent->output.columns.size()) return {nullptr, "aggregate group column out of range"};
+      types.push_back(parent->output.columns[g].type);
+    }
+    for (const auto& a : op.aggregates)
+      if (a.uda == nullptr) return {nullptr, "aggregate '" + a.output_name + "' is not typed"};
+    return {std::make_unique<aggregate_operator>(op, std::move(types)), {}};
+  }
+  make_operator_result operator()(const pxl::limit_op& op) const {
+    return {std::make_unique<limit_operator>(op.n), {}};
+  }
+  make_operator_result operator()(const pxl::union_op&) const {
+    return {std::make_unique<pass_through_operator>(), {}};
+  }
+  make_operator_result operator()(const pxl::result_sink_op&) const {
+    return {std::make_unique<pass_through_operator>(), {}};
+  }
+};
+
+}  // namespace
+
+make_operator_result make_operator(const pxl::plan& p, const pxl::plan_node& node) {
+  return std::visit(factory{p, node}, node.op);
+}
+
+}  // namespace wisp::exec

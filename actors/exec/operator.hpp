@@ -1,0 +1,38 @@
+#pragma once
+// Operator logic: the pure, synchronous core of one plan node, with no actors or threads. The
+// CAF operator actor owns one instance, feeds it batches from its parents and forwards whatever it
+// returns to its children. Instances are single-threaded (only their actor touches them).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pxl/plan.hpp"
+#include "schemas/row_batch.hpp"
+
+namespace wisp::exec {
+
+class operator_logic {
+ public:
+  virtual ~operator_logic() = default;
+  /// Consumes one batch from parent `parent_index` (position in plan_node::parents); returns the
+  /// batches ready for the children (possibly none; never empty batches).
+  virtual std::vector<schemas::row_batch_ptr> push(schemas::row_batch_ptr in,
+                                                   std::size_t parent_index) = 0;
+  /// Called once after every parent has finished; returns the remaining output.
+  virtual std::vector<schemas::row_batch_ptr> finish() = 0;
+  /// True when further input cannot change the output (a satisfied limit): upstream sources may
+  /// stop reading.
+  virtual bool done() const { return false; }
+};
+
+struct make_operator_result {
+  std::unique_ptr<operator_logic> op;  // null on error
+  std::string error;
+};
+
+/// The logic for a typed plan node (pxl::compile succeeded). Memory sources are read by the
+/// source actor (see source_scan.hpp), not by an operator: asking for one is an error.
+[[nodiscard]] make_operator_result make_operator(const pxl::plan& p, const pxl::plan_node& node);
+
+}  // namespace wisp::exec

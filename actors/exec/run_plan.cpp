@@ -1,0 +1,92 @@
+#include "actors/exec/run_plan.hpp"
+
+#include <functional>
+
+#include "actors/exec/operator.hpp"
+#include "actors/exec/source_scan.hpp"
+
+namespace wisp::exec {
+
+std::size_t result_table::num_rows() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b->num_rows();
+  return n;
+}
+
+namespace {
+
+class plan_runner {
+ public:
+  explicit plan_runner(const pxl::plan& p) : plan_(p) {}
+
+  run_result run(const table_provider& tables) {
+    run_result result;
+    for (const auto& n : plan_.nodes) {
+      for (auto parent : n.parents) children_[parent].push_back(n.id);
+      if (std::holds_alternative<pxl::memory_source_op>(n.op)) continue;
+      auto made = make_operator(plan_, n);
+      if (!made.op) return {{}, "node #" + std::to_string(n.id) + ": " + made.error};
+      ops_[n.id] = std::move(made.op);
+      if (const auto* sink = std::get_if<pxl::result_sink_op>(&n.op)) {
+        sink_index_[n.id] = result.tables.size();
+        result.tables.push_back({sink->name, n.output, {}});
+      }
+    }
+    results_ = &result;
+    for (const auto& n : plan_.nodes) {
+      const auto* src = std::get_if<pxl::memory_source_op>(&n.op);
+      if (src == nullptr) continue;
+      auto table = tables.find(src->table);
+      if (table == tables.end()) return {{}, "table '" + src->table + "' has no data provider"};
+      auto scan = make_source_scan(*src, table->second.rel);
+      if (!scan.error.empty()) return {{}, scan.error};
+      for (const auto& b : table->second.batches) {
+        if (!live(n.id)) break;  // every downstream limit is satisfied
+        if (auto out = apply_scan(scan.scan, *b)) emit(n.id, std::move(out));
+      }
+    }
+    // Topological order: a node finishes after all its parents have finished and flushed.
+    for (const auto& n : plan_.nodes) {
+      auto it = ops_.find(n.id);
+      if (it == ops_.end()) continue;
+      for (auto& b : it->second->finish()) emit(n.id, std::move(b));
+    }
+    return result;
+  }
+
+ private:
+  // Sends a node's output batch to its children (and to the result if it is a sink).
+  void emit(pxl::node_id from, schemas::row_batch_ptr batch) {
+    if (auto s = sink_index_.find(from); s != sink_index_.end())
+      results_->tables[s->second].batches.push_back(batch);
+    for (auto child : children_[from]) {
+      const auto* node = plan_.find(child);
+      std::size_t parent_index = 0;
+      while (node->parents[parent_index] != from) ++parent_index;
+      for (auto& out : ops_.at(child)->push(batch, parent_index)) emit(child, std::move(out));
+    }
+  }
+
+  // A node is live while some path from it reaches a sink through operators that are not done.
+  bool live(pxl::node_id id) {
+    if (auto it = ops_.find(id); it != ops_.end() && it->second->done()) return false;
+    if (sink_index_.contains(id)) return true;
+    for (auto child : children_[id])
+      if (live(child)) return true;
+    return false;
+  }
+
+  const pxl::plan& plan_;
+  std::map<pxl::node_id, std::unique_ptr<operator_logic>> ops_;
+  std::map<pxl::node_id, std::vector<pxl::node_id>> children_;
+  std::map<pxl::node_id, std::size_t> sink_index_;
+  run_result* results_ = nullptr;
+};
+
+}  // namespace
+
+run_result run_plan(const pxl::plan& p, const table_provider& tables) {
+  return plan_runner{p}.run(tables);
+}
+
+}  // namespace wisp::exec

@@ -1,0 +1,670 @@
+#include "pxl/compiler.hpp"
+
+#include <array>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "pxl/functions.hpp"
+#include "pxl/time_parse.hpp"
+#include "pxl/values.hpp"
+
+namespace wisp::pxl {
+
+std::string describe(const value& v) {
+  switch (v.kind) {
+    case value_kind::none: return "None";
+    case value_kind::constant: return std::string{schemas::to_string(v.constant.type)} + " constant";
+    case value_kind::list: return "list";
+    case value_kind::tuple: return "tuple";
+    case value_kind::px_module: return "module 'px'";
+    case value_kind::px_function: return "function 'px." + v.name + "'";
+    case value_kind::dataframe: return "DataFrame";
+    case value_kind::column_expr: return "column expression";
+    case value_kind::grouped: return "grouped DataFrame";
+    case value_kind::method: return "method '" + v.name + "'";
+  }
+  return "value";
+}
+
+namespace {
+
+using ast::expr_kind;
+using opt_value = std::optional<value>;
+
+constexpr std::int64_t default_head_rows = 5;
+constexpr std::string_view default_display_name = "output";
+
+// px names that are not registry functions: handled by the compiler itself.
+const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "display", "now"};
+// DataFrame methods of Pixie's API; the ones not implemented yet get a specific message.
+const std::set<std::string, std::less<>> implemented_methods{"head", "drop", "groupby", "agg"};
+const std::set<std::string, std::less<>> pending_methods{"merge", "append", "ctx",    "filter",
+                                                         "map",   "rolling", "stream"};
+
+std::string_view function_of(ast::binary_op op) {
+  switch (op) {
+    case ast::binary_op::add: return "add";
+    case ast::binary_op::subtract: return "subtract";
+    case ast::binary_op::multiply: return "multiply";
+    case ast::binary_op::divide: return "divide";
+    case ast::binary_op::modulo: return "modulo";
+    case ast::binary_op::equal: return "equal";
+    case ast::binary_op::not_equal: return "notEqual";
+    case ast::binary_op::less: return "lessThan";
+    case ast::binary_op::less_equal: return "lessThanEqual";
+    case ast::binary_op::greater: return "greaterThan";
+    case ast::binary_op::greater_equal: return "greaterThanEqual";
+    case ast::binary_op::logical_and: return "logicalAnd";
+    case ast::binary_op::logical_or: return "logicalOr";
+  }
+  return "?";
+}
+
+// Row 0 of a one-row column as a scalar.
+scalar scalar_of(const schemas::column& c) {
+  switch (c.type()) {
+    case schemas::data_type::boolean: return scalar::of_bool(c.bools()[0] != 0);
+    case schemas::data_type::int64: return scalar::of_int(c.ints()[0]);
+    case schemas::data_type::time64ns: return scalar::of_time(c.ints()[0]);
+    case schemas::data_type::float64: return scalar::of_float(c.floats()[0]);
+    case schemas::data_type::string: return scalar::of_string(std::string{c.strings().at(0)});
+    case schemas::data_type::uint128: return {schemas::data_type::uint128, c.uint128s()[0]};
+    case schemas::data_type::unknown: break;
+  }
+  return {};
+}
+
+class compiler {
+ public:
+  compiler(const compile_options& opts, diagnostics& diags)
+      : opts_(opts), funcs_(*opts.functions), diags_(diags) {}
+
+  plan run(const ast::module& m) {
+    for (const auto& s : m.body) statement(s);
+    return std::move(plan_);
+  }
+
+ private:
+  void error(source_location loc, std::string msg, std::string hint = {}) {
+    diags_.error(loc, std::move(msg), std::move(hint));
+  }
+
+  node_id add_node(node_op op, std::vector<node_id> parents, source_location loc) {
+    plan_node n;
+    n.id = next_id_++;
+    n.parents = std::move(parents);
+    n.op = std::move(op);
+    n.loc = loc;
+    plan_.nodes.push_back(std::move(n));
+    return plan_.nodes.back().id;
+  }
+
+  // ---- statements ----
+
+  void statement(const ast::stmt& s) {
+    switch (s.kind) {
+      case ast::stmt_kind::import:
+        if (s.module_name == "px") {
+          value v;
+          v.kind = value_kind::px_module;
+          env_[s.alias] = v;
+        } else if (s.module_name == "pxtrace" || s.module_name == "pxviews") {
+          error(s.loc, "module '" + s.module_name + "' is not supported yet");
+        } else {
+          error(s.loc, "unknown module '" + s.module_name + "'", "PxL scripts import 'px'");
+        }
+        return;
+      case ast::stmt_kind::expression: eval(*s.value); return;
+      case ast::stmt_kind::assign: assign(s); return;
+    }
+  }
+
+  void assign(const ast::stmt& s) {
+    const auto& target = *s.target;
+    if (target.kind == expr_kind::name) {
+      if (auto v = eval(*s.value)) env_[target.text] = std::move(*v);
+      return;
+    }
+    // df.col = e / df['col'] = e: a map that keeps the input columns, rebinding the name.
+    const auto& base_expr = *target.children[0];
+    std::string column;
+    if (target.kind == expr_kind::attribute) {
+      column = target.text;
+    } else {
+      const auto& key = *target.children[1];
+      if (key.kind != expr_kind::string_lit) {
+        error(key.loc, "a DataFrame column is assigned with a string name: df['name'] = ...");
+        return;
+      }
+      column = key.text;
+    }
+    auto base = eval(base_expr);
+    if (!base) return;
+    if (base->kind != value_kind::dataframe) {
+      error(target.loc, "cannot set attribute '" + column + "' on " + describe(*base));
+      return;
+    }
+    if (base_expr.kind != expr_kind::name) {
+      error(base_expr.loc, "assigning a column is only supported on a named DataFrame",
+            "bind the DataFrame to a name first: df = ...; df.x = ...");
+      return;
+    }
+    auto v = eval(*s.value);
+    if (!v) return;
+    auto e = to_expression(*v);
+    if (!e) return;
+    map_op m;
+    m.keep_input_columns = true;
+    m.exprs.push_back({column, std::move(*e)});
+    auto id = add_node(std::move(m), {base->node}, target.loc);
+    env_[base_expr.text] = value::of_dataframe(id, target.loc);
+  }
+
+  // ---- expressions ----
+
+  opt_value eval(const ast::expr& e) {
+    switch (e.kind) {
+      case expr_kind::name: {
+        auto it = env_.find(e.text);
+        if (it == env_.end()) {
+          error(e.loc, "name '" + e.text + "' is not defined",
+                e.text == "px" ? "add 'import px' at the top of the script" : "");
+          return std::nullopt;
+        }
+        value v = it->second;
+        v.loc = e.loc;
+        return v;
+      }
+      case expr_kind::int_lit: return value::of_constant(scalar::of_int(e.int_value), e.loc);
+      case expr_kind::float_lit: return value::of_constant(scalar::of_float(e.float_value), e.loc);
+      case expr_kind::string_lit: return value::of_constant(scalar::of_string(e.text), e.loc);
+      case expr_kind::bool_lit: return value::of_constant(scalar::of_bool(e.bool_value), e.loc);
+      case expr_kind::none_lit: {
+        value v;
+        v.loc = e.loc;
+        return v;
+      }
+      case expr_kind::list:
+      case expr_kind::tuple: {
+        value v;
+        v.kind = e.kind == expr_kind::list ? value_kind::list : value_kind::tuple;
+        v.loc = e.loc;
+        for (const auto& c : e.children) {
+          auto item = eval(*c);
+          if (!item) return std::nullopt;
+          v.items.push_back(std::move(*item));
+        }
+        return v;
+      }
+      case expr_kind::dict:
+        error(e.loc, "dict literals are not supported in PxL yet");
+        return std::nullopt;
+      case expr_kind::attribute: return attribute(e);
+      case expr_kind::subscript: return subscript(e);
+      case expr_kind::call: return call(e);
+      case expr_kind::binary: return binary(e);
+      case expr_kind::unary: return unary(e);
+    }
+    return std::nullopt;
+  }
+
+  opt_value attribute(const ast::expr& e) {
+    auto base = eval(*e.children[0]);
+    if (!base) return std::nullopt;
+    const std::string& attr = e.text;
+    value v;
+    v.loc = e.loc;
+    switch (base->kind) {
+      case value_kind::px_module:
+        if (compiler_functions.contains(attr) || funcs_.has_udf(attr) || funcs_.has_uda(attr)) {
+          v.kind = value_kind::px_function;
+          v.name = attr;
+          return v;
+        }
+        error(e.loc, "unknown function 'px." + attr + "'");
+        return std::nullopt;
+      case value_kind::dataframe:
+        if (implemented_methods.contains(attr) && attr != "agg") {
+          v.kind = value_kind::method;
+          v.name = attr;
+          v.node = base->node;
+          return v;
+        }
+        if (attr == "agg") {
+          v.kind = value_kind::method;
+          v.name = attr;
+          v.node = base->node;
+          v.receiver_grouped = true;  // df.agg(...) aggregates without groups
+          return v;
+        }
+        if (pending_methods.contains(attr)) {
+          error(e.loc, "'df." + attr + "' is not supported yet");
+          return std::nullopt;
+        }
+        return value::of_expr(expression::column_ref(attr, e.loc), e.loc);
+      case value_kind::grouped:
+        if (attr == "agg") {
+          v.kind = value_kind::method;
+          v.name = attr;
+          v.node = base->node;
+          v.groups = base->groups;
+          v.receiver_grouped = true;
+          return v;
+        }
+        error(e.loc, "a grouped DataFrame has no attribute '" + attr + "'",
+              "call .agg(...) on the result of groupby");
+        return std::nullopt;
+      default:
+        error(e.loc, describe(*base) + " has no attribute '" + attr + "'");
+        return std::nullopt;
+    }
+  }
+
+  opt_value subscript(const ast::expr& e) {
+    auto base = eval(*e.children[0]);
+    if (!base) return std::nullopt;
+    auto index = eval(*e.children[1]);
+    if (!index) return std::nullopt;
+    if (base->kind != value_kind::dataframe) {
+      error(e.loc, describe(*base) + " cannot be indexed");
+      return std::nullopt;
+    }
+    if (index->kind == value_kind::constant && index->constant.type == schemas::data_type::string)
+      return value::of_expr(
+          expression::column_ref(std::get<std::string>(index->constant.value), e.children[1]->loc),
+          e.loc);
+    if (index->kind == value_kind::list || index->kind == value_kind::tuple) {
+      auto names = string_list(*index, "a projection");
+      if (!names) return std::nullopt;
+      map_op m;
+      for (std::size_t i = 0; i < names->size(); ++i)
+        m.exprs.push_back({(*names)[i], expression::column_ref((*names)[i], index->items[i].loc)});
+      return value::of_dataframe(add_node(std::move(m), {base->node}, e.loc), e.loc);
+    }
+    if (index->kind == value_kind::column_expr) {
+      filter_op f{std::move(index->expr)};
+      return value::of_dataframe(add_node(std::move(f), {base->node}, e.loc), e.loc);
+    }
+    error(index->loc, "a DataFrame is indexed by a column name, a list of names or a condition, not " +
+                          describe(*index));
+    return std::nullopt;
+  }
+
+  std::optional<std::vector<std::string>> string_list(const value& v, std::string_view what) {
+    std::vector<std::string> out;
+    auto check = [&](const value& item) {
+      if (item.kind != value_kind::constant || item.constant.type != schemas::data_type::string) {
+        error(item.loc, std::string{what} + " takes column names (strings), not " + describe(item));
+        return false;
+      }
+      out.push_back(std::get<std::string>(item.constant.value));
+      return true;
+    };
+    if (v.kind == value_kind::list || v.kind == value_kind::tuple) {
+      for (const auto& item : v.items)
+        if (!check(item)) return std::nullopt;
+    } else if (!check(v)) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<expression> to_expression(const value& v) {
+    if (v.kind == value_kind::column_expr) return v.expr;
+    if (v.kind == value_kind::constant) return expression::constant(v.constant, v.loc);
+    error(v.loc, "expected a column expression or a constant, not " + describe(v));
+    return std::nullopt;
+  }
+
+  // Both constant: fold with the registry's own kernel so constants behave exactly like columns.
+  opt_value fold(std::string_view function, std::vector<scalar> args, source_location loc,
+                 std::string_view op_text) {
+    std::vector<schemas::data_type> types;
+    for (const auto& a : args) types.push_back(a.type);
+    const udf_def* f = funcs_.find_udf(function, types);
+    if (f == nullptr) {
+      std::string msg = "unsupported operand type";
+      msg += args.size() > 1 ? "s for '" : " for '";
+      msg += std::string{op_text} + "': ";
+      for (std::size_t i = 0; i < args.size(); ++i)
+        msg += (i ? " and " : "") + std::string{schemas::to_string(args[i].type)};
+      error(loc, msg);
+      return std::nullopt;
+    }
+    std::vector<kernel_arg> kargs;
+    for (const auto& a : args) kargs.push_back({nullptr, &a});
+    schemas::column out{f->result};
+    f->kernel(kargs, 1, out);
+    return value::of_constant(scalar_of(out), loc);
+  }
+
+  opt_value binary(const ast::expr& e) {
+    auto l = eval(*e.children[0]);
+    if (!l) return std::nullopt;
+    auto r = eval(*e.children[1]);
+    if (!r) return std::nullopt;
+    auto fn = function_of(e.bin_op);
+    if (l->kind == value_kind::constant && r->kind == value_kind::constant)
+      return fold(fn, {l->constant, r->constant}, e.loc, ast::to_string(e.bin_op));
+    bool l_ok = l->kind == value_kind::constant || l->kind == value_kind::column_expr;
+    bool r_ok = r->kind == value_kind::constant || r->kind == value_kind::column_expr;
+    if (!l_ok || !r_ok) {
+      error(e.loc, "operator '" + std::string{ast::to_string(e.bin_op)} + "' is not defined for " +
+                       describe(l_ok ? *r : *l));
+      return std::nullopt;
+    }
+    std::vector<expression> args;
+    args.push_back(*to_expression(*l));
+    args.push_back(*to_expression(*r));
+    return value::of_expr(expression::call(std::string{fn}, std::move(args), e.loc), e.loc);
+  }
+
+  opt_value unary(const ast::expr& e) {
+    auto v = eval(*e.children[0]);
+    if (!v) return std::nullopt;
+    if (e.un_op == ast::unary_op::plus) return v;
+    std::string fn = e.un_op == ast::unary_op::negate ? "negate" : "logicalNot";
+    if (v->kind == value_kind::constant) return fold(fn, {v->constant}, e.loc, ast::to_string(e.un_op));
+    if (v->kind != value_kind::column_expr) {
+      error(e.loc, "operator '" + std::string{ast::to_string(e.un_op)} + "' is not defined for " +
+                       describe(*v));
+      return std::nullopt;
+    }
+    std::vector<expression> args;
+    args.push_back(std::move(v->expr));
+    return value::of_expr(expression::call(fn, std::move(args), e.loc), e.loc);
+  }
+
+  // ---- calls ----
+
+  struct call_args {
+    std::vector<value> positional;
+    std::map<std::string, value> keywords;
+    std::map<std::string, source_location> keyword_locs;
+  };
+
+  std::optional<call_args> eval_args(const ast::expr& e) {
+    call_args a;
+    for (std::size_t i = 1; i < e.children.size(); ++i) {
+      auto v = eval(*e.children[i]);
+      if (!v) return std::nullopt;
+      a.positional.push_back(std::move(*v));
+    }
+    for (const auto& kw : e.keywords) {
+      auto v = eval(*kw.value);
+      if (!v) return std::nullopt;
+      if (a.keywords.contains(kw.name)) {
+        error(kw.loc, "keyword argument '" + kw.name + "' repeated");
+        return std::nullopt;
+      }
+      a.keywords.emplace(kw.name, std::move(*v));
+      a.keyword_locs.emplace(kw.name, kw.loc);
+    }
+    return a;
+  }
+
+  // Binds positional and keyword arguments to parameter names; reports extra or unknown ones.
+  std::optional<std::map<std::string, value>> bind(const call_args& a,
+                                                   std::initializer_list<std::string_view> params,
+                                                   std::string_view fn, source_location loc) {
+    std::map<std::string, value> out;
+    if (a.positional.size() > params.size()) {
+      error(a.positional[params.size()].loc, std::string{fn} + " takes at most " +
+                                                 std::to_string(params.size()) + " positional arguments");
+      return std::nullopt;
+    }
+    auto it = params.begin();
+    for (const auto& v : a.positional) out.emplace(std::string{*it++}, v);
+    for (const auto& [name, v] : a.keywords) {
+      if (std::find(params.begin(), params.end(), name) == params.end()) {
+        std::string expected;
+        for (auto p : params) expected += (expected.empty() ? "" : ", ") + std::string{p};
+        error(a.keyword_locs.at(name),
+              std::string{fn} + " got an unexpected keyword argument '" + name + "'",
+              "it takes: " + expected);
+        return std::nullopt;
+      }
+      if (out.contains(name)) {
+        error(a.keyword_locs.at(name), std::string{fn} + " got multiple values for '" + name + "'");
+        return std::nullopt;
+      }
+      out.emplace(name, v);
+    }
+    (void)loc;
+    return out;
+  }
+
+  opt_value call(const ast::expr& e) {
+    auto callee = eval(*e.children[0]);
+    if (!callee) return std::nullopt;
+    auto args = eval_args(e);
+    if (!args) return std::nullopt;
+    if (callee->kind == value_kind::px_function) return px_call(callee->name, *args, e.loc);
+    if (callee->kind == value_kind::method) return method_call(*callee, *args, e.loc);
+    error(e.loc, describe(*callee) + " is not callable");
+    return std::nullopt;
+  }
+
+  opt_value px_call(const std::string& name, const call_args& a, source_location loc) {
+    if (name == "DataFrame") return dataframe(a, loc);
+    if (name == "display") return display(a, loc);
+    if (name == "now") {
+      if (!a.positional.empty() || !a.keywords.empty()) {
+        error(loc, "px.now() takes no arguments");
+        return std::nullopt;
+      }
+      return value::of_constant(scalar::of_time(opts_.now_ns), loc);
+    }
+    if (!funcs_.has_udf(name)) {
+      error(loc, "px." + name + " is an aggregate function and cannot be called directly",
+            "use it in .agg(out=('column', px." + name + "))");
+      return std::nullopt;
+    }
+    if (!a.keywords.empty()) {
+      error(a.keyword_locs.begin()->second, "px." + name + " takes no keyword arguments");
+      return std::nullopt;
+    }
+    std::vector<expression> exprs;
+    bool all_constant = true;
+    std::vector<scalar> constants;
+    for (const auto& v : a.positional) {
+      auto x = to_expression(v);
+      if (!x) return std::nullopt;
+      all_constant = all_constant && v.kind == value_kind::constant;
+      if (v.kind == value_kind::constant) constants.push_back(v.constant);
+      exprs.push_back(std::move(*x));
+    }
+    if (all_constant) return fold(name, std::move(constants), loc, "px." + name);
+    return value::of_expr(expression::call(name, std::move(exprs), loc), loc);
+  }
+
+  std::optional<std::optional<std::int64_t>> time_arg(const std::map<std::string, value>& b,
+                                                      const std::string& key) {
+    auto it = b.find(key);
+    if (it == b.end() || it->second.kind == value_kind::none) return std::optional<std::int64_t>{};
+    const value& v = it->second;
+    if (v.kind == value_kind::constant) {
+      if (v.constant.type == schemas::data_type::int64 || v.constant.type == schemas::data_type::time64ns)
+        return std::optional<std::int64_t>{std::get<std::int64_t>(v.constant.value)};
+      if (v.constant.type == schemas::data_type::string) {
+        const auto& text = std::get<std::string>(v.constant.value);
+        if (auto d = parse_relative_duration(text))
+          return std::optional<std::int64_t>{opts_.now_ns + *d};
+        error(v.loc, "cannot parse " + key + " '" + text + "'",
+              "use a relative time such as '-5m' (units ms, s, m, h, d) or nanoseconds since the "
+              "epoch");
+        return std::nullopt;
+      }
+    }
+    error(v.loc, key + " must be a time string or an integer, not " + describe(v));
+    return std::nullopt;
+  }
+
+  opt_value dataframe(const call_args& a, source_location loc) {
+    auto b = bind(a, {"table", "select", "start_time", "end_time"}, "px.DataFrame", loc);
+    if (!b) return std::nullopt;
+    auto table = b->find("table");
+    if (table == b->end()) {
+      error(loc, "px.DataFrame needs a table name", "px.DataFrame(table='http_events')");
+      return std::nullopt;
+    }
+    if (table->second.kind != value_kind::constant ||
+        table->second.constant.type != schemas::data_type::string) {
+      error(table->second.loc, "the table name must be a string, not " + describe(table->second));
+      return std::nullopt;
+    }
+    memory_source_op src;
+    src.table = std::get<std::string>(table->second.constant.value);
+    if (auto sel = b->find("select"); sel != b->end()) {
+      auto names = string_list(sel->second, "select");
+      if (!names) return std::nullopt;
+      src.columns = std::move(*names);
+    }
+    auto start = time_arg(*b, "start_time");
+    if (!start) return std::nullopt;
+    auto end = time_arg(*b, "end_time");
+    if (!end) return std::nullopt;
+    src.start_ns = *start;
+    src.end_ns = *end;
+    return value::of_dataframe(add_node(std::move(src), {}, table->second.loc), loc);
+  }
+
+  opt_value display(const call_args& a, source_location loc) {
+    auto b = bind(a, {"out", "name", "cols"}, "px.display", loc);
+    if (!b) return std::nullopt;
+    auto df = b->find("out");
+    if (df == b->end() || df->second.kind != value_kind::dataframe) {
+      error(df == b->end() ? loc : df->second.loc, "px.display needs a DataFrame to display");
+      return std::nullopt;
+    }
+    if (b->contains("cols")) {
+      error(b->at("cols").loc, "px.display(cols=...) is not supported yet");
+      return std::nullopt;
+    }
+    std::string name{default_display_name};
+    if (auto n = b->find("name"); n != b->end()) {
+      if (n->second.kind != value_kind::constant ||
+          n->second.constant.type != schemas::data_type::string) {
+        error(n->second.loc, "the display name must be a string, not " + describe(n->second));
+        return std::nullopt;
+      }
+      name = std::get<std::string>(n->second.constant.value);
+    }
+    int& uses = sink_names_[name];
+    if (uses > 0) name += "_" + std::to_string(uses);
+    ++uses;
+    auto limit = add_node(limit_op{opts_.max_output_rows_per_table}, {df->second.node}, loc);
+    add_node(result_sink_op{name}, {limit}, loc);
+    value none;
+    none.loc = loc;
+    return none;
+  }
+
+  opt_value method_call(const value& m, const call_args& a, source_location loc) {
+    if (m.name == "head") {
+      auto b = bind(a, {"n"}, "head", loc);
+      if (!b) return std::nullopt;
+      std::int64_t n = default_head_rows;
+      if (auto it = b->find("n"); it != b->end()) {
+        if (it->second.kind != value_kind::constant ||
+            it->second.constant.type != schemas::data_type::int64 ||
+            std::get<std::int64_t>(it->second.constant.value) < 0) {
+          error(it->second.loc, "head(n) needs a non-negative integer");
+          return std::nullopt;
+        }
+        n = std::get<std::int64_t>(it->second.constant.value);
+      }
+      return value::of_dataframe(add_node(limit_op{n}, {m.node}, loc), loc);
+    }
+    if (m.name == "drop") {
+      auto b = bind(a, {"columns"}, "drop", loc);
+      if (!b) return std::nullopt;
+      auto it = b->find("columns");
+      if (it == b->end()) {
+        error(loc, "drop needs the columns to drop");
+        return std::nullopt;
+      }
+      auto names = string_list(it->second, "drop");
+      if (!names) return std::nullopt;
+      map_op op;
+      op.drop_columns = std::move(*names);
+      return value::of_dataframe(add_node(std::move(op), {m.node}, loc), loc);
+    }
+    if (m.name == "groupby") {
+      auto b = bind(a, {"by"}, "groupby", loc);
+      if (!b) return std::nullopt;
+      auto it = b->find("by");
+      if (it == b->end()) {
+        error(loc, "groupby needs the columns to group by");
+        return std::nullopt;
+      }
+      auto names = string_list(it->second, "groupby");
+      if (!names) return std::nullopt;
+      value g;
+      g.kind = value_kind::grouped;
+      g.node = m.node;
+      g.groups = std::move(*names);
+      g.loc = loc;
+      return g;
+    }
+    return agg(m, a, loc);
+  }
+
+  opt_value agg(const value& m, const call_args& a, source_location loc) {
+    if (!a.positional.empty()) {
+      error(a.positional[0].loc, "agg takes keyword arguments: name=('column', px.function)");
+      return std::nullopt;
+    }
+    aggregate_op op;
+    op.group_names = m.groups;
+    op.agg_loc = loc;
+    // Keyword order matters for the output columns: walk the AST order, not the map's.
+    for (const auto& [name, v] : ordered_keywords(a)) {
+      auto bad = [&] {
+        error(v->loc, "aggregate '" + name + "' must be a tuple ('column', px.function)");
+        return std::nullopt;
+      };
+      if (v->kind != value_kind::tuple || v->items.size() != 2) return bad();
+      const auto& col = v->items[0];
+      const auto& fn = v->items[1];
+      if (col.kind != value_kind::constant || col.constant.type != schemas::data_type::string)
+        return bad();
+      if (fn.kind != value_kind::px_function) return bad();
+      if (!funcs_.has_uda(fn.name)) {
+        error(fn.loc, "px." + fn.name + " is not an aggregate function");
+        return std::nullopt;
+      }
+      op.aggregates.push_back({name, fn.name,
+                               expression::column_ref(std::get<std::string>(col.constant.value), col.loc),
+                               nullptr});
+    }
+    return value::of_dataframe(add_node(std::move(op), {m.node}, loc), loc);
+  }
+
+  std::vector<std::pair<std::string, const value*>> ordered_keywords(const call_args& a) {
+    std::vector<std::pair<std::string, const value*>> out;
+    for (const auto& [name, v] : a.keywords) out.emplace_back(name, &v);
+    std::sort(out.begin(), out.end(), [&](const auto& x, const auto& y) {
+      auto lx = a.keyword_locs.at(x.first), ly = a.keyword_locs.at(y.first);
+      return std::pair{lx.line, lx.col} < std::pair{ly.line, ly.col};
+    });
+    return out;
+  }
+
+  const compile_options& opts_;
+  const function_registry& funcs_;
+  diagnostics& diags_;
+  plan plan_;
+  node_id next_id_ = 0;
+  std::map<std::string, value, std::less<>> env_;
+  std::map<std::string, int> sink_names_;
+};
+
+}  // namespace
+
+plan compile_module(const ast::module& module, const compile_options& opts, diagnostics& diags) {
+  return compiler{opts, diags}.run(module);
+}
+
+}  // namespace wisp::pxl

@@ -1,0 +1,45 @@
+#pragma once
+// Diagnostics: every pass reports problems as collected values with a source location, never by
+// throwing. A pass keeps going after a problem when it can, so one run reports several.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wisp::pxl {
+
+/// 1-based line and column of a character in the script.
+struct source_location {
+  int line = 0;
+  int col = 0;
+  friend bool operator==(const source_location&, const source_location&) = default;
+};
+
+struct diagnostic {
+  std::string file;
+  int line = 0;
+  int col = 0;
+  std::string message;
+  std::string hint;  // optional: what to do instead
+};
+
+/// "file:line:col: message" (and "\n  hint: ..." when there is a hint).
+std::string to_string(const diagnostic& d);
+
+/// Collects diagnostics of one compilation; every pass appends to the same list.
+class diagnostics {
+ public:
+  explicit diagnostics(std::string file) : file_(std::move(file)) {}
+  void error(source_location loc, std::string message, std::string hint = {}) {
+    list_.push_back({file_, loc.line, loc.col, std::move(message), std::move(hint)});
+  }
+  bool ok() const { return list_.empty(); }
+  const std::vector<diagnostic>& list() const { return list_; }
+  std::vector<diagnostic> take() { return std::move(list_); }
+
+ private:
+  std::string file_;
+  std::vector<diagnostic> list_;
+};
+
+}  // namespace wisp::pxl

@@ -1,0 +1,128 @@
+#pragma once
+// The logical plan: a DAG of operator nodes in topological order (a node's parents come before
+// it). The compiler builds it; the types pass resolves column references, function overloads and
+// every node's output relation; the exec engine runs it. Plans are plain values (copyable).
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pxl/diagnostic.hpp"
+#include "pxl/scalar.hpp"
+#include "schemas/relation.hpp"
+
+namespace wisp::pxl {
+
+struct udf_def;
+struct uda_def;
+
+using node_id = std::int64_t;
+inline constexpr std::size_t unresolved_column = std::numeric_limits<std::size_t>::max();
+
+enum class expression_kind : std::uint8_t { column, literal, call };
+
+/// A scalar expression over the columns of a node's (single) parent.
+struct expression {
+  expression_kind kind = expression_kind::literal;
+  source_location loc;
+  std::string column_name;                    // column
+  std::size_t column_index = unresolved_column;  // column: set by the types pass
+  scalar literal;                             // literal
+  std::string function;                       // call: registry name ("add", "contains")
+  std::vector<expression> args;               // call
+  const udf_def* udf = nullptr;               // call: overload chosen by the types pass
+  schemas::data_type type = schemas::data_type::unknown;  // set by the types pass
+  schemas::semantic_type semantic = schemas::semantic_type::st_none;
+
+  static expression column_ref(std::string name, source_location loc);
+  static expression constant(scalar v, source_location loc);
+  static expression call(std::string function, std::vector<expression> args, source_location loc);
+};
+
+struct named_expression {
+  std::string name;
+  expression expr;
+};
+
+/// Reads a stored table: rows with start_ns <= time_ < end_ns (unset = unbounded), the listed
+/// columns in that order (after the types pass: never empty).
+struct memory_source_op {
+  std::string table;
+  std::optional<std::int64_t> start_ns;
+  std::optional<std::int64_t> end_ns;
+  std::vector<std::string> columns;
+};
+
+/// Output column i = exprs[i] evaluated over the parent's rows.
+struct map_op {
+  std::vector<named_expression> exprs;
+  // Compiler-only shorthand, expanded by the types pass into exprs (always false/empty after it):
+  bool keep_input_columns = false;        // df.x = e: parent columns, then new ones
+  std::vector<std::string> drop_columns;  // df.drop(...): parent columns except these
+};
+
+/// Keeps the rows where predicate (BOOLEAN) is true; same relation as the parent.
+struct filter_op {
+  expression predicate;
+};
+
+struct aggregate_expr {
+  std::string output_name;
+  std::string function;  // "count", "sum", ...
+  expression arg;        // a column of the parent
+  const uda_def* uda = nullptr;  // set by the types pass
+};
+
+/// Group-by: output = group columns, then one column per aggregate. Blocking. With no group
+/// columns, emits exactly one row.
+struct aggregate_op {
+  std::vector<std::string> group_names;
+  std::vector<std::size_t> groups;  // parent column indexes, set by the types pass
+  std::vector<aggregate_expr> aggregates;
+  source_location agg_loc;
+};
+
+/// Passes through the first n rows, then is done.
+struct limit_op {
+  std::int64_t n = 0;
+};
+
+/// Concatenates its parents (same relation).
+struct union_op {};
+
+/// A named result table.
+struct result_sink_op {
+  std::string name;
+};
+
+using node_op = std::variant<memory_source_op, map_op, filter_op, aggregate_op, limit_op, union_op,
+                             result_sink_op>;
+
+struct plan_node {
+  node_id id = 0;
+  std::vector<node_id> parents;
+  node_op op;
+  schemas::relation output;  // set by the types pass
+  source_location loc;       // the script text that created the node
+};
+
+struct plan {
+  std::vector<plan_node> nodes;  // topological order
+
+  const plan_node* find(node_id id) const;
+  plan_node* find(node_id id);
+  std::vector<node_id> children(node_id id) const;
+};
+
+/// Kind name of an operator: "memory_source", "map", ...
+std::string_view op_name(const node_op& op);
+
+/// Human-readable plan for --explain: one line per node with its parents, arguments and output
+/// relation.
+std::string to_string(const plan& p);
+std::string to_string(const expression& e);
+
+}  // namespace wisp::pxl

@@ -1,0 +1,61 @@
+#pragma once
+// The values the compiler's symbolic evaluation works with. Internal to the compiler pass.
+
+#include <string>
+#include <vector>
+
+#include "pxl/plan.hpp"
+
+namespace wisp::pxl {
+
+enum class value_kind : std::uint8_t {
+  none,
+  constant,     // a folded scalar
+  list,
+  tuple,
+  px_module,
+  px_function,  // px.<name>, not yet called
+  dataframe,    // the output of plan node `node`
+  column_expr,  // an expression over a DataFrame's columns
+  grouped,      // df.groupby(...): node + group columns
+  method,       // a bound DataFrame/grouped method: receiver + name
+};
+
+struct value {
+  value_kind kind = value_kind::none;
+  source_location loc;
+  scalar constant;
+  std::vector<value> items;         // list, tuple
+  std::string name;                 // px_function, method
+  node_id node = -1;                // dataframe, grouped, method receiver
+  std::vector<std::string> groups;  // grouped, method on a grouped receiver
+  bool receiver_grouped = false;    // method
+  expression expr;                  // column_expr
+
+  static value of_constant(scalar s, source_location loc) {
+    value v;
+    v.kind = value_kind::constant;
+    v.constant = std::move(s);
+    v.loc = loc;
+    return v;
+  }
+  static value of_dataframe(node_id id, source_location loc) {
+    value v;
+    v.kind = value_kind::dataframe;
+    v.node = id;
+    v.loc = loc;
+    return v;
+  }
+  static value of_expr(expression e, source_location loc) {
+    value v;
+    v.kind = value_kind::column_expr;
+    v.expr = std::move(e);
+    v.loc = loc;
+    return v;
+  }
+};
+
+/// "DataFrame", "string constant", ... for diagnostics.
+std::string describe(const value& v);
+
+}  // namespace wisp::pxl

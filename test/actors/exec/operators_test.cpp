@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include "actors/exec/aggregate_operator.hpp"
+#include "actors/exec/operator.hpp"
+#include "actors/exec/run_plan.hpp"
+#include "actors/exec/source_scan.hpp"
+#include "exec_test_util.hpp"
+
+namespace wisp::exec {
+namespace {
+
+using testing::compile_tiny;
+using testing::first_node;
+using testing::tiny_batch;
+using testing::tiny_relation;
+
+TEST(source_scan, time_range_is_half_open_and_columns_are_selected) {
+  pxl::memory_source_op op{"tiny", 2, 4, {"bytes", "time_"}};
+  auto scan = make_source_scan(op, tiny_relation());
+  ASSERT_TRUE(scan.error.empty());
+  auto out = apply_scan(scan.scan, *tiny_batch({1, 2, 3, 4}, {"a", "b", "c", "d"}, {10, 20, 30, 40}));
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(out->columns.size(), 2u);
+  EXPECT_EQ(out->columns[0].ints(), (std::vector<std::int64_t>{20, 30}));
+  EXPECT_EQ(out->columns[1].ints(), (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(apply_scan(scan.scan, *tiny_batch({9}, {"x"}, {1})), nullptr);
+}
+
+TEST(source_scan, missing_column_is_an_error) {
+  pxl::memory_source_op op{"tiny", std::nullopt, std::nullopt, {"nope"}};
+  EXPECT_FALSE(make_source_scan(op, tiny_relation()).error.empty());
+}
+
+TEST(filter_operator, keeps_matching_rows_and_forwards_full_batches_unchanged) {
+  auto p = compile_tiny("import px\ndf = px.DataFrame('tiny')\npx.display(df[df.bytes > 15])\n");
+  auto made = make_operator(p, first_node<pxl::filter_op>(p));
+  ASSERT_TRUE(made.op);
+  auto out = made.op->push(tiny_batch({1, 2, 3}, {"a", "b", "c"}, {10, 20, 30}), 0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->columns[2].ints(), (std::vector<std::int64_t>{20, 30}));
+  auto all = tiny_batch({1}, {"a"}, {99});
+  auto same = made.op->push(all, 0);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].get(), all.get());
+  EXPECT_TRUE(made.op->push(tiny_batch({1}, {"a"}, {1}), 0).empty());
+}
+
+TEST(limit_operator, slices_and_reports_done) {
+  auto p = compile_tiny("import px\ndf = px.DataFrame('tiny')\npx.display(df.head(3))\n");
+  auto made = make_operator(p, first_node<pxl::limit_op>(p));
+  ASSERT_TRUE(made.op);
+  EXPECT_EQ(made.op->push(tiny_batch({1, 2}, {"a", "b"}, {1, 2}), 0).at(0)->num_rows(), 2u);
+  EXPECT_FALSE(made.op->done());
+  EXPECT_EQ(made.op->push(tiny_batch({3, 4}, {"c", "d"}, {3, 4}), 0).at(0)->num_rows(), 1u);
+  EXPECT_TRUE(made.op->done());
+  EXPECT_TRUE(made.op->push(tiny_batch({5}, {"e"}, {5}), 0).empty());
+}
+
+TEST(aggregate_operator, groups_across_batches_and_merges_partials) {
+  auto p = compile_tiny(
+      "import px\ndf = px.DataFrame('tiny')\n"
+      "px.display(df.groupby('service').agg(n=('bytes', px.count), s=('bytes', px.sum),\n"
+      "    m=('ratio', px.mean), hi=('bytes', px.max)))\n");
+  const auto& node = first_node<pxl::aggregate_op>(p);
+  auto a = make_operator(p, node);
+  auto b = make_operator(p, node);
+  ASSERT_TRUE(a.op && b.op);
+  EXPECT_TRUE(a.op->push(tiny_batch({1, 2}, {"x", "y"}, {10, 20}), 0).empty());
+  a.op->push(tiny_batch({3}, {"x"}, {30}), 0);
+  b.op->push(tiny_batch({4, 5}, {"z", "x"}, {4, 2}), 0);
+  auto& left = static_cast<aggregate_operator&>(*a.op);
+  left.merge_from(static_cast<const aggregate_operator&>(*b.op));
+  auto out = a.op->finish();
+  ASSERT_EQ(out.size(), 1u);
+  const auto& r = *out[0];
+  ASSERT_EQ(r.num_rows(), 3u);
+  EXPECT_EQ(r.columns[0].strings().at(0), "x");
+  EXPECT_EQ(r.columns[0].strings().at(2), "z");
+  EXPECT_EQ(r.columns[1].ints(), (std::vector<std::int64_t>{3, 1, 1}));
+  EXPECT_EQ(r.columns[2].ints(), (std::vector<std::int64_t>{42, 20, 4}));
+  EXPECT_EQ(r.columns[3].floats(), (std::vector<double>{7, 10, 2}));
+  EXPECT_EQ(r.columns[4].ints(), (std::vector<std::int64_t>{30, 20, 4}));
+}
+
+TEST(make_operator, memory_source_is_not_an_operator) {
+  auto p = compile_tiny("import px\npx.display(px.DataFrame('tiny'))\n");
+  EXPECT_FALSE(make_operator(p, p.nodes.front()).op);
+}
+
+TEST(run_plan, stops_reading_when_limits_are_satisfied) {
+  auto p = compile_tiny("import px\npx.display(px.DataFrame('tiny').head(2))\n");
+  table_provider tables;
+  tables["tiny"] = {tiny_relation(),
+                    {tiny_batch({1, 2}, {"a", "b"}, {1, 2}), tiny_batch({3}, {"c"}, {3})}};
+  auto r = run_plan(p, tables);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.tables.size(), 1u);
+  EXPECT_EQ(r.tables[0].name, "output");
+  EXPECT_EQ(r.tables[0].num_rows(), 2u);
+  EXPECT_EQ(r.tables[0].batches.size(), 1u);
+}
+
+TEST(run_plan, missing_table_data_is_an_error) {
+  auto p = compile_tiny("import px\npx.display(px.DataFrame('tiny'))\n");
+  EXPECT_FALSE(run_plan(p, {}).ok());
+}
+
+}  // namespace
+}  // namespace wisp::exec

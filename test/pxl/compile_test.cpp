@@ -1,0 +1,201 @@
+#include "pxl/compile.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pxl/functions.hpp"
+
+namespace wisp::pxl {
+namespace {
+
+using schemas::data_type;
+using schemas::semantic_type;
+
+constexpr std::int64_t now = 1'000'000'000'000;
+constexpr std::int64_t five_minutes_ns = 5LL * 60 * 1'000'000'000;
+
+compile_result compile_text(std::string_view src) {
+  compile_options o;
+  o.file = "s.pxl";
+  o.now_ns = now;
+  return compile(src, o);
+}
+
+template <class Op>
+std::vector<const plan_node*> nodes_of(const plan& p) {
+  std::vector<const plan_node*> out;
+  for (const auto& n : p.nodes)
+    if (std::holds_alternative<Op>(n.op)) out.push_back(&n);
+  return out;
+}
+
+const schemas::column_info& col(const plan_node& n, std::string_view name) {
+  return n.output.columns.at(*n.output.index_of(name));
+}
+
+TEST(compile, source_time_range_and_select) {
+  auto r = compile_text(
+      "import px\n"
+      "df = px.DataFrame(table='http_events', start_time='-5m', select=['time_', 'latency'])\n"
+      "px.display(df)\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  auto src = nodes_of<memory_source_op>(r.plan);
+  ASSERT_EQ(src.size(), 1u);
+  const auto& op = std::get<memory_source_op>(src[0]->op);
+  EXPECT_EQ(op.table, "http_events");
+  EXPECT_EQ(op.start_ns, now - five_minutes_ns);
+  EXPECT_FALSE(op.end_ns);
+  EXPECT_EQ(src[0]->output.names(), (std::vector<std::string>{"time_", "latency"}));
+}
+
+TEST(compile, limit_inserted_before_every_sink_and_names_deduplicated) {
+  auto r = compile_text(
+      "import px\ndf = px.DataFrame('http_events')\npx.display(df)\npx.display(df)\n"
+      "px.display(df, 'x')\n");
+  ASSERT_TRUE(r.ok());
+  auto sinks = nodes_of<result_sink_op>(r.plan);
+  ASSERT_EQ(sinks.size(), 3u);
+  EXPECT_EQ(std::get<result_sink_op>(sinks[0]->op).name, "output");
+  EXPECT_EQ(std::get<result_sink_op>(sinks[1]->op).name, "output_1");
+  EXPECT_EQ(std::get<result_sink_op>(sinks[2]->op).name, "x");
+  for (const auto* s : sinks) {
+    const auto* limit = r.plan.find(s->parents.at(0));
+    ASSERT_TRUE(std::holds_alternative<limit_op>(limit->op));
+    EXPECT_EQ(std::get<limit_op>(limit->op).n, default_max_output_rows_per_table);
+  }
+}
+
+TEST(compile, px_set_changes_the_sink_limit) {
+  auto r = compile_text(
+      "#px:set max_output_rows_per_table=7\nimport px\npx.display(px.DataFrame('http_events'))\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::get<limit_op>(nodes_of<limit_op>(r.plan).at(0)->op).n, 7);
+}
+
+TEST(compile, plan_shape_and_semantic_types) {
+  auto r = compile_text(
+      "import px\n"
+      "ns_per_ms = 1000 * 1000\n"
+      "df = px.DataFrame(table='http_events', start_time='-5m')\n"
+      "df = df[df.resp_status >= 400]\n"
+      "df.latency_ms = df.latency / ns_per_ms\n"
+      "df['slow'] = df.latency > 100 * ns_per_ms\n"
+      "df = df.groupby(['req_path', 'slow']).agg(n=('latency', px.count),\n"
+      "    lat=('latency', px.mean), worst=('latency', px.max))\n"
+      "df = df.drop('slow').head(3)\n"
+      "px.display(df, 'errors')\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  std::vector<std::string_view> kinds;
+  for (const auto& n : r.plan.nodes) kinds.push_back(op_name(n.op));
+  std::vector<std::string_view> want{"memory_source", "filter", "map",   "map",
+                                     "aggregate",     "map",    "limit", "limit",
+                                     "result_sink"};
+  EXPECT_EQ(kinds, want);
+  const auto& agg = *nodes_of<aggregate_op>(r.plan).at(0);
+  EXPECT_EQ(agg.output.names(),
+            (std::vector<std::string>{"req_path", "slow", "n", "lat", "worst"}));
+  EXPECT_EQ(col(agg, "n").type, data_type::int64);
+  EXPECT_EQ(col(agg, "n").semantic, semantic_type::st_none);
+  EXPECT_EQ(col(agg, "lat").type, data_type::float64);
+  EXPECT_EQ(col(agg, "lat").semantic, semantic_type::st_duration_ns);
+  EXPECT_EQ(col(agg, "worst").semantic, semantic_type::st_duration_ns);
+  const auto& map = *nodes_of<map_op>(r.plan).at(0);
+  EXPECT_EQ(col(map, "latency_ms").type, data_type::float64);
+  EXPECT_EQ(col(map, "latency").semantic, semantic_type::st_duration_ns);
+  // The folded constant appears as a literal, not as a call.
+  const auto& slow = std::get<map_op>(nodes_of<map_op>(r.plan).at(1)->op).exprs.back();
+  EXPECT_EQ(slow.name, "slow");
+  EXPECT_EQ(slow.expr.args.at(1).kind, expression_kind::literal);
+  EXPECT_EQ(std::get<std::int64_t>(slow.expr.args.at(1).literal.value), 100'000'000);
+  EXPECT_EQ(r.plan.nodes.back().output.names(),
+            (std::vector<std::string>{"req_path", "n", "lat", "worst"}));
+  EXPECT_NE(to_string(r.plan).find("aggregate"), std::string::npos);
+}
+
+TEST(compile, projection_keeps_requested_order) {
+  auto r = compile_text(
+      "import px\ndf = px.DataFrame('http_events')\npx.display(df[['latency', 'req_path']])\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.plan.nodes.back().output.names(), (std::vector<std::string>{"latency", "req_path"}));
+}
+
+struct error_case {
+  std::string_view name;
+  std::string_view src;
+  int line;
+  int col;
+  std::string_view message_part;
+  std::string_view hint_part;
+};
+
+class compile_errors : public testing::TestWithParam<error_case> {};
+
+TEST_P(compile_errors, located) {
+  const auto& c = GetParam();
+  auto r = compile_text(c.src);
+  ASSERT_FALSE(r.ok());
+  const auto& d = r.diagnostics.at(0);
+  EXPECT_EQ(d.file, "s.pxl");
+  EXPECT_EQ(d.line, c.line) << d.message;
+  EXPECT_EQ(d.col, c.col) << d.message;
+  EXPECT_NE(d.message.find(c.message_part), std::string::npos) << d.message;
+  EXPECT_NE(d.hint.find(c.hint_part), std::string::npos) << d.hint;
+}
+
+const error_case error_cases[] = {
+    {"unknown_table", "import px\ndf = px.DataFrame(table='htp_events')\n", 2, 25,
+     "table 'htp_events' does not exist", "http_events"},
+    {"unknown_column", "import px\ndf = px.DataFrame('http_events')\ndf.x = df.latncy * 2\n", 3, 11,
+     "column 'latncy' not found", "req_path"},
+    {"unknown_select", "import px\ndf = px.DataFrame('http_events', select=['nope'])\n", 2, 19,
+     "column 'nope'", "latency"},
+    {"unknown_px_function", "import px\ndf = px.DataFrame('http_events')\ndf.x = px.frobnicate(df.a)\n",
+     3, 11, "unknown function 'px.frobnicate'", ""},
+    {"type_error_operator", "import px\ndf = px.DataFrame('http_events')\ndf.x = df.req_path + 1\n", 3,
+     20, "operator '+' does not accept (STRING, INT64)", "add(INT64, INT64)"},
+    {"filter_not_boolean", "import px\ndf = px.DataFrame('http_events')\ndf = df[df.latency]\n", 3,
+     12, "must be BOOLEAN", ""},
+    {"uda_type", "import px\ndf = px.DataFrame('http_events')\n"
+                 "df = df.groupby('req_path').agg(x=('req_method', px.mean))\n",
+     3, 36, "px.mean cannot aggregate a STRING", "mean(INT64)"},
+    {"undefined_name", "import px\ndf = px.DataFrame('http_events')\npx.display(dff)\n", 3, 12,
+     "name 'dff' is not defined", ""},
+    {"missing_import", "df = px.DataFrame('http_events')\n", 1, 6, "name 'px' is not defined",
+     "import px"},
+    {"bad_time", "import px\ndf = px.DataFrame('http_events', start_time='yesterday')\n", 2, 45,
+     "cannot parse start_time", "-5m"},
+    {"bad_kwarg", "import px\ndf = px.DataFrame('http_events', start='-5m')\n", 2, 34,
+     "unexpected keyword argument 'start'", "start_time"},
+    {"constant_type_error", "x = 'a' - 1\n", 1, 9, "unsupported operand types for '-'", ""},
+    {"drop_unknown", "import px\ndf = px.DataFrame('http_events')\ndf = df.drop(['nope'])\n", 3, 9,
+     "cannot drop column 'nope'", "latency"},
+    {"pending_method", "import px\ndf = px.DataFrame('http_events')\ndf = df.merge(df)\n", 3, 9,
+     "'df.merge' is not supported yet", ""},
+    {"uda_called", "import px\ndf = px.DataFrame('http_events')\ndf.x = px.count(df.latency)\n", 3,
+     11, "aggregate function", "agg"},
+    {"python_construct", "import px\nwhile True:\n  pass\n", 2, 1, "not supported in PxL", ""},
+};
+
+INSTANTIATE_TEST_SUITE_P(cases, compile_errors, testing::ValuesIn(error_cases),
+                         [](const auto& info) { return std::string{info.param.name}; });
+
+TEST(compile, rendered_diagnostic) {
+  diagnostic d{"f.pxl", 3, 7, "boom", ""};
+  EXPECT_EQ(to_string(d), "f.pxl:3:7: boom");
+}
+
+TEST(compile, custom_table_catalog) {
+  compile_options o;
+  schemas::relation rel{{{"time_", data_type::time64ns, semantic_type::st_time_ns, ""},
+                         {"v", data_type::float64, semantic_type::st_none, ""}}};
+  o.tables.find = [rel](std::string_view n) -> std::optional<schemas::relation> {
+    if (n == "tiny") return rel;
+    return std::nullopt;
+  };
+  o.tables.names = [] { return std::vector<std::string>{"tiny"}; };
+  auto r = compile("import px\npx.display(px.DataFrame('tiny').agg(s=('v', px.sum)))\n", o);
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  EXPECT_EQ(r.plan.nodes.back().output.columns.at(0).type, data_type::float64);
+}
+
+}  // namespace
+}  // namespace wisp::pxl

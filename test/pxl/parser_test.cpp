@@ -1,0 +1,109 @@
+#include "pxl/parser.hpp"
+
+#include <gtest/gtest.h>
+
+namespace wisp::pxl {
+namespace {
+
+struct parsed {
+  ast::module module;
+  std::vector<diagnostic> diags;
+};
+
+parsed parse_text(std::string_view src) {
+  diagnostics d{"t.pxl"};
+  auto toks = lex(src, d);
+  auto m = parse(toks, d);
+  return {std::move(m), d.take()};
+}
+
+TEST(parser, import_assign_and_expression_statements) {
+  auto p = parse_text("import px\ndf = px.DataFrame('http_events')\npx.display(df)\n");
+  ASSERT_TRUE(p.diags.empty());
+  ASSERT_EQ(p.module.body.size(), 3u);
+  EXPECT_EQ(p.module.body[0].kind, ast::stmt_kind::import);
+  EXPECT_EQ(p.module.body[0].alias, "px");
+  EXPECT_EQ(p.module.body[1].kind, ast::stmt_kind::assign);
+  EXPECT_EQ(p.module.body[1].value->kind, ast::expr_kind::call);
+  EXPECT_EQ(p.module.body[2].kind, ast::stmt_kind::expression);
+}
+
+TEST(parser, precedence) {
+  auto p = parse_text("x = 1 + 2 * 3 > 4 and not y\n");
+  ASSERT_TRUE(p.diags.empty());
+  const auto& e = *p.module.body[0].value;
+  EXPECT_EQ(e.bin_op, ast::binary_op::logical_and);
+  const auto& cmp = *e.children[0];
+  EXPECT_EQ(cmp.bin_op, ast::binary_op::greater);
+  EXPECT_EQ(cmp.children[0]->bin_op, ast::binary_op::add);
+  EXPECT_EQ(cmp.children[0]->children[1]->bin_op, ast::binary_op::multiply);
+  EXPECT_EQ(e.children[1]->kind, ast::expr_kind::unary);
+}
+
+TEST(parser, keyword_args_tuples_lists_and_multiline) {
+  auto p = parse_text(
+      "df = df.groupby(['a', 'b']).agg(\n"
+      "    n=('a', px.count),\n"
+      "    m=('b', px.mean)\n"
+      ")\n");
+  ASSERT_TRUE(p.diags.empty()) << to_string(p.diags[0]);
+  const auto& call = *p.module.body[0].value;
+  ASSERT_EQ(call.keywords.size(), 2u);
+  EXPECT_EQ(call.keywords[1].name, "m");
+  EXPECT_EQ(call.keywords[1].value->kind, ast::expr_kind::tuple);
+}
+
+TEST(parser, newline_instead_of_comma_between_keyword_args) {
+  auto p = parse_text("df = df.agg(\n  n=('a', px.count)\n  m=('b', px.sum)\n)\n");
+  ASSERT_TRUE(p.diags.empty()) << to_string(p.diags[0]);
+  EXPECT_EQ(p.module.body[0].value->keywords.size(), 2u);
+}
+
+TEST(parser, subscript_tuple_is_projection) {
+  auto p = parse_text("df = df['a', 'b']\n");
+  ASSERT_TRUE(p.diags.empty());
+  EXPECT_EQ(p.module.body[0].value->children[1]->kind, ast::expr_kind::tuple);
+}
+
+struct unsupported_case {
+  std::string_view src;
+  int line;
+  int col;
+  std::string_view word;
+};
+
+TEST(parser, unsupported_constructs_are_located) {
+  const unsupported_case cases[] = {
+      {"x = 1\nfor i in y:\n  pass\n", 2, 1, "'for'"},
+      {"x = [i for i in y]\n", 1, 8, "comprehension"},
+      {"x = lambda: 1\n", 1, 5, "lambda"},
+      {"x = a if b else c\n", 1, 7, "conditional"},
+      {"x = f'{a}'\n", 1, 5, "f-string"},
+      {"x += 1\n", 1, 3, "augmented"},
+      {"x = a[1:2]\n", 1, 8, "slicing"},
+      {"x = a ** 2\n", 1, 7, "'**'"},
+      {"x = 1 < a < 3\n", 1, 11, "chained"},
+      {"x = a in b\n", 1, 7, "'in'"},
+      {"def f():\n  return 1\n", 1, 1, "def"},
+  };
+  for (const auto& c : cases) {
+    auto p = parse_text(c.src);
+    ASSERT_EQ(p.diags.size(), 1u) << c.src;
+    EXPECT_EQ(p.diags[0].line, c.line) << c.src;
+    EXPECT_EQ(p.diags[0].col, c.col) << c.src;
+    EXPECT_NE(p.diags[0].message.find("not supported in PxL"), std::string::npos) << c.src;
+    EXPECT_NE(p.diags[0].message.find(c.word), std::string::npos) << p.diags[0].message;
+  }
+}
+
+TEST(parser, recovers_and_reports_several_errors) {
+  auto p = parse_text("x = (1 +\ny = 2\nz = lambda: 1\nw = 3\n");
+  EXPECT_GE(p.diags.size(), 1u);
+  auto p2 = parse_text("a = 1 ** 2\nb = 2\nc = x if y else z\n");
+  ASSERT_EQ(p2.diags.size(), 2u);
+  EXPECT_EQ(p2.diags[1].line, 3);
+  EXPECT_EQ(p2.module.body.size(), 1u);
+}
+
+}  // namespace
+}  // namespace wisp::pxl
