@@ -1,0 +1,146 @@
+#include "actors/exec/operator_actor.hpp"
+
+#include <limits>
+
+#include "actors/exec/operator.hpp"
+#include "actors/exec/source_scan.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "schemas/tables.hpp"
+
+namespace wisp::exec {
+
+namespace {
+
+constexpr std::chrono::seconds scan_timeout{30};
+
+void send_all(operator_actor::pointer self, const std::vector<child_edge>& children,
+              const std::vector<schemas::row_batch_ptr>& batches) {
+  for (const auto& b : batches)
+    for (const auto& [child, index] : children) self->send(child, actors::batch_atom::value, index, b);
+}
+
+void send_eos(operator_actor::pointer self, const std::vector<child_edge>& children) {
+  for (const auto& [child, index] : children) self->send(child, actors::eos_atom::value, index);
+}
+
+// --- memory source: scans its shard once, trims to the time range and columns, then ends. ---
+
+struct source_state {
+  static inline const char* name = "memory_source";
+};
+
+operator_actor::behavior_type memory_source(operator_actor::stateful_pointer<source_state> self,
+                                            source_scan scan, tables::table_shard_actor shard,
+                                            std::vector<child_edge> children) {
+  const auto start = scan.start_ns.value_or(std::numeric_limits<std::int64_t>::min());
+  const auto end = scan.end_ns.value_or(std::numeric_limits<std::int64_t>::max());
+  self->request(shard, scan_timeout, actors::scan_atom::value, start, end)
+      .then(
+          [self, scan, children](const actors::batch_list& batches) {
+            for (const auto& b : batches)
+              if (auto trimmed = apply_scan(scan, *b)) send_all(self, children, {trimmed});
+            send_eos(self, children);
+            self->quit();
+          },
+          [self, children](caf::error&) {
+            // The shard did not answer: end the stream so the query completes (partially).
+            send_eos(self, children);
+            self->quit();
+          });
+  return {
+      [](actors::batch_atom, std::size_t, const schemas::row_batch_ptr&) {},
+      [](actors::eos_atom, std::size_t) {},
+  };
+}
+
+// --- transform nodes: map, filter, aggregate, limit, union. ---
+
+struct transform_state {
+  static inline const char* name = "operator";
+  // Shared only because spawn arguments must be copyable; this actor is its sole user.
+  std::shared_ptr<operator_logic> logic;
+  std::vector<child_edge> children;
+  std::vector<bool> parent_done;
+  bool ended = false;
+};
+
+void end_stream(operator_actor::stateful_pointer<transform_state> self) {
+  auto& st = self->state;
+  if (st.ended) return;
+  st.ended = true;
+  send_all(self, st.children, st.logic->finish());
+  send_eos(self, st.children);
+  self->quit();
+}
+
+operator_actor::behavior_type transform(operator_actor::stateful_pointer<transform_state> self,
+                                        std::shared_ptr<operator_logic> logic, std::size_t parents,
+                                        std::vector<child_edge> children) {
+  auto& st = self->state;
+  st.logic = std::move(logic);
+  st.children = std::move(children);
+  st.parent_done.assign(parents, false);
+  return {
+      [self](actors::batch_atom, std::size_t parent, const schemas::row_batch_ptr& b) {
+        auto& s = self->state;
+        if (s.ended) return;
+        send_all(self, s.children, s.logic->push(b, parent));
+        if (s.logic->done()) end_stream(self);
+      },
+      [self](actors::eos_atom, std::size_t parent) {
+        auto& s = self->state;
+        if (parent < s.parent_done.size()) s.parent_done[parent] = true;
+        for (bool d : s.parent_done)
+          if (!d) return;
+        end_stream(self);
+      },
+  };
+}
+
+// --- result sink: streams its table to the result handler. ---
+
+struct sink_state {
+  static inline const char* name = "result_sink";
+};
+
+operator_actor::behavior_type result_sink(operator_actor::stateful_pointer<sink_state> self,
+                                          pxl::plan_node node, std::shared_ptr<const result_handler> results) {
+  const auto& name = std::get<pxl::result_sink_op>(node.op).name;
+  results->on_schema(name, node.output);
+  return {
+      [results, name](actors::batch_atom, std::size_t, const schemas::row_batch_ptr& b) {
+        if (b->num_rows() > 0) results->on_batch(name, b);
+      },
+      [self, results, name](actors::eos_atom, std::size_t) {
+        results->on_end(name, {});
+        self->quit();
+      },
+  };
+}
+
+}  // namespace
+
+std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, const pxl::plan& plan,
+                                                      const pxl::plan_node& node,
+                                                      const tables::table_shard_actor& table,
+                                                      std::vector<child_edge> children,
+                                                      std::shared_ptr<const result_handler> results) {
+  if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
+    const auto* stored = schemas::find_table(src->table);
+    if (!table || !stored) return {{}, "no table shard for '" + src->table + "'"};
+    auto made = make_source_scan(*src, stored->rel);
+    if (!made.error.empty()) return {{}, made.error};
+    return {sys.spawn(memory_source, std::move(made.scan), table, std::move(children)), {}};
+  }
+  if (std::holds_alternative<pxl::result_sink_op>(node.op))
+    return {sys.spawn(result_sink, node, std::move(results)), {}};
+  auto made = make_operator(plan, node);
+  if (!made.op) return {{}, made.error};
+  return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), node.parents.size(),
+                    std::move(children)),
+          {}};
+}
+
+}  // namespace wisp::exec

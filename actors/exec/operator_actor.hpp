@@ -1,0 +1,50 @@
+#pragma once
+// Operator actors: one actor per node of a running plan. Sources scan a table shard; every other
+// node wraps its exec::operator_logic (pure, vectorized) and forwards output batches to its
+// children; result sinks stream their table to the query's result handler. Batches travel as
+// shared immutable row_batch_ptr; each edge ends with one eos message. Actors of one query are
+// linked to the query actor that spawned them and die with it.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/atoms.hpp"
+#include "actors/tables/table_shard.hpp"
+#include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "pxl/plan.hpp"
+
+namespace wisp::exec {
+
+using operator_actor = caf::typed_actor<
+    // A batch from the parent at `parent_index` (position among this node's parents).
+    caf::reacts_to<actors::batch_atom, std::size_t, schemas::row_batch_ptr>,
+    // The parent at `parent_index` has sent everything.
+    caf::reacts_to<actors::eos_atom, std::size_t>>;
+
+/// A child edge: the child actor and this node's position among the child's parents.
+using child_edge = std::pair<operator_actor, std::size_t>;
+
+/// What a query's result sinks report to. Called on the sink actor's thread; must be
+/// thread-safe. `on_batch` gets only non-empty batches; `on_end` once per sink, with an empty
+/// error on success.
+struct result_handler {
+  std::function<void(const std::string& table, const schemas::relation& rel)> on_schema;
+  std::function<void(const std::string& table, schemas::row_batch_ptr batch)> on_batch;
+  std::function<void(const std::string& table, const std::string& error)> on_end;
+};
+
+/// Spawns the actor for one plan node. `table` is the shard for memory sources (ignored
+/// otherwise); `children` must already exist. Returns an error text for node kinds the engine
+/// cannot run.
+std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, const pxl::plan& plan,
+                                                      const pxl::plan_node& node,
+                                                      const tables::table_shard_actor& table,
+                                                      std::vector<child_edge> children,
+                                                      std::shared_ptr<const result_handler> results);
+
+}  // namespace wisp::exec

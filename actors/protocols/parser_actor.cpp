@@ -1,0 +1,169 @@
+#include "actors/protocols/parser_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "actors/protocols/http/protocol.hpp"
+#include "actors/protocols/http/row.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "schemas/tables.hpp"
+
+namespace wisp::protocols {
+
+namespace {
+
+constexpr const char* stage_name = "http parser";
+
+std::int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Named loss/health counters, summed over trackers (live and finished).
+using counter_map = std::map<std::string, std::uint64_t>;
+
+void add_stream(counter_map& m, const stream_stats& s) {
+  m["gaps"] += s.gaps;
+  m["gap_bytes"] += s.gap_bytes;
+  m["bytes_dropped_at_gap"] += s.bytes_dropped_at_gap;
+  m["overflow_bytes"] += s.overflow_bytes;
+}
+
+/// Only counters of dropped or unusable data: these are what query results report as losses.
+/// A connection the role policy does not record (the client side of in-cluster traffic, which the
+/// server side records) is deduplication, not loss, and is left out.
+template <class Tracker>
+void add_tracker(counter_map& m, const Tracker& t) {
+  const auto& s = t.stats();
+  m["parse_errors"] += s.parse_errors;
+  m["invalid_bytes"] += s.invalid_bytes;
+  m["unparsed_bytes_at_close"] += s.unparsed_bytes_at_close;
+  m["bytes_dropped_unknown_role"] += s.bytes_dropped_unknown_role;
+  if (t.why_disabled() != disable_reason::role_not_traced) {
+    m["bytes_dropped_disabled"] += s.bytes_dropped_disabled;
+    m["frames_dropped_disabled"] += s.frames_dropped_disabled;
+  }
+  m["unmatched_expired"] += s.unmatched_expired;
+  m["unmatched_size_dropped"] += s.unmatched_size_dropped;
+  m["unmatched_at_close"] += s.unmatched_at_close;
+  m["orphan_responses"] += s.stitch.orphan_responses;
+  m["stitch_errors"] += s.stitch.errors;
+  add_stream(m, t.stream(direction::ingress).stats());
+  add_stream(m, t.stream(direction::egress).stats());
+}
+
+struct http_parser_state {
+  static inline const char* name = "http_parser";
+
+  parser_options opts;
+  tables::table_shard_actor table;
+  schemas::relation rel;
+  std::unordered_map<conn_key, http::tracker, conn_key_hash> trackers;
+  std::vector<http::record> records;  // reused between rounds
+  schemas::row_batch pending;
+  counter_map finished_totals;  // counters of trackers already destroyed
+  std::uint64_t data_without_open = 0;
+
+  bool traced(const conn_meta& meta) const {
+    if (meta.role == schemas::trace_role::server) return true;
+    if (meta.role != schemas::trace_role::client) return false;
+    const auto& local = opts.local_addresses;
+    return std::find(local.begin(), local.end(), meta.remote.addr) == local.end();
+  }
+
+  http::tracker& tracker_for(const conn_key& key, const conn_meta& meta) {
+    auto it = trackers.find(key);
+    if (it != trackers.end()) return it->second;
+    role_policy policy = [this](const conn_meta& m) { return traced(m); };
+    return trackers.try_emplace(key, key, meta, std::move(policy)).first->second;
+  }
+
+  void apply(socket_event_batch& ev) {
+    for (const auto& o : ev.opens) {
+      auto it = trackers.find(o.key);
+      if (it == trackers.end())
+        tracker_for(o.key, o.meta);
+      else
+        it->second.on_open(o);
+    }
+    for (const auto& d : ev.data) {
+      if (!trackers.count(d.key)) ++data_without_open;  // its open event was lost
+      tracker_for(d.key, conn_meta{}).add(d);
+    }
+    for (const auto& c : ev.closes) {
+      auto it = trackers.find(c.key);
+      if (it != trackers.end()) it->second.on_close(c);
+    }
+  }
+
+  /// Runs every tracker once, turns records into rows, retires finished trackers.
+  void process() {
+    const auto now = wall_clock_ns();
+    const http::row_options row_opts{opts.max_body_bytes};
+    for (auto it = trackers.begin(); it != trackers.end();) {
+      records.clear();
+      it->second.process(now, records);
+      for (const auto& r : records) http::append_row(pending, it->second.meta(), r, row_opts);
+      if (it->second.finished()) {
+        add_tracker(finished_totals, it->second);
+        it = trackers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void push() {
+    if (pending.num_rows() == 0) return;
+    auto sealed = std::make_shared<const schemas::row_batch>(std::move(pending));
+    pending = schemas::make_empty_batch(rel);
+    caf::anon_send(table, actors::append_atom::value, std::move(sealed));
+  }
+
+  std::vector<wire::loss_counter> counters() const {
+    counter_map m = finished_totals;
+    for (const auto& [k, t] : trackers) add_tracker(m, t);
+    m["data_without_open"] += data_without_open;
+    std::vector<wire::loss_counter> out;
+    for (const auto& [name, v] : m) out.push_back({stage_name, name, v});
+    return out;
+  }
+};
+
+parser_actor::behavior_type http_parser(parser_actor::stateful_pointer<http_parser_state> self,
+                                        tables::table_shard_actor table, parser_options opts) {
+  auto& st = self->state;
+  st.table = std::move(table);
+  st.opts = std::move(opts);
+  st.rel = schemas::find_table("http_events")->rel;
+  st.pending = schemas::make_empty_batch(st.rel);
+  self->delayed_send(self, st.opts.push_period, actors::flush_atom::value);
+  return {
+      [self](actors::events_atom, socket_event_batch& ev) {
+        auto& s = self->state;
+        s.apply(ev);
+        s.process();
+        if (s.pending.num_rows() >= s.opts.push_rows) s.push();
+      },
+      [self](actors::flush_atom) {
+        auto& s = self->state;
+        s.process();  // expiry and close grace rounds advance even without traffic
+        s.push();
+        self->delayed_send(self, s.opts.push_period, actors::flush_atom::value);
+      },
+      [self](actors::stats_atom) { return self->state.counters(); },
+  };
+}
+
+}  // namespace
+
+parser_actor spawn_http_parser(caf::actor_system& sys, tables::table_shard_actor table,
+                               parser_options opts) {
+  return sys.spawn(http_parser, std::move(table), std::move(opts));
+}
+
+}  // namespace wisp::protocols

@@ -1,0 +1,35 @@
+#pragma once
+// The socket tracer actor: owns the BPF socket tracer (bpf/socket_tracer_loader), polls its ring
+// buffers every poll period without blocking, completes what the kernel could not know (the
+// role of connections opened before the agent started, from the socket table), and routes each
+// connection's events to one parser actor of the pool (sharded by conn_key so a connection
+// always lands on the same parser).
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "actors/atoms.hpp"
+#include "actors/protocols/parser_actor.hpp"
+#include "bpf/socket_tracer_loader.hpp"
+#include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+namespace wisp::sources {
+
+inline constexpr std::chrono::milliseconds default_poll_period{100};
+
+using socket_tracer_actor = caf::typed_actor<
+    caf::reacts_to<actors::poll_atom>,
+    // Counters of data lost in the kernel (summed and per CPU) and while decoding, for query
+    // results.
+    caf::replies_to<actors::stats_atom>::with<std::vector<wire::loss_counter>>>;
+
+/// Takes ownership of a started loader. `parsers` must not be empty.
+socket_tracer_actor spawn_socket_tracer(caf::actor_system& sys,
+                                        std::unique_ptr<bpf::socket_tracer_loader> loader,
+                                        std::vector<protocols::parser_actor> parsers,
+                                        std::chrono::milliseconds poll_period);
+
+}  // namespace wisp::sources

@@ -1,0 +1,112 @@
+#include "cluster/client_endpoint.hpp"
+
+#include <mutex>
+#include <zmq.hpp>
+
+namespace wisp::cluster {
+
+namespace {
+constexpr const char* replies_inproc = "inproc://wisp-client-replies";
+constexpr const char* stop_message = "";
+}  // namespace
+
+// Replies from any thread go through one PUSH socket (guarded by a mutex) to the endpoint
+// thread's PULL socket; only the endpoint thread touches the ROUTER socket.
+struct client_endpoint::impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t pull{ctx, zmq::socket_type::pull};
+  std::mutex push_mutex;
+  zmq::socket_t push{ctx, zmq::socket_type::push};
+  std::thread thread;
+  endpoint_stats stats;
+  query_handler handler;
+
+  void send_reply(const std::string& routing_id, const wire::server_message& m) {
+    const auto bytes = wire::encode(m);
+    std::lock_guard lock{push_mutex};
+    if (!push.handle()) return;
+    push.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+
+  void serve() {
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
+    for (;;) {
+      zmq::poll(items, 2, std::chrono::milliseconds{-1});
+      if (items[1].revents & ZMQ_POLLIN) {
+        zmq::message_t id, body;
+        (void)pull.recv(id);
+        if (id.size() == 0) return;  // stop
+        (void)pull.recv(body);
+        router.send(id, zmq::send_flags::sndmore);
+        if (!router.send(body, zmq::send_flags::dontwait)) ++stats.replies_dropped;
+      }
+      if (items[0].revents & ZMQ_POLLIN) {
+        zmq::message_t id, body;
+        (void)router.recv(id);
+        if (!id.more()) continue;
+        (void)router.recv(body);
+        while (body.more()) (void)router.recv(body);  // ignore unexpected extra frames
+        handle(id.to_string(), body.to_string_view());
+      }
+    }
+  }
+
+  void handle(const std::string& routing_id, std::string_view bytes) {
+    ++stats.requests;
+    std::string err;
+    auto m = wire::decode_client(bytes, err);
+    if (!m) {
+      ++stats.bad_requests;
+      wire::done d;
+      d.code = wire::status::bad_request;
+      d.error = err;
+      auto msg = wire::encode(wire::server_message{0, std::move(d)});
+      router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
+      (void)router.send(zmq::buffer(msg), zmq::send_flags::dontwait);
+      return;
+    }
+    auto ack = wire::encode(wire::server_message{m->query_id, wire::accepted{}});
+    router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
+    (void)router.send(zmq::buffer(ack), zmq::send_flags::dontwait);
+    handler(m->query_id, std::move(m->request),
+            [this, routing_id](const wire::server_message& reply) { send_reply(routing_id, reply); });
+  }
+};
+
+client_endpoint::client_endpoint() : impl_(std::make_unique<impl>()) {}
+
+client_endpoint::~client_endpoint() {
+  if (impl_->thread.joinable()) {
+    {
+      std::lock_guard lock{impl_->push_mutex};
+      impl_->push.send(zmq::buffer(std::string_view{stop_message}), zmq::send_flags::none);
+    }
+    impl_->thread.join();
+  }
+  std::lock_guard lock{impl_->push_mutex};
+  impl_->push.close();
+}
+
+std::string client_endpoint::start(const std::string& endpoint, query_handler handler) {
+  auto& d = *impl_;
+  d.handler = std::move(handler);
+  try {
+    d.router.set(zmq::sockopt::linger, 0);
+    d.router.set(zmq::sockopt::maxmsgsize, wire::max_message_bytes);
+    d.router.set(zmq::sockopt::router_mandatory, 0);
+    d.router.bind(endpoint);
+    d.pull.bind(replies_inproc);
+    d.push.set(zmq::sockopt::linger, 0);
+    d.push.connect(replies_inproc);
+  } catch (const zmq::error_t& e) {
+    return "cannot listen on " + endpoint + ": " + e.what();
+  }
+  d.thread = std::thread([&d] { d.serve(); });
+  return {};
+}
+
+const endpoint_stats& client_endpoint::stats() const { return impl_->stats; }
+
+}  // namespace wisp::cluster

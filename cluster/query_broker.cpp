@@ -1,0 +1,190 @@
+#include "cluster/query_broker.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "actors/exec/operator_actor.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "pxl/compile.hpp"
+
+namespace wisp::cluster {
+
+namespace {
+
+constexpr std::chrono::seconds query_deadline{60};
+constexpr std::chrono::seconds counters_timeout{2};
+
+std::int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+wire::diagnostic to_wire(const pxl::diagnostic& d) {
+  return {d.file, d.line, d.col, d.message, d.hint};
+}
+
+using sink_done_atom = caf::atom_constant<caf::atom("sinkdone")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+
+/// State of one running query: the operator actors, the sinks still streaming, and the reply
+/// channel. Lives in its own actor so a slow query never blocks the broker.
+struct query_state {
+  static inline const char* name = "query";
+  std::uint64_t id = 0;
+  reply_fn reply;
+  std::vector<exec::operator_actor> operators;
+  std::set<std::string> open_sinks;
+  std::string error;
+  bool finished = false;
+};
+
+/// Ends the query: asks every loss source for its counters (bounded wait), then sends Done.
+void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& deps) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  for (auto& op : st.operators) self->send_exit(op, caf::exit_reason::user_shutdown);
+  auto done = std::make_shared<wire::done>();
+  done->code = st.error.empty() ? wire::status::ok : wire::status::exec_error;
+  done->error = st.error;
+  auto pending = std::make_shared<std::size_t>(deps.tracers.size() + deps.parsers.size());
+  auto complete = [self, done, pending] {
+    if (--*pending > 0) return;
+    self->state.reply(wire::server_message{self->state.id, std::move(*done)});
+    self->quit();
+  };
+  if (*pending == 0) {
+    ++*pending;
+    complete();
+    return;
+  }
+  auto collect = [done, complete](const std::vector<wire::loss_counter>& counters) {
+    for (const auto& c : counters)
+      if (c.value > 0) done->losses.push_back(c);
+    complete();
+  };
+  auto missed = [done, complete](caf::error&) {
+    done->losses.push_back({"query", "loss counters unavailable (a source did not answer)", 1});
+    complete();
+  };
+  for (const auto& t : deps.tracers)
+    self->request(t, counters_timeout, actors::stats_atom::value).then(collect, missed);
+  for (const auto& p : deps.parsers)
+    self->request(p, counters_timeout, actors::stats_atom::value).then(collect, missed);
+}
+
+caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, pxl::plan plan,
+                    reply_fn reply, broker_deps deps) {
+  auto& st = self->state;
+  st.id = id;
+  st.reply = std::move(reply);
+
+  // Result sinks call back on their own threads; the handler only forwards to the client
+  // (reply is thread-safe) and tells this actor when a sink is done.
+  auto results = std::make_shared<exec::result_handler>();
+  const auto reply_copy = st.reply;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  results->on_schema = [reply_copy, id](const std::string& table, const schemas::relation& rel) {
+    reply_copy(wire::server_message{id, wire::table_schema{table, rel}});
+  };
+  results->on_batch = [reply_copy, id](const std::string& table, schemas::row_batch_ptr b) {
+    reply_copy(wire::server_message{id, wire::table_batch{table, *b}});
+  };
+  results->on_end = [me](const std::string& table, const std::string& error) {
+    caf::anon_send(me, sink_done_atom::value, table, error);
+  };
+
+  // Spawn children before parents: walk the topological order backwards.
+  std::map<pxl::node_id, exec::operator_actor> actors_by_node;
+  for (auto it = plan.nodes.rbegin(); it != plan.nodes.rend(); ++it) {
+    const auto& node = *it;
+    std::vector<exec::child_edge> children;
+    for (auto child_id : plan.children(node.id)) {
+      const auto* child = plan.find(child_id);
+      for (std::size_t i = 0; i < child->parents.size(); ++i)
+        if (child->parents[i] == node.id) children.emplace_back(actors_by_node.at(child_id), i);
+    }
+    tables::table_shard_actor shard;
+    if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
+      auto t = deps.tables.find(src->table);
+      if (t == deps.tables.end()) {
+        st.error = "table '" + src->table + "' has no shard on this node";
+        break;
+      }
+      shard = t->second;
+    }
+    if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op)) st.open_sinks.insert(sink->name);
+    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, shard, std::move(children), results);
+    if (!err.empty()) {
+      st.error = err;
+      break;
+    }
+    actors_by_node.emplace(node.id, actor);
+    st.operators.push_back(actor);
+  }
+  if (!st.error.empty() || st.open_sinks.empty()) finish_query(self, deps);
+  self->delayed_send(self, query_deadline, deadline_atom::value);
+
+  return {
+      [self, deps](sink_done_atom, const std::string& table, const std::string& error) {
+        auto& s = self->state;
+        if (!error.empty() && s.error.empty()) s.error = "result table '" + table + "': " + error;
+        s.open_sinks.erase(table);
+        if (s.open_sinks.empty()) finish_query(self, deps);
+      },
+      [self, deps](deadline_atom) {
+        if (self->state.error.empty())
+          self->state.error = "query did not finish within " + std::to_string(query_deadline.count()) + " s";
+        finish_query(self, deps);
+      },
+  };
+}
+
+struct broker_state {
+  static inline const char* name = "query_broker";
+  broker_deps deps;
+  pxl::table_catalog catalog = pxl::table_catalog::builtin();
+};
+
+query_broker_actor::behavior_type broker(query_broker_actor::stateful_pointer<broker_state> self,
+                                         broker_deps deps) {
+  self->state.deps = std::move(deps);
+  return {
+      [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
+        pxl::compile_options opts;
+        opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
+        opts.now_ns = wall_clock_ns();
+        opts.tables = self->state.catalog;
+        auto compiled = pxl::compile(req.script, opts);
+        if (!compiled.ok()) {
+          wire::done d;
+          d.code = wire::status::compile_error;
+          for (const auto& diag : compiled.diagnostics) d.diagnostics.push_back(to_wire(diag));
+          reply(wire::server_message{id, std::move(d)});
+          return;
+        }
+        if (req.explain) {
+          wire::done d;
+          d.explain = pxl::to_string(compiled.plan);
+          reply(wire::server_message{id, std::move(d)});
+          return;
+        }
+        self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps);
+      },
+  };
+}
+
+}  // namespace
+
+query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps) {
+  return sys.spawn(broker, std::move(deps));
+}
+
+}  // namespace wisp::cluster
+

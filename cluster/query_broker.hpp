@@ -1,0 +1,39 @@
+#pragma once
+// The query broker (the planner actor of a standalone node): compiles a PxL request, answers
+// compile errors and --explain at once, and otherwise spawns one query actor that runs the plan
+// as a pipeline of operator actors and streams the result tables back through the reply
+// function, ending with Done and the node's loss counters.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/atoms.hpp"
+#include "actors/protocols/parser_actor.hpp"
+#include "actors/sources/socket_tracer.hpp"
+#include "actors/tables/table_shard.hpp"
+#include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "cluster/client_endpoint.hpp"
+
+namespace wisp::cluster {
+
+/// What the broker reads from: the table shards, and the actors whose loss counters go with
+/// every result.
+struct broker_deps {
+  std::map<std::string, tables::table_shard_actor> tables;
+  std::vector<sources::socket_tracer_actor> tracers;
+  std::vector<protocols::parser_actor> parsers;
+};
+
+using query_broker_actor =
+    caf::typed_actor<caf::reacts_to<actors::run_atom, std::uint64_t, wire::query_request, reply_fn>>;
+
+query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps);
+
+}  // namespace wisp::cluster
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::wire::query_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::cluster::reply_fn)

@@ -1,0 +1,185 @@
+// `wisp`: the command-line client. Talks to the daemon's client endpoint over ZeroMQ.
+//
+//   wisp run -f FILE|- [-o table|json|csv] [--explain] [--endpoint ADDR] [--timeout SECONDS]
+//            [-- --name value ...]
+//
+// Exit status: 0 success, 1 the query failed (compile or execution error), 2 bad usage,
+// 3 the daemon could not be reached or answered garbage.
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cluster/client.hpp"
+#include "cluster/output_format.hpp"
+
+namespace {
+
+using namespace wisp;
+
+constexpr int exit_query_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_unreachable = 3;
+
+constexpr const char* usage_text = R"(usage: wisp <command> [flags]
+
+commands:
+  run      run a PxL script and print its result tables
+  version  print the version
+
+wisp run flags:
+  -f, --file FILE        the script to run ('-' reads standard input)
+  -o, --output FORMAT    table (default), json or csv
+      --explain          print the compiled plan instead of running it
+      --endpoint ADDR    the daemon's client endpoint (default tcp://127.0.0.1:50300,
+                         or $WISP_ENDPOINT)
+      --timeout SECONDS  give up on a query after this long (default 60)
+  -- --name value ...    script arguments
+)";
+
+int usage_error(const std::string& msg) {
+  std::cerr << "wisp: " << msg << "\n(run `wisp --help` for usage)\n";
+  return exit_usage;
+}
+
+struct run_flags {
+  std::string file;
+  cluster::output_format format = cluster::output_format::table;
+  bool explain = false;
+  cluster::client_options client;
+  std::vector<std::pair<std::string, std::string>> args;
+};
+
+/// Parses `wisp run` flags; returns an error text or empty.
+std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) {
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const auto& a = argv[i];
+    auto value = [&](std::string& out) -> std::string {
+      if (i + 1 >= argv.size()) return "flag " + a + " needs a value";
+      out = argv[++i];
+      return {};
+    };
+    std::string v;
+    if (a == "-f" || a == "--file") {
+      if (auto e = value(f.file); !e.empty()) return e;
+    } else if (a == "-o" || a == "--output") {
+      if (auto e = value(v); !e.empty()) return e;
+      auto fmt = cluster::parse_output_format(v);
+      if (!fmt) return "unknown output format '" + v + "' (use table, json or csv)";
+      f.format = *fmt;
+    } else if (a == "--explain") {
+      f.explain = true;
+    } else if (a == "--endpoint") {
+      if (auto e = value(f.client.endpoint); !e.empty()) return e;
+    } else if (a == "--timeout") {
+      if (auto e = value(v); !e.empty()) return e;
+      char* end = nullptr;
+      const long secs = std::strtol(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || secs <= 0) return "--timeout needs a positive number of seconds, got '" + v + "'";
+      f.client.query_timeout = std::chrono::seconds{secs};
+    } else if (a == "--") {
+      for (++i; i < argv.size(); ++i) {
+        const auto& name = argv[i];
+        if (name.rfind("--", 0) != 0 || name.size() == 2) return "script argument '" + name + "' must look like --name value";
+        if (i + 1 >= argv.size()) return "script argument " + name + " needs a value";
+        f.args.emplace_back(name.substr(2), argv[++i]);
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      return "unknown flag '" + a + "'";
+    } else {
+      return "'" + a + "': bundled scripts (px/...) are not available in this build; run a file with -f";
+    }
+  }
+  if (f.file.empty()) return "wisp run needs a script: -f FILE (or -f - for standard input)";
+  return {};
+}
+
+bool read_script(const std::string& file, std::string& text, std::string& err) {
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    return true;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    err = "cannot read " + file + ": " + std::strerror(errno);
+    return false;
+  }
+  text.assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+int run(const std::vector<std::string>& argv) {
+  run_flags f;
+  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  if (auto err = parse_run_flags(argv, f); !err.empty()) return usage_error(err);
+
+  wire::query_request req;
+  req.file_name = f.file == "-" ? "<stdin>" : f.file;
+  req.explain = f.explain;
+  req.args = f.args;
+  std::string err;
+  if (!read_script(f.file, req.script, err)) return usage_error(err);
+
+  // Tables are printed as soon as each one is complete (json streams row by row).
+  std::map<std::string, cluster::result_table> tables;
+  std::vector<std::string> order;
+  cluster::client c{f.client};
+  auto outcome = c.run(req, [&](const wire::server_message& m) {
+    if (const auto* s = std::get_if<wire::table_schema>(&m.payload)) {
+      if (!tables.count(s->table_name)) order.push_back(s->table_name);
+      tables[s->table_name] = {s->table_name, s->rel, {}};
+    } else if (const auto* b = std::get_if<wire::table_batch>(&m.payload)) {
+      auto it = tables.find(b->table_name);
+      if (it == tables.end()) return;
+      if (f.format == cluster::output_format::json) {
+        cluster::result_table one{it->second.name, it->second.rel, {b->batch}};
+        cluster::render(std::cout, one, f.format);
+      } else {
+        it->second.batches.push_back(b->batch);
+      }
+    }
+  });
+
+  if (auto* e = std::get_if<std::string>(&outcome)) {
+    std::cerr << "wisp: " << *e << "\n";
+    return exit_unreachable;
+  }
+  const auto& done = std::get<wire::done>(outcome);
+  if (f.format != cluster::output_format::json)
+    for (const auto& name : order) cluster::render(std::cout, tables[name], f.format);
+  if (!done.explain.empty()) std::cout << done.explain;
+  for (const auto& d : done.diagnostics) {
+    std::cerr << d.file << ':' << d.line << ':' << d.col << ": " << d.message << "\n";
+    if (!d.hint.empty()) std::cerr << "  hint: " << d.hint << "\n";
+  }
+  for (const auto& l : done.losses)
+    if (l.value > 0) std::cerr << "wisp: warning: " << l.value << " lost at " << l.stage << " (" << l.name << ")\n";
+  if (done.code != wire::status::ok) {
+    if (!done.error.empty()) std::cerr << "wisp: " << done.error << "\n";
+    return exit_query_failed;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << usage_text;
+    return args.empty() ? exit_usage : 0;
+  }
+  if (args[0] == "version") {
+    std::cout << "wisp " WISP_VERSION "\n";
+    return 0;
+  }
+  if (args[0] == "run") return run({args.begin() + 1, args.end()});
+  return usage_error("unknown command '" + args[0] + "'");
+}

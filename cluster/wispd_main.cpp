@@ -1,0 +1,196 @@
+// `wispd`: the Wisp daemon. `--role=standalone` (the default) runs agent and broker in one
+// process: the socket tracer and its parsers, the table store, the query broker and the client
+// endpoint on loopback. Every flag has an environment equivalent (WISP_<FLAG IN CAPITALS>).
+//
+// An environment problem found at start-up (not root, no BTF, no tracefs, a port taken) ends the
+// program with one line: "wispd: cannot <verb> <object>: <reason> (<what to do>)".
+
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/protocols/parser_actor.hpp"
+#include "actors/sources/socket_tracer.hpp"
+#include "actors/tables/table_shard.hpp"
+#include "bpf/environment.hpp"
+#include "bpf/socket_tracer_loader.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/send.hpp"
+#include "cluster/client.hpp"
+#include "cluster/client_endpoint.hpp"
+#include "cluster/query_broker.hpp"
+
+namespace {
+
+using namespace wisp;
+
+struct flag {
+  const char* name;
+  const char* default_value;
+  const char* help;
+};
+
+constexpr flag flags[] = {
+    {"role", "standalone", "standalone (agent and broker in one process); agent and broker come with the cluster"},
+    {"listen", cluster::default_endpoint, "client endpoint (ZeroMQ); loopback only in standalone mode"},
+    {"table_store_limit_mb", "1280", "memory budget of all tables together, MiB"},
+    {"http_events_percent", "40", "share of the table budget that http_events gets, percent"},
+    {"max_body_bytes", "512", "body columns are truncated to this many bytes"},
+    {"poll_period_ms", "100", "how often the socket tracer drains its ring buffers"},
+    {"parsers", "1", "number of HTTP parser actors"},
+    {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
+    {"scheduler_threads", "2", "CAF scheduler threads"},
+};
+
+[[noreturn]] void die(const std::string& line) {
+  std::cerr << "wispd: " << line << "\n";
+  std::exit(1);
+}
+
+void usage() {
+  std::cout << "usage: wispd [--flag=value ...]\n\nflags (environment variable WISP_<FLAG>):\n";
+  for (const auto& f : flags)
+    std::cout << "  --" << f.name << " (default " << f.default_value << ")\n      " << f.help << "\n";
+}
+
+std::string env_name(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "WISP_" + name;
+}
+
+/// Flag values: defaults, overridden by the environment, overridden by the command line.
+std::map<std::string, std::string> parse_flags(int argc, char** argv) {
+  std::map<std::string, std::string> v;
+  for (const auto& f : flags) {
+    v[f.name] = f.default_value;
+    if (const char* e = std::getenv(env_name(f.name).c_str())) v[f.name] = e;
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      usage();
+      std::exit(0);
+    }
+    const auto eq = a.find('=');
+    if (a.rfind("--", 0) != 0 || eq == std::string::npos)
+      die("cannot parse argument '" + a + "': flags look like --name=value (see --help)");
+    const auto name = a.substr(2, eq - 2);
+    if (!v.count(name)) die("cannot parse argument '" + a + "': unknown flag --" + name + " (see --help)");
+    v[name] = a.substr(eq + 1);
+  }
+  return v;
+}
+
+std::uint64_t number_flag(const std::map<std::string, std::string>& v, const std::string& name,
+                          std::uint64_t min, std::uint64_t max) {
+  const auto& s = v.at(name);
+  char* end = nullptr;
+  errno = 0;
+  const auto n = std::strtoull(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || errno != 0 || n < min || n > max)
+    die("cannot use --" + name + "=" + s + ": expected a whole number in [" + std::to_string(min) + ", " +
+        std::to_string(max) + "]");
+  return n;
+}
+
+/// The addresses of this host's interfaces: in standalone mode the "cluster" is this node.
+std::vector<std::string> local_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) != 0) return out;
+  for (auto* i = ifs; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    const auto fam = i->ifa_addr->sa_family;
+    if (fam != AF_INET && fam != AF_INET6) continue;
+    char host[NI_MAXHOST];
+    const socklen_t len = fam == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    if (getnameinfo(i->ifa_addr, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
+      std::string h = host;
+      if (const auto pct = h.find('%'); pct != std::string::npos) h.resize(pct);  // fe80::1%eth0
+      out.push_back(h);
+    }
+  }
+  freeifaddrs(ifs);
+  return out;
+}
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts so that only sigwait() sees them.
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, nullptr);
+
+  const auto v = parse_flags(argc, argv);
+  if (v.at("role") != "standalone")
+    die("cannot run --role=" + v.at("role") + ": this build runs only --role=standalone (agent and broker roles come with the cluster)");
+
+  if (auto env = bpf::check_environment(); !env) die("cannot " + env.error_value().what);
+
+  const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
+  if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
+  bpf::socket_tracer_options tracer_opts;
+  tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
+  auto loader = bpf::socket_tracer_loader::start(tracer_opts);
+  if (!loader) die("cannot start the socket tracer: " + loader.error_value().what);
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(number_flag(v, "scheduler_threads", 1, 64)));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+
+  tables::table_store_options store_opts;
+  store_opts.total_bytes = number_flag(v, "table_store_limit_mb", 1, 1 << 20) << 20;
+  store_opts.http_events_percent = static_cast<unsigned>(number_flag(v, "http_events_percent", 0, 100));
+  auto store = tables::spawn_table_store(sys, store_opts);
+
+  protocols::parser_options popts;
+  popts.max_body_bytes = number_flag(v, "max_body_bytes", 0, 1 << 20);
+  popts.local_addresses = local_addresses();
+  std::vector<protocols::parser_actor> parsers;
+  for (std::uint64_t i = 0, n = number_flag(v, "parsers", 1, 64); i < n; ++i)
+    parsers.push_back(protocols::spawn_http_parser(sys, store.shards.at("http_events"), popts));
+
+  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), parsers,
+                                             std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)});
+
+  auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers});
+
+  cluster::client_endpoint endpoint;
+  if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
+        caf::anon_send(broker, actors::run_atom::value, id, std::move(req), std::move(reply));
+      });
+      !err.empty())
+    die(err + " (is another wispd running? choose another --listen)");
+
+  std::cerr << "wispd: standalone agent running; client endpoint " << v.at("listen") << "\n";
+  const int sig = wait_for_signal();
+  std::cerr << "wispd: stopping on signal " << sig << "\n";
+  caf::anon_send_exit(tracer, caf::exit_reason::user_shutdown);
+  for (auto& p : parsers) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  for (auto& [name, shard] : store.shards) caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  return 0;
+}
