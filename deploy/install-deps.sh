@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every package Wisp needs to build, test and run its demo on Debian 12, and nothing
+# else. Idempotent: packages already present are not touched, and apt is skipped entirely when
+# nothing is missing. Must run as root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang llvm libclang-rt-14-dev bpftool
+  # libraries (the design card's packages)
+  libcaf-dev libbpf-dev libelf-dev libdw-dev libunwind-dev
+  libzmq3-dev cppzmq-dev libflatbuffers-dev flatbuffers-compiler librocksdb-dev
+  libgtest-dev libgmock-dev zlib1g-dev
+  # real peers for tests, the demo and the benchmark
+  nginx curl wrk python3 procps iproute2 util-linux
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: must run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# nginx's maintainer script tries to start the system service; Wisp starts its own instances.
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,84 @@
+"""End to end: wispd captures real nginx traffic made by curl; `wisp run -o json` returns exactly
+one http_events row per request with the right method, path, status, body sizes and latency."""
+import os
+import subprocess
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+import wisp_e2e as e2e  # noqa: E402
+
+N_GET = 20
+BODY = b'{"wisp": "e2e", "pad": "' + b"x" * 700 + b'"}\n'  # > 512 bytes: truncated in the table
+
+
+def main():
+    e2e.require_root_and_tools("nginx", "curl")
+    tag = uuid.uuid4().hex[:12]
+    nginx = e2e.Nginx({f"/{tag}/page.json": BODY})
+    wispd = e2e.Wispd()
+    try:
+        # One curl process, one keep-alive connection, N_GET requests.
+        urls = [nginx.url(f"/{tag}/page.json?i={i}") for i in range(N_GET)]
+        subprocess.run(["curl", "-sf", "-o", "/dev/null", *urls], check=True)
+        # Errors, HEAD, and a POST with a body on separate connections.
+        subprocess.run(["curl", "-s", "-o", "/dev/null", nginx.url(f"/{tag}/missing")], check=True)
+        subprocess.run(["curl", "-sf", "-o", "/dev/null", "-I", nginx.url(f"/{tag}/page.json?head=1")], check=True)
+        post = b"a=1&b=" + b"y" * 100
+        subprocess.run(["curl", "-s", "-o", "/dev/null", "--data-binary", post,
+                        "-H", "Content-Type: application/x-www-form-urlencoded", nginx.url("/echo?" + tag)],
+                       check=True)
+        expected = N_GET + 3
+
+        # nginx listens on a port of its own: its server-side rows are exactly this test's requests.
+        script = f"""
+import px
+df = px.DataFrame(table='http_events', start_time='-5m')
+df = df[df.local_port == {nginx.port}]
+df = df[['time_', 'req_method', 'req_path', 'resp_status', 'resp_message', 'req_body_size',
+         'resp_body_size', 'resp_body', 'latency', 'trace_role', 'local_port', 'remote_addr',
+         'major_version', 'minor_version', 'content_type']]
+px.display(df, 'tagged')
+"""
+        rows = e2e.wait_until(lambda: (lambda r: r if len(r) >= expected else None)(wispd.rows(script)),
+                              30, f"{expected} http_events rows")
+        # Everything has arrived; nothing may be counted twice.
+        rows = wispd.rows(script)
+        assert len(rows) == expected, f"expected exactly {expected} rows, got {len(rows)}: {rows}"
+
+        gets = [r for r in rows if r["req_method"] == "GET" and "page.json?i=" in r["req_path"]]
+        assert len(gets) == N_GET, gets
+        for r in gets:
+            assert r["_tableName_"] == "tagged"
+            assert r["resp_status"] == 200 and r["resp_message"] == "OK", r
+            assert r["req_body_size"] == 0, r
+            assert r["resp_body_size"] == len(BODY), r
+            assert r["resp_body"].endswith("... [TRUNCATED]"), r["resp_body"][-40:]
+            assert r["latency"] > 0, r
+            assert r["trace_role"] == 2, r  # nginx, the server side
+            assert r["local_port"] == nginx.port, r
+            assert r["remote_addr"] == "127.0.0.1", r
+            assert (r["major_version"], r["minor_version"]) == (1, 1), r
+            assert r["content_type"] == 1, r  # application/json
+        assert sorted(int(r["req_path"].rsplit("=", 1)[1]) for r in gets) == list(range(N_GET))
+
+        (missing,) = [r for r in rows if r["req_path"].endswith("/missing")]
+        assert missing["resp_status"] == 404 and missing["latency"] > 0, missing
+        (head,) = [r for r in rows if r["req_method"] == "HEAD"]
+        assert head["resp_status"] == 200 and head["resp_body_size"] == 0, head
+        (p,) = [r for r in rows if r["req_method"] == "POST"]
+        assert p["resp_status"] == 201 and p["req_body_size"] == len(post), p
+
+        # The same data through the other two formats.
+        csv = wispd.run(script, fmt="csv").stdout.splitlines()
+        assert len(csv) == expected + 1, csv[:3]
+        table = wispd.run(script, fmt="table").stdout
+        assert table.count(f"/{tag}/page.json") == N_GET, table
+        print(f"ok: {expected} requests, {len(rows)} rows")
+    finally:
+        wispd.stop()
+        nginx.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Helpers for Wisp's end-to-end tests: start a real wispd, real servers, run `wisp`.
+
+Every test here needs root (BPF) and exits 77 (ctest: skipped) when it cannot run on this
+machine. Nothing here sleeps for a fixed time to assert on: waits poll for a condition with a
+generous deadline.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+BUILD = os.environ.get("WISP_BINARY_DIR", "")
+
+
+def skip(reason):
+    print(f"SKIPPED: {reason}")
+    sys.exit(SKIP)
+
+
+def require_root_and_tools(*tools):
+    if os.geteuid() != 0:
+        skip("needs root to load BPF programs")
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        skip("kernel has no BTF (/sys/kernel/btf/vmlinux)")
+    for t in tools:
+        if shutil.which(t) is None:
+            skip(f"{t} is not installed")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+
+
+class Wispd:
+    """A wispd --role=standalone on a private client endpoint."""
+
+    def __init__(self, *extra_args):
+        self.endpoint = f"tcp://127.0.0.1:{free_port()}"
+        self.log = tempfile.NamedTemporaryFile(prefix="wispd-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(
+            [f"{BUILD}/cluster/wispd", "--role=standalone", f"--listen={self.endpoint}", *extra_args],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(self.ready, 30, "wispd to answer queries")
+
+    def ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"wispd exited with {self.proc.returncode}: {self.read_log()}")
+        r = self.run("import px\npx.display(px.DataFrame(table='http_events').head(1))\n", check=False)
+        return r.returncode == 0
+
+    def run(self, script, fmt="json", check=True, args=()):
+        r = subprocess.run([f"{BUILD}/cluster/wisp", "run", "-f", "-", "-o", fmt,
+                            "--endpoint", self.endpoint, *args],
+                           input=script, capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError(f"wisp run failed ({r.returncode}): {r.stderr}\nwispd log: {self.read_log()}")
+        return r
+
+    def rows(self, script):
+        out = self.run(script).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def read_log(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()[-4000:]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise AssertionError("wispd did not stop within 15 s of SIGTERM")
+        os.unlink(self.log.name)
+
+
+class Nginx:
+    """nginx on 127.0.0.1:<free port> serving a temp directory; POST /echo answers 201."""
+
+    def __init__(self, files):
+        self.dir = tempfile.mkdtemp(prefix="wisp-nginx-")
+        self.port = free_port()
+        www = os.path.join(self.dir, "www")
+        os.makedirs(os.path.join(self.dir, "tmp"))
+        for name, body in files.items():
+            path = os.path.join(www, name.lstrip("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(body)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+daemon on; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log; worker_processes 1;
+events {{ worker_connections 64; }}
+http {{
+  access_log off; client_body_temp_path {self.dir}/tmp; proxy_temp_path {self.dir}/tmp;
+  fastcgi_temp_path {self.dir}/tmp; uwsgi_temp_path {self.dir}/tmp; scgi_temp_path {self.dir}/tmp;
+  types {{ text/html html; application/json json; text/plain txt; }}
+  server {{
+    listen 127.0.0.1:{self.port}; root {www};
+    location = /echo {{ return 201 '{{"created":true}}'; }}
+  }}
+}}
+""")
+        subprocess.run(["nginx", "-c", conf, "-p", self.dir], check=True)
+        wait_until(self.listening, 10, "nginx to listen")
+
+    def listening(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        try:
+            with open(f"{self.dir}/nginx.pid") as f:
+                os.kill(int(f.read()), 15)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
