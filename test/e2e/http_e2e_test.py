@@ -1,5 +1,7 @@
 """End to end: wispd captures real nginx traffic made by curl; `wisp run -o json` returns exactly
 one http_events row per request with the right method, path, status, body sizes and latency."""
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -70,10 +72,12 @@ px.display(df, 'tagged')
         assert p["resp_status"] == 201 and p["req_body_size"] == len(post), p
 
         # The same data through the other two formats.
-        csv = wispd.run(script, fmt="csv").stdout.splitlines()
-        assert len(csv) == expected + 1, csv[:3]
+        records = list(csv.reader(io.StringIO(wispd.run(script, fmt="csv").stdout)))
+        assert len(records) == expected + 1, records[:3]
+        assert records[0][:3] == ["time_", "req_method", "req_path"], records[0]
+        assert sorted(r[2] for r in records[1:]) == sorted(r["req_path"] for r in rows)
         table = wispd.run(script, fmt="table").stdout
-        assert table.count(f"/{tag}/page.json") == N_GET, table
+        assert table.count(f"/{tag}/page.json?i=") == N_GET, table
         print(f"ok: {expected} requests, {len(rows)} rows")
     finally:
         wispd.stop()

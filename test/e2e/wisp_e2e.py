@@ -98,6 +98,7 @@ class Nginx:
 
     def __init__(self, files):
         self.dir = tempfile.mkdtemp(prefix="wisp-nginx-")
+        os.chmod(self.dir, 0o755)  # nginx workers run as nobody
         self.port = free_port()
         www = os.path.join(self.dir, "www")
         os.makedirs(os.path.join(self.dir, "tmp"))
@@ -106,6 +107,7 @@ class Nginx:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 f.write(body)
+            os.chmod(path, 0o644)
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""
