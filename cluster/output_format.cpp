@@ -7,6 +7,8 @@
 #include <ctime>
 #include <ostream>
 
+#include "schemas/json.hpp"
+
 namespace wisp::cluster {
 
 using schemas::data_type;
@@ -86,15 +88,15 @@ bool is_json_number(data_type t) {
 void render_json(std::ostream& out, const result_table& t) {
   for (const auto& b : t.batches) {
     for (std::size_t r = 0; r < b.num_rows(); ++r) {
-      out << "{\"_tableName_\":\"" << json_escape(t.name) << '"';
+      out << "{\"_tableName_\":\"" << schemas::json_escape(t.name) << '"';
       for (std::size_t i = 0; i < t.rel.columns.size(); ++i) {
         const auto& info = t.rel.columns[i];
-        out << ",\"" << json_escape(info.name) << "\":";
+        out << ",\"" << schemas::json_escape(info.name) << "\":";
         auto v = cell(info, b.columns[i], r, style::raw);
         if (is_json_number(info.type) && v != "nan" && v != "inf" && v != "-inf")
           out << v;
         else
-          out << '"' << json_escape(v) << '"';
+          out << '"' << schemas::json_escape(v) << '"';
       }
       out << "}\n";
     }
@@ -207,58 +209,6 @@ std::string format_time_rfc3339(std::int64_t ns) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
   return buf;
-}
-
-namespace {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
-  else if (b0 >= 0xE0 && b0 <= 0xEF) n = 3;
-  else if (b0 >= 0xF0 && b0 <= 0xF4) n = 4;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
-}  // namespace
-
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto ch = static_cast<unsigned char>(s[i]);
-    if (ch >= 0x80) {
-      // Bodies may hold arbitrary bytes; invalid UTF-8 becomes U+FFFD so the JSON stays valid.
-      if (const auto n = utf8_sequence_length(s, i)) {
-        out.append(s.substr(i, n));
-        i += n - 1;
-      } else {
-        out += "\\ufffd";
-      }
-      continue;
-    }
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace wisp::cluster

@@ -34,6 +34,5 @@ void render(std::ostream& out, const result_table& t, output_format f);
 std::string humanize_duration_ns(std::int64_t ns);
 std::string humanize_bytes(std::int64_t bytes);
 std::string format_time_rfc3339(std::int64_t ns);
-std::string json_escape(std::string_view s);
 
 }  // namespace wisp::cluster

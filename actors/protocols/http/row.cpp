@@ -4,81 +4,20 @@
 #include <array>
 
 #include "schemas/http_events.hpp"
+#include "schemas/json.hpp"
 
 namespace wisp::protocols::http {
 namespace {
 
 using schemas::http_events;
 
-constexpr std::string_view hex_digits = "0123456789abcdef";
-constexpr unsigned char first_printable = 0x20;
-constexpr unsigned char ascii_limit = 0x80;
-constexpr std::string_view replacement_escape = "\\ufffd";
 constexpr int hex_base = 16;
-constexpr int nibble_bits = 4;
-constexpr unsigned low_nibble = 0xf;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = 0;
-  unsigned min_cp = 0;
-  unsigned cp = 0;
-  if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; min_cp = 0x80; }
-  else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; min_cp = 0x800; }
-  else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; min_cp = 0x10000; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  if (cp < min_cp || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
-// JSON string literal; bytes that are not UTF-8 become U+FFFD so the result is valid JSON.
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= ascii_limit) {
-      std::size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out.append(replacement_escape);
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        if (c < first_printable) {
-          out.append("\\u00");
-          out.push_back(hex_digits[c >> nibble_bits]);
-          out.push_back(hex_digits[c & low_nibble]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -109,9 +48,9 @@ std::string headers_to_json(const std::vector<header>& headers, std::size_t max_
   for (const header* h : sorted) {
     member.clear();
     if (out.size() > 1) member.push_back(',');
-    append_json_string(member, h->name);
+    schemas::append_json_string(member, h->name);
     member.push_back(':');
-    append_json_string(member, h->value);
+    schemas::append_json_string(member, h->value);
     if (out.size() + member.size() + 1 > max_bytes) break;  // +1 for the closing brace
     out.append(member);
   }
