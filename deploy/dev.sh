@@ -27,9 +27,10 @@ run_tests() {
 
 run_demo() {
   build_all
-  local demo=$build/demo
+  # Globals, not locals: the EXIT trap runs after this function has returned.
+  demo=$build/demo
   mkdir -p "$demo"
-  local pids=()
+  pids=()
   cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     [[ -f $demo/nginx.pid ]] && kill "$(cat "$demo/nginx.pid")" 2>/dev/null || true
@@ -64,7 +65,7 @@ run_demo() {
   local deadline=$(( $(date +%s) + ${WISP_DEMO_SECONDS:-315360000} ))
   while (( $(date +%s) < deadline )); do
     sleep 2
-    clear 2>/dev/null || true
+    if [[ -t 1 ]]; then clear; fi
     echo "Wisp live view: HTTP traffic captured on $(hostname) (Ctrl-C to stop)"
     echo "script: deploy/demo/http_view.pxl   agent log: $demo/wispd.log"
     echo
