@@ -23,21 +23,9 @@ void data_stream::add(const data_chunk& chunk) {
   if (!started_ && empty()) head_pos_ = pos;
 
   if (pos < head_end()) {
-    std::uint64_t cut = head_end() - pos;
-    std::uint64_t dup = std::min<std::uint64_t>(cut, bytes.size());
-    stats_.duplicate_bytes += dup;
-    if (cut >= bytes.size()) {
-      std::uint64_t beyond = cut - bytes.size();
-      missing = beyond >= missing ? 0 : missing - beyond;
-      bytes = {};
-    } else {
-      bytes.remove_prefix(cut);
-    }
+    const std::uint64_t cut = head_end() - pos;
     pos = head_end();
-    if (bytes.empty() && missing == 0) {
-      ++stats_.duplicate_chunks;
-      return;
-    }
+    if (!trim_held_prefix(cut, bytes, missing)) return;
   }
 
   if (pos == head_end()) {
@@ -129,6 +117,23 @@ void data_stream::append_to_head(std::string_view bytes, std::int64_t time_ns,
   if (missing_after > 0) gap_end_ = std::max(gap_end_, head_end() + missing_after);
 }
 
+bool data_stream::trim_held_prefix(std::uint64_t cut, std::string_view& bytes, std::uint64_t& missing) {
+  if (cut == 0) return true;
+  stats_.duplicate_bytes += std::min<std::uint64_t>(cut, bytes.size());
+  if (cut >= bytes.size()) {
+    const std::uint64_t beyond = cut - bytes.size();
+    missing = beyond >= missing ? 0 : missing - beyond;
+    bytes = {};
+  } else {
+    bytes.remove_prefix(cut);
+  }
+  if (bytes.empty() && missing == 0) {
+    ++stats_.duplicate_chunks;
+    return false;
+  }
+  return true;
+}
+
 void data_stream::drain_pending() {
   while (!pending_.empty() && pending_.begin()->first <= head_end()) {
     auto node = pending_.extract(pending_.begin());
@@ -136,22 +141,7 @@ void data_stream::drain_pending() {
     pending_bytes_ -= c.bytes.size();
     std::string_view bytes = c.bytes;
     std::uint64_t missing = c.missing_after;
-    std::uint64_t cut = head_end() - node.key();
-    if (cut > 0) {
-      std::uint64_t dup = std::min<std::uint64_t>(cut, bytes.size());
-      stats_.duplicate_bytes += dup;
-      if (cut >= bytes.size()) {
-        std::uint64_t beyond = cut - bytes.size();
-        missing = beyond >= missing ? 0 : missing - beyond;
-        bytes = {};
-      } else {
-        bytes.remove_prefix(cut);
-      }
-      if (bytes.empty() && missing == 0) {
-        ++stats_.duplicate_chunks;
-        continue;
-      }
-    }
+    if (!trim_held_prefix(head_end() - node.key(), bytes, missing)) continue;
     append_to_head(bytes, c.time_ns, missing);
   }
 }

@@ -116,6 +116,9 @@ class data_stream {
   std::uint64_t head_end() const { return head_pos_ + head_.size(); }
   void append_to_head(std::string_view bytes, std::int64_t time_ns, std::uint64_t missing_after);
   void drain_pending();
+  /// Drops the first `cut` positions of a chunk (already in the head) from its bytes and its
+  /// uncopied tail, counting them as duplicates. False when nothing of the chunk is left.
+  bool trim_held_prefix(std::uint64_t cut, std::string_view& bytes, std::uint64_t& missing);
   void enforce_limit(std::size_t limit);
   void force_resync();
   void unwind_head();
