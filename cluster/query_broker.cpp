@@ -90,15 +90,18 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
   auto results = std::make_shared<exec::result_handler>();
   const auto reply_copy = st.reply;
   caf::actor me = caf::actor_cast<caf::actor>(self);
-  results->on_schema = [reply_copy, id](const std::string& table, const schemas::relation& rel) {
-    reply_copy(wire::server_message{id, wire::table_schema{table, rel}});
-  };
   results->on_batch = [reply_copy, id](const std::string& table, schemas::row_batch_ptr b) {
     reply_copy(wire::server_message{id, wire::table_batch{table, *b}});
   };
   results->on_end = [me](const std::string& table, const std::string& error) {
     caf::anon_send(me, sink_done_atom::value, table, error);
   };
+
+  // Announce every result table in script order before any sink can stream, so clients print
+  // tables in the order the script displays them.
+  for (const auto& node : plan.nodes)
+    if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op))
+      st.reply(wire::server_message{id, wire::table_schema{sink->name, node.output}});
 
   // Spawn children before parents: walk the topological order backwards.
   std::map<pxl::node_id, exec::operator_actor> actors_by_node;

@@ -108,7 +108,6 @@ struct sink_state {
 operator_actor::behavior_type result_sink(operator_actor::stateful_pointer<sink_state> self,
                                           pxl::plan_node node, std::shared_ptr<const result_handler> results) {
   const auto& name = std::get<pxl::result_sink_op>(node.op).name;
-  results->on_schema(name, node.output);
   return {
       [results, name](actors::batch_atom, std::size_t, const schemas::row_batch_ptr& b) {
         if (b->num_rows() > 0) results->on_batch(name, b);

@@ -31,9 +31,9 @@ using child_edge = std::pair<operator_actor, std::size_t>;
 
 /// What a query's result sinks report to. Called on the sink actor's thread; must be
 /// thread-safe. `on_batch` gets only non-empty batches; `on_end` once per sink, with an empty
-/// error on success.
+/// error on success. (Schemas are announced by the query itself, in script order, before any
+/// sink runs.)
 struct result_handler {
-  std::function<void(const std::string& table, const schemas::relation& rel)> on_schema;
   std::function<void(const std::string& table, schemas::row_batch_ptr batch)> on_batch;
   std::function<void(const std::string& table, const std::string& error)> on_end;
 };

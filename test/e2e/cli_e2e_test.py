@@ -50,6 +50,11 @@ def check_query_errors(wispd):
     r = wispd.run("import px\nclass A:\n    pass\n", check=False)
     assert r.returncode == 1 and "<stdin>:2:1" in r.stderr and "not supported" in r.stderr, r.stderr
 
+    # Result tables come out in the order the script displays them.
+    r = wispd.run("import px\ndf = px.DataFrame(table='http_events')\n"
+                  "px.display(df.head(1), 'zz_first')\npx.display(df.head(2), 'aa_second')\n", fmt="table")
+    assert 0 <= r.stdout.index("Table ID: zz_first") < r.stdout.index("Table ID: aa_second"), r.stdout
+
     # The daemon survives all of it.
     wispd.run("import px\npx.display(px.DataFrame(table='http_events').head(1))\n")
 
