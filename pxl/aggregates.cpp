@@ -1,4 +1,7 @@
 #include <limits>
+#include <optional>
+
+#include "pxl/quantiles.hpp"
 
 #include "pxl/functions.hpp"
 
@@ -136,6 +139,78 @@ class extreme_states final : public uda_states {
   std::vector<std::uint8_t> seen_;
 };
 
+// any: the first value seen per group (Pixie promises no particular one; first-seen makes
+// results reproducible). Merging keeps the target's value when it has one.
+template <data_type T>
+class any_states final : public uda_states {
+  using value = std::conditional_t<T == data_type::string, std::string, cpp_type_t<T>>;
+
+ public:
+  void resize(std::size_t groups) override { values_.resize(groups); }
+  void update(std::span<const std::uint32_t> groups, const column& arg) override {
+    for (std::size_t i = 0; i < groups.size(); ++i)
+      if (!values_[groups[i]]) values_[groups[i]] = read(arg, i);
+  }
+  void merge(const uda_states& other, std::span<const std::uint32_t> target) override {
+    const auto& o = static_cast<const any_states&>(other);
+    for (std::size_t g = 0; g < o.values_.size(); ++g)
+      if (o.values_[g] && !values_[target[g]]) values_[target[g]] = o.values_[g];
+  }
+  void finalize(column& out) const override {
+    for (const auto& v : values_) {
+      value x = v.value_or(value{});
+      if constexpr (T == data_type::string)
+        out.push_string(x);
+      else if constexpr (T == data_type::boolean)
+        out.push_bool(x);
+      else if constexpr (T == data_type::float64)
+        out.push_float(x);
+      else if constexpr (T == data_type::uint128)
+        out.push_uint128(x);
+      else
+        out.push_int(x);
+    }
+  }
+
+ private:
+  static value read(const column& c, std::size_t i) {
+    if constexpr (T == data_type::string)
+      return std::string{c.strings().at(i)};
+    else if constexpr (T == data_type::boolean)
+      return c.bools()[i] != 0;
+    else if constexpr (T == data_type::float64)
+      return c.floats()[i];
+    else if constexpr (T == data_type::uint128)
+      return c.uint128s()[i];
+    else
+      return c.ints()[i];
+  }
+  std::vector<std::optional<value>> values_;
+};
+
+// quantiles: one quantile_sketch per group (see quantiles.hpp for accuracy and memory), a JSON
+// string per group as the result.
+template <data_type T>
+class quantiles_states final : public uda_states {
+ public:
+  void resize(std::size_t groups) override { sketches_.resize(groups); }
+  void update(std::span<const std::uint32_t> groups, const column& arg) override {
+    for_each_value<T>(arg, groups, [this](std::uint32_t g, auto v) {
+      sketches_[g].add(static_cast<double>(v));
+    });
+  }
+  void merge(const uda_states& other, std::span<const std::uint32_t> target) override {
+    const auto& o = static_cast<const quantiles_states&>(other);
+    for (std::size_t g = 0; g < o.sketches_.size(); ++g) sketches_[target[g]].merge(o.sketches_[g]);
+  }
+  void finalize(column& out) const override {
+    for (const auto& s : sketches_) out.push_string(s.to_json());
+  }
+
+ private:
+  std::vector<quantile_sketch> sketches_;
+};
+
 template <class S>
 std::unique_ptr<uda_states> make() {
   return std::make_unique<S>();
@@ -164,6 +239,17 @@ void register_aggregates(function_registry& r) {
   r.add(uda_def{"max", data_type::int64, data_type::int64, same, &make<extreme_states<data_type::int64, true>>});
   r.add(uda_def{"max", data_type::float64, data_type::float64, same, &make<extreme_states<data_type::float64, true>>});
   r.add(uda_def{"max", data_type::time64ns, data_type::time64ns, same, &make<extreme_states<data_type::time64ns, true>>});
+
+  r.add(uda_def{"any", data_type::boolean, data_type::boolean, same, &make<any_states<data_type::boolean>>});
+  r.add(uda_def{"any", data_type::int64, data_type::int64, same, &make<any_states<data_type::int64>>});
+  r.add(uda_def{"any", data_type::uint128, data_type::uint128, same, &make<any_states<data_type::uint128>>});
+  r.add(uda_def{"any", data_type::float64, data_type::float64, same, &make<any_states<data_type::float64>>});
+  r.add(uda_def{"any", data_type::string, data_type::string, same, &make<any_states<data_type::string>>});
+  r.add(uda_def{"any", data_type::time64ns, data_type::time64ns, same, &make<any_states<data_type::time64ns>>});
+
+  constexpr auto quantiles = semantic_rule::quantiles_of_arg;
+  r.add(uda_def{"quantiles", data_type::int64, data_type::string, quantiles, &make<quantiles_states<data_type::int64>>});
+  r.add(uda_def{"quantiles", data_type::float64, data_type::string, quantiles, &make<quantiles_states<data_type::float64>>});
 }
 
 }  // namespace wisp::pxl

@@ -59,12 +59,23 @@ struct expr {
   unary_op un_op = unary_op::negate;
   std::vector<expr_ptr> children;
   std::vector<keyword_arg> keywords;  // calls only
+  int height = 1;  // levels of this tree, a leaf being 1 (the parser keeps it bounded)
 };
 
 enum class stmt_kind : std::uint8_t {
-  import,      // import <module_name> [as <alias>]
-  assign,      // target = value
-  expression,  // value (docstrings are expression statements of a string literal)
+  import,        // import <module_name> [as <alias>]
+  assign,        // target = value
+  expression,    // value (docstrings are expression statements of a string literal)
+  function_def,  // [@decorators] def name(params) [-> returns]: body
+  return_value,  // return [value]; only in a function body, and only as its last statement
+};
+
+/// One parameter of a `def`: `name[: annotation][= default_value]`.
+struct parameter {
+  std::string name;
+  source_location loc;
+  expr_ptr annotation;     // may be null
+  expr_ptr default_value;  // may be null
 };
 
 struct stmt {
@@ -73,7 +84,12 @@ struct stmt {
   std::string module_name;  // import
   std::string alias;        // import: name bound in the script (module_name if no "as")
   expr_ptr target;          // assign
-  expr_ptr value;           // assign, expression
+  expr_ptr value;           // assign, expression, return_value (null for a bare return)
+  std::string name;                  // function_def
+  std::vector<parameter> params;     // function_def
+  expr_ptr returns;                  // function_def: the '->' annotation, may be null
+  std::vector<expr_ptr> decorators;  // function_def
+  std::vector<stmt> body;            // function_def
 };
 
 struct module {

@@ -57,6 +57,12 @@ compile_result compile(std::string_view source, const compile_options& options) 
   apply_set_flags(source, opts);
   diagnostics diags{opts.file};
   compile_result result;
+  if (source.size() > max_script_bytes) {
+    diags.error({1, 1}, "the script is " + std::to_string(source.size()) +
+                            " bytes long; the limit is " + std::to_string(max_script_bytes),
+                "split it into several scripts");
+    return {{}, diags.take()};
+  }
   auto tokens = lex(source, diags);
   auto module = parse(tokens, diags);
   if (!diags.ok()) return {{}, diags.take()};

@@ -1,5 +1,6 @@
 #include "pxl/compiler.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -14,6 +15,10 @@ namespace wisp::pxl {
 std::string describe(const value& v) {
   switch (v.kind) {
     case value_kind::none: return "None";
+    case value_kind::invalid: return "invalid value";
+    case value_kind::dict: return "dict";
+    case value_kind::pending_module: return "module '" + v.name + "'";
+    case value_kind::user_function: return "function '" + v.name + "'";
     case value_kind::constant: return std::string{schemas::to_string(v.constant.type)} + " constant";
     case value_kind::list: return "list";
     case value_kind::tuple: return "tuple";
@@ -41,6 +46,29 @@ const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "displa
 const std::set<std::string, std::less<>> implemented_methods{"head", "drop", "groupby", "agg"};
 const std::set<std::string, std::less<>> pending_methods{"merge", "append", "ctx",    "filter",
                                                          "map",   "rolling", "stream"};
+// Modules a script may import but that Wisp does not implement yet: importing works, using fails.
+const std::set<std::string, std::less<>> pending_modules{"pxtrace", "pxviews"};
+// Parameter annotations (facts §2.5/§2.6): Python scalars, and px types whose values are strings.
+const std::set<std::string, std::less<>> builtin_annotations{"str", "int", "float", "bool"};
+const std::set<std::string, std::less<>> px_annotations{
+    "DataFrame", "Time", "Container", "Namespace", "Node", "Pod", "Service", "Bytes",
+    "DurationNanos", "UPID", "Percent"};
+// Python built-ins that scripts sometimes reach for; named so that the error says why.
+const std::set<std::string, std::less<>> python_builtins{
+    "print", "len",  "str",  "int",   "float", "bool",   "range",     "list",  "dict",
+    "tuple", "set",  "min",  "max",   "sum",   "abs",    "round",     "sorted", "map",
+    "filter", "zip", "enumerate", "type", "isinstance", "open", "input", "eval", "exec",
+    "getattr", "setattr", "super", "object", "format", "repr", "any", "all"};
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string{word} + (n == 1 ? "" : "s");
+}
 
 std::string_view function_of(ast::binary_op op) {
   switch (op) {
@@ -81,7 +109,7 @@ class compiler {
       : opts_(opts), funcs_(*opts.functions), diags_(diags) {}
 
   plan run(const ast::module& m) {
-    for (const auto& s : m.body) statement(s);
+    for (const auto& s : m.body) (void)statement(s);
     return std::move(plan_);
   }
 
@@ -100,82 +128,353 @@ class compiler {
     return plan_.nodes.back().id;
   }
 
+  struct call_args {
+    std::vector<value> positional;
+    std::map<std::string, value> keywords;
+    std::map<std::string, source_location> keyword_locs;
+  };
+
   // ---- statements ----
 
-  void statement(const ast::stmt& s) {
+  // False when the statement failed (its error is reported).
+  bool statement(const ast::stmt& s) {
     switch (s.kind) {
-      case ast::stmt_kind::import:
-        if (s.module_name == "px") {
-          value v;
-          v.kind = value_kind::px_module;
-          env_[s.alias] = v;
-        } else if (s.module_name == "pxtrace" || s.module_name == "pxviews") {
-          error(s.loc, "module '" + s.module_name + "' is not supported yet");
-        } else {
-          error(s.loc, "unknown module '" + s.module_name + "'", "PxL scripts import 'px'");
-        }
-        return;
-      case ast::stmt_kind::expression: eval(*s.value); return;
-      case ast::stmt_kind::assign: assign(s); return;
+      case ast::stmt_kind::import: return import_module(s);
+      case ast::stmt_kind::expression: return eval(*s.value).has_value();
+      case ast::stmt_kind::assign: return assign(s);
+      case ast::stmt_kind::function_def: return define_function(s);
+      case ast::stmt_kind::return_value: break;  // the parser only allows it in a function body
     }
+    return true;
   }
 
-  void assign(const ast::stmt& s) {
+  bool import_module(const ast::stmt& s) {
+    value v;
+    v.loc = s.loc;
+    if (s.module_name == "px" || s.module_name == "pl") {  // "pl" is Pixie's legacy name
+      v.kind = value_kind::px_module;
+    } else if (pending_modules.contains(s.module_name)) {
+      v.kind = value_kind::pending_module;
+      v.name = s.module_name;
+    } else {
+      error(s.loc, "unknown module '" + s.module_name + "'",
+            "PxL scripts import 'px' (and 'pxtrace', 'pxviews')");
+      return false;
+    }
+    bind_name(s.alias, std::move(v));
+    return true;
+  }
+
+  bool assign(const ast::stmt& s) {
     const auto& target = *s.target;
     if (target.kind == expr_kind::name) {
-      if (auto v = eval(*s.value)) env_[target.text] = std::move(*v);
-      return;
+      auto v = eval(*s.value);
+      bind_name(target.text, v ? std::move(*v) : invalid_value(target.loc));
+      return v.has_value();
     }
     // df.col = e / df['col'] = e: a map that keeps the input columns, rebinding the name.
+    const auto& base_expr = *target.children[0];
+    bool ok = assign_column(s);
+    if (!ok && base_expr.kind == expr_kind::name)
+      bind_name(base_expr.text, invalid_value(target.loc));
+    return ok;
+  }
+
+  bool assign_column(const ast::stmt& s) {
+    const auto& target = *s.target;
     const auto& base_expr = *target.children[0];
     std::string column;
     if (target.kind == expr_kind::attribute) {
       column = target.text;
     } else {
-      const auto& key = *target.children[1];
-      if (key.kind != expr_kind::string_lit) {
-        error(key.loc, "a DataFrame column is assigned with a string name: df['name'] = ...");
-        return;
+      auto key = eval(*target.children[1]);
+      if (!key) return false;
+      if (key->kind != value_kind::constant || key->constant.type != schemas::data_type::string) {
+        error(key->loc, "a DataFrame column is assigned with a string name: df['name'] = ...");
+        return false;
       }
-      column = key.text;
+      column = std::get<std::string>(key->constant.value);
     }
     auto base = eval(base_expr);
-    if (!base) return;
+    if (!base) return false;
     if (base->kind != value_kind::dataframe) {
       error(target.loc, "cannot set attribute '" + column + "' on " + describe(*base));
-      return;
+      return false;
     }
     if (base_expr.kind != expr_kind::name) {
       error(base_expr.loc, "assigning a column is only supported on a named DataFrame",
             "bind the DataFrame to a name first: df = ...; df.x = ...");
-      return;
+      return false;
     }
     auto v = eval(*s.value);
-    if (!v) return;
+    if (!v) return false;
     auto e = to_expression(*v);
-    if (!e) return;
+    if (!e) return false;
     map_op m;
     m.keep_input_columns = true;
     m.exprs.push_back({column, std::move(*e)});
     auto id = add_node(std::move(m), {base->node}, target.loc);
-    env_[base_expr.text] = value::of_dataframe(id, target.loc);
+    bind_name(base_expr.text, value::of_dataframe(id, target.loc));
+    return true;
+  }
+
+  // ---- names and scopes ----
+  // Python's rule: a name assigned anywhere in a function body (or a parameter) is local to each
+  // call; every other name is the module's. `df.x = e` on a module-level DataFrame inside a
+  // function rebinds the module's name, which is how Python's mutation of the object looks here.
+
+  struct user_function {
+    const ast::stmt* def = nullptr;
+    std::vector<opt_value> defaults;       // per parameter
+    std::vector<std::string> annotations;  // per parameter: "str", "px.Pod", ... or ""
+    std::string returns;                   // the '->' annotation or ""
+    std::set<std::string, std::less<>> locals;
+  };
+
+  struct frame {
+    std::size_t function = 0;
+    std::map<std::string, value, std::less<>> locals;
+  };
+
+  static value invalid_value(source_location loc) {
+    value v;
+    v.kind = value_kind::invalid;
+    v.loc = loc;
+    return v;
+  }
+
+  std::map<std::string, value, std::less<>>& scope_of(std::string_view name) {
+    if (!frames_.empty() && functions_[frames_.back().function].locals.contains(name))
+      return frames_.back().locals;
+    return env_;
+  }
+
+  void bind_name(const std::string& name, value v) { scope_of(name)[name] = std::move(v); }
+
+  opt_value lookup(const std::string& name, source_location loc) {
+    auto& scope = scope_of(name);
+    auto it = scope.find(name);
+    if (it == scope.end()) {
+      if (&scope != &env_)
+        error(loc, "local variable '" + name + "' is used before it is assigned");
+      else if (python_builtins.contains(name))
+        error(loc, "Python's built-in '" + name + "' is not supported in PxL",
+              name == "len" ? "use px.length for strings" : "");
+      else
+        error(loc, "name '" + name + "' is not defined",
+              name == "px" ? "add 'import px' at the top of the script" : "");
+      return std::nullopt;
+    }
+    if (it->second.kind == value_kind::invalid) return std::nullopt;  // reported where it failed
+    value v = it->second;
+    v.loc = loc;
+    return v;
+  }
+
+  // ---- user functions: evaluated by inlining their body at every call ----
+
+  bool define_function(const ast::stmt& s) {
+    for (const auto& d : s.decorators) {
+      if (!eval(*d)) return false;  // pxtrace.probe reports that pxtrace is not implemented
+      error(s.loc, "decorators are not supported in PxL");
+      return false;
+    }
+    user_function f;
+    f.def = &s;
+    for (const auto& p : s.params) {
+      f.locals.insert(p.name);
+      std::string annotation;
+      if (p.annotation) {
+        auto a = annotation_name(*p.annotation);
+        if (!a) return false;
+        annotation = std::move(*a);
+      }
+      f.annotations.push_back(std::move(annotation));
+      opt_value default_value;
+      if (p.default_value) {
+        default_value = eval(*p.default_value);
+        if (!default_value) return false;
+      }
+      f.defaults.push_back(std::move(default_value));
+    }
+    if (s.returns) {
+      auto a = annotation_name(*s.returns);
+      if (!a) return false;
+      f.returns = std::move(*a);
+    }
+    for (const auto& st : s.body)
+      if (st.kind == ast::stmt_kind::assign && st.target->kind == expr_kind::name)
+        f.locals.insert(st.target->text);
+    value v;
+    v.kind = value_kind::user_function;
+    v.name = s.name;
+    v.function = functions_.size();
+    v.loc = s.loc;
+    functions_.push_back(std::move(f));
+    bind_name(s.name, std::move(v));
+    return true;
+  }
+
+  // "str", "px.Pod", ...: read from the syntax, as Pixie's function mode converts argument
+  // strings by it.
+  std::optional<std::string> annotation_name(const ast::expr& a) {
+    if (a.kind == expr_kind::name && builtin_annotations.contains(a.text)) return a.text;
+    if (a.kind == expr_kind::none_lit) return "None";
+    if (a.kind == expr_kind::attribute && a.children[0]->kind == expr_kind::name) {
+      auto it = env_.find(a.children[0]->text);
+      bool on_px = it != env_.end() && it->second.kind == value_kind::px_module;
+      if (on_px && px_annotations.contains(a.text))
+        return "px." + a.text;
+    }
+    error(a.loc, "unknown type annotation",
+          "use str, int, float, bool or a px type such as px.DataFrame, px.Pod, px.Service");
+    return std::nullopt;
+  }
+
+  opt_value call_function(const value& fn, const call_args& a, source_location loc) {
+    const user_function& f = functions_[fn.function];
+    if (auto cycle = call_cycle(fn.function)) {
+      error(loc, "recursion is not supported in PxL: " + *cycle,
+            "PxL functions are expanded where they are called, so they cannot call themselves");
+      return std::nullopt;
+    }
+    auto locals = bind_parameters(f, a, loc);
+    if (!locals) return std::nullopt;
+    const ast::stmt& def = *f.def;  // `f` is not used below: the body may call other functions
+    frames_.push_back({fn.function, std::move(*locals)});
+    opt_value result = value{};
+    result->loc = loc;
+    for (const auto& st : def.body) {
+      if (st.kind == ast::stmt_kind::return_value) {
+        if (st.value) result = eval(*st.value);
+        break;
+      }
+      if (!statement(st)) {
+        result = std::nullopt;
+        break;
+      }
+    }
+    frames_.pop_back();
+    if (result) result->loc = loc;
+    return result;
+  }
+
+  // "f -> g -> f" when calling `function` would re-enter a call in progress.
+  [[gnu::noinline]] std::optional<std::string> call_cycle(std::size_t function) const {
+    auto first = std::find_if(frames_.begin(), frames_.end(),
+                              [&](const frame& fr) { return fr.function == function; });
+    if (first == frames_.end()) return std::nullopt;
+    std::string chain;
+    for (auto it = first; it != frames_.end(); ++it)
+      chain += "'" + functions_[it->function].def->name + "' -> ";
+    return chain + "'" + functions_[function].def->name + "'";
+  }
+
+  [[gnu::noinline]] std::optional<std::map<std::string, value, std::less<>>> bind_parameters(
+      const user_function& f, const call_args& a, source_location loc) {
+    const auto& params = f.def->params;
+    const std::string fn = f.def->name + "()";
+    std::map<std::string, value, std::less<>> out;
+    if (a.positional.size() > params.size()) {
+      error(a.positional[params.size()].loc,
+            fn + " takes " + plural(params.size(), "positional argument") + " but " +
+                std::to_string(a.positional.size()) + " were given");
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < a.positional.size(); ++i)
+      out.emplace(params[i].name, a.positional[i]);
+    for (const auto& [name, v] : ordered_keywords(a)) {
+      auto p = std::find_if(params.begin(), params.end(),
+                            [&](const auto& x) { return x.name == name; });
+      if (p == params.end()) {
+        std::vector<std::string> names;
+        for (const auto& x : params) names.push_back(x.name);
+        error(a.keyword_locs.at(name), fn + " got an unexpected keyword argument '" + name + "'",
+              names.empty() ? fn + " takes no arguments" : "its parameters are: " + join(names));
+        return std::nullopt;
+      }
+      if (out.contains(name)) {
+        error(a.keyword_locs.at(name), fn + " got multiple values for argument '" + name + "'");
+        return std::nullopt;
+      }
+      out.emplace(name, *v);
+    }
+    std::vector<std::string> missing;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (out.contains(params[i].name)) continue;
+      if (f.defaults[i])
+        out.emplace(params[i].name, *f.defaults[i]);
+      else
+        missing.push_back("'" + params[i].name + "'");
+    }
+    if (!missing.empty()) {
+      error(loc, fn + " is missing " + plural(missing.size(), "required argument") + ": " +
+                     join(missing));
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  // Bounds the size of values built up through variables: later passes walk expressions
+  // recursively, and `a = a + a` doubles a tree each time.
+  bool measure(value& v, std::initializer_list<const value*> parts) {
+    for (const value* p : parts) {
+      v.height = std::max(v.height, p->height + 1);
+      v.nodes += p->nodes;
+    }
+    return within_limits(v);
+  }
+  bool measure(value& v, const std::vector<value>& parts) {
+    for (const value& p : parts) {
+      v.height = std::max(v.height, p.height + 1);
+      v.nodes += p.nodes;
+    }
+    return within_limits(v);
+  }
+  bool within_limits(const value& v) {
+    if (v.height > max_nesting_depth) {
+      error(v.loc,
+            "this value is nested too deeply (more than " + std::to_string(max_nesting_depth) +
+                " levels)",
+            "it was built up through variables; build it in fewer steps");
+      return false;
+    }
+    if (v.nodes > max_value_nodes) {
+      error(v.loc,
+            "this value is too large (more than " + std::to_string(max_value_nodes) + " parts)",
+            "it was built up through variables; build it in fewer steps");
+      return false;
+    }
+    return true;
   }
 
   // ---- expressions ----
 
+  // [[gnu::noinline]] on the handlers of eval_expr and on the leaves of the recursion keeps each
+  // level's frames small, so that max_evaluation_depth levels fit the stack in sanitizer builds.
+  // Counts evaluation depth across inlined calls: each call adds its body's expression depth.
+  struct evaluation_depth {
+    int& depth;
+    explicit evaluation_depth(int& d) : depth(d) { ++depth; }
+    ~evaluation_depth() { --depth; }
+    evaluation_depth(const evaluation_depth&) = delete;
+    evaluation_depth& operator=(const evaluation_depth&) = delete;
+  };
+
   opt_value eval(const ast::expr& e) {
+    evaluation_depth guard{depth_};
+    if (depth_ > max_evaluation_depth) {
+      error(e.loc, "expressions and function calls are nested too deeply (more than " +
+                       std::to_string(max_evaluation_depth) + " levels)",
+            "call fewer functions inside each other");
+      return std::nullopt;
+    }
+    return eval_expr(e);
+  }
+
+  opt_value eval_expr(const ast::expr& e) {
     switch (e.kind) {
-      case expr_kind::name: {
-        auto it = env_.find(e.text);
-        if (it == env_.end()) {
-          error(e.loc, "name '" + e.text + "' is not defined",
-                e.text == "px" ? "add 'import px' at the top of the script" : "");
-          return std::nullopt;
-        }
-        value v = it->second;
-        v.loc = e.loc;
-        return v;
-      }
+      case expr_kind::name: return lookup(e.text, e.loc);
       case expr_kind::int_lit: return value::of_constant(scalar::of_int(e.int_value), e.loc);
       case expr_kind::float_lit: return value::of_constant(scalar::of_float(e.float_value), e.loc);
       case expr_kind::string_lit: return value::of_constant(scalar::of_string(e.text), e.loc);
@@ -186,20 +485,8 @@ class compiler {
         return v;
       }
       case expr_kind::list:
-      case expr_kind::tuple: {
-        value v;
-        v.kind = e.kind == expr_kind::list ? value_kind::list : value_kind::tuple;
-        v.loc = e.loc;
-        for (const auto& c : e.children) {
-          auto item = eval(*c);
-          if (!item) return std::nullopt;
-          v.items.push_back(std::move(*item));
-        }
-        return v;
-      }
-      case expr_kind::dict:
-        error(e.loc, "dict literals are not supported in PxL yet");
-        return std::nullopt;
+      case expr_kind::tuple:
+      case expr_kind::dict: return sequence(e);
       case expr_kind::attribute: return attribute(e);
       case expr_kind::subscript: return subscript(e);
       case expr_kind::call: return call(e);
@@ -209,7 +496,27 @@ class compiler {
     return std::nullopt;
   }
 
-  opt_value attribute(const ast::expr& e) {
+  [[gnu::noinline]] opt_value sequence(const ast::expr& e) {
+    value v;
+    v.kind = e.kind == expr_kind::list    ? value_kind::list
+             : e.kind == expr_kind::tuple ? value_kind::tuple
+                                          : value_kind::dict;
+    v.loc = e.loc;
+    for (std::size_t i = 0; i < e.children.size(); ++i) {
+      auto item = eval(*e.children[i]);
+      if (!item) return std::nullopt;
+      bool is_key = v.kind == value_kind::dict && i % 2 == 0;
+      if (is_key && item->kind != value_kind::constant) {
+        error(item->loc, "a dict key must be a constant, not " + describe(*item));
+        return std::nullopt;
+      }
+      v.items.push_back(std::move(*item));
+    }
+    if (!measure(v, v.items)) return std::nullopt;
+    return v;
+  }
+
+  [[gnu::noinline]] opt_value attribute(const ast::expr& e) {
     auto base = eval(*e.children[0]);
     if (!base) return std::nullopt;
     const std::string& attr = e.text;
@@ -223,6 +530,11 @@ class compiler {
           return v;
         }
         error(e.loc, "unknown function 'px." + attr + "'");
+        return std::nullopt;
+      case value_kind::pending_module:
+        error(e.loc, "'" + base->name + "." + attr + "' cannot be used: module '" + base->name +
+                         "' is not implemented in Wisp yet",
+              "importing it works; remove the uses");
         return std::nullopt;
       case value_kind::dataframe:
         if (implemented_methods.contains(attr) && attr != "agg") {
@@ -261,7 +573,7 @@ class compiler {
     }
   }
 
-  opt_value subscript(const ast::expr& e) {
+  [[gnu::noinline]] opt_value subscript(const ast::expr& e) {
     auto base = eval(*e.children[0]);
     if (!base) return std::nullopt;
     auto index = eval(*e.children[1]);
@@ -318,8 +630,8 @@ class compiler {
   }
 
   // Both constant: fold with the registry's own kernel so constants behave exactly like columns.
-  opt_value fold(std::string_view function, std::vector<scalar> args, source_location loc,
-                 std::string_view op_text) {
+  [[gnu::noinline]] opt_value fold(std::string_view function, std::vector<scalar> args,
+                                   source_location loc, std::string_view op_text) {
     std::vector<schemas::data_type> types;
     for (const auto& a : args) types.push_back(a.type);
     const udf_def* f = funcs_.find_udf(function, types);
@@ -329,8 +641,16 @@ class compiler {
       msg += std::string{op_text} + "': ";
       for (std::size_t i = 0; i < args.size(); ++i)
         msg += (i ? " and " : "") + std::string{schemas::to_string(args[i].type)};
-      error(loc, msg);
+      error(loc, msg, "accepted: " + funcs_.describe_overloads(function));
       return std::nullopt;
+    }
+    if (f->check != nullptr) {  // e.g. a literal regex or duration that does not parse
+      std::vector<const scalar*> constants;
+      for (const auto& a : args) constants.push_back(&a);
+      if (auto problem = f->check(constants)) {
+        error(loc, "px." + std::string{function} + ": " + problem->message);
+        return std::nullopt;
+      }
     }
     std::vector<kernel_arg> kargs;
     for (const auto& a : args) kargs.push_back({nullptr, &a});
@@ -339,12 +659,18 @@ class compiler {
     return value::of_constant(scalar_of(out), loc);
   }
 
-  opt_value binary(const ast::expr& e) {
+  [[gnu::noinline]] opt_value binary(const ast::expr& e) {
     auto l = eval(*e.children[0]);
     if (!l) return std::nullopt;
     auto r = eval(*e.children[1]);
     if (!r) return std::nullopt;
     auto fn = function_of(e.bin_op);
+    if (e.bin_op == ast::binary_op::modulo && l->kind == value_kind::constant &&
+        l->constant.type == schemas::data_type::string) {
+      error(e.loc, "string formatting with '%' is not supported in PxL",
+            "concatenate strings with '+'");
+      return std::nullopt;
+    }
     if (l->kind == value_kind::constant && r->kind == value_kind::constant)
       return fold(fn, {l->constant, r->constant}, e.loc, ast::to_string(e.bin_op));
     bool l_ok = l->kind == value_kind::constant || l->kind == value_kind::column_expr;
@@ -357,10 +683,12 @@ class compiler {
     std::vector<expression> args;
     args.push_back(*to_expression(*l));
     args.push_back(*to_expression(*r));
-    return value::of_expr(expression::call(std::string{fn}, std::move(args), e.loc), e.loc);
+    auto v = value::of_expr(expression::call(std::string{fn}, std::move(args), e.loc), e.loc);
+    if (!measure(v, {&*l, &*r})) return std::nullopt;
+    return v;
   }
 
-  opt_value unary(const ast::expr& e) {
+  [[gnu::noinline]] opt_value unary(const ast::expr& e) {
     auto v = eval(*e.children[0]);
     if (!v) return std::nullopt;
     if (e.un_op == ast::unary_op::plus) return v;
@@ -372,17 +700,13 @@ class compiler {
       return std::nullopt;
     }
     std::vector<expression> args;
-    args.push_back(std::move(v->expr));
-    return value::of_expr(expression::call(fn, std::move(args), e.loc), e.loc);
+    args.push_back(v->expr);
+    auto out = value::of_expr(expression::call(fn, std::move(args), e.loc), e.loc);
+    if (!measure(out, {&*v})) return std::nullopt;
+    return out;
   }
 
   // ---- calls ----
-
-  struct call_args {
-    std::vector<value> positional;
-    std::map<std::string, value> keywords;
-    std::map<std::string, source_location> keyword_locs;
-  };
 
   std::optional<call_args> eval_args(const ast::expr& e) {
     call_args a;
@@ -435,18 +759,20 @@ class compiler {
     return out;
   }
 
-  opt_value call(const ast::expr& e) {
+  [[gnu::noinline]] opt_value call(const ast::expr& e) {
     auto callee = eval(*e.children[0]);
     if (!callee) return std::nullopt;
     auto args = eval_args(e);
     if (!args) return std::nullopt;
     if (callee->kind == value_kind::px_function) return px_call(callee->name, *args, e.loc);
     if (callee->kind == value_kind::method) return method_call(*callee, *args, e.loc);
+    if (callee->kind == value_kind::user_function) return call_function(*callee, *args, e.loc);
     error(e.loc, describe(*callee) + " is not callable");
     return std::nullopt;
   }
 
-  opt_value px_call(const std::string& name, const call_args& a, source_location loc) {
+  [[gnu::noinline]] opt_value px_call(const std::string& name, const call_args& a,
+                                      source_location loc) {
     if (name == "DataFrame") return dataframe(a, loc);
     if (name == "display") return display(a, loc);
     if (name == "now") {
@@ -476,7 +802,9 @@ class compiler {
       exprs.push_back(std::move(*x));
     }
     if (all_constant) return fold(name, std::move(constants), loc, "px." + name);
-    return value::of_expr(expression::call(name, std::move(exprs), loc), loc);
+    auto v = value::of_expr(expression::call(name, std::move(exprs), loc), loc);
+    if (!measure(v, a.positional)) return std::nullopt;
+    return v;
   }
 
   std::optional<std::optional<std::int64_t>> time_arg(const std::map<std::string, value>& b,
@@ -561,7 +889,7 @@ class compiler {
     return none;
   }
 
-  opt_value method_call(const value& m, const call_args& a, source_location loc) {
+  [[gnu::noinline]] opt_value method_call(const value& m, const call_args& a, source_location loc) {
     if (m.name == "head") {
       auto b = bind(a, {"n"}, "head", loc);
       if (!b) return std::nullopt;
@@ -657,7 +985,10 @@ class compiler {
   diagnostics& diags_;
   plan plan_;
   node_id next_id_ = 0;
-  std::map<std::string, value, std::less<>> env_;
+  std::map<std::string, value, std::less<>> env_;  // module-level names
+  std::vector<user_function> functions_;           // every `def`, in definition order
+  std::vector<frame> frames_;                      // user function calls in progress
+  int depth_ = 0;                                  // see evaluation_depth
   std::map<std::string, int> sink_names_;
 };
 

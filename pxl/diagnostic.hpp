@@ -26,11 +26,22 @@ struct diagnostic {
 /// "file:line:col: message" (and "\n  hint: ..." when there is a hint).
 std::string to_string(const diagnostic& d);
 
-/// Collects diagnostics of one compilation; every pass appends to the same list.
+/// Most diagnostics kept for one compilation; one more says that the rest were left out.
+inline constexpr std::size_t max_diagnostics = 100;
+
+/// Collects diagnostics of one compilation; every pass appends to the same list. A repeat of a
+/// diagnostic (same place and message, e.g. from a function called twice) is kept once.
 class diagnostics {
  public:
   explicit diagnostics(std::string file) : file_(std::move(file)) {}
   void error(source_location loc, std::string message, std::string hint = {}) {
+    if (list_.size() > max_diagnostics) return;
+    for (const auto& d : list_)
+      if (d.line == loc.line && d.col == loc.col && d.message == message) return;
+    if (list_.size() == max_diagnostics) {
+      message = "too many errors; the first " + std::to_string(max_diagnostics) + " are shown";
+      hint.clear();
+    }
     list_.push_back({file_, loc.line, loc.col, std::move(message), std::move(hint)});
   }
   bool ok() const { return list_.empty(); }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,10 +19,22 @@ namespace wisp::pxl {
 
 /// How a function's result semantic type follows from its arguments'.
 enum class semantic_rule : std::uint8_t {
-  none,             // ST_NONE
-  same_as_args,     // the common semantic type of the non-ST_NONE args, else ST_NONE
-  duration_of_args, // ST_DURATION_NS (e.g. time - time)
+  none,              // ST_NONE
+  same_as_args,      // the common semantic type of the non-ST_NONE args, else ST_NONE
+  duration_of_args,  // ST_DURATION_NS (e.g. time - time)
+  fixed,             // the definition's `semantic_value` (casts such as px.Bytes, typed results)
+  quantiles_of_arg,  // ST_DURATION_NS_QUANTILES for a ST_DURATION_NS arg, else ST_QUANTILES
 };
+
+/// A problem with a constant argument found at compile time (an invalid literal regex, an
+/// unparsable duration): the argument's position and the message.
+struct constant_problem {
+  std::size_t arg = 0;
+  std::string message;
+};
+/// Checks the constant arguments of a call (nullptr for the non-constant ones).
+using constant_check =
+    std::optional<constant_problem> (*)(std::span<const scalar* const> constants);
 
 struct udf_def {
   std::string name;
@@ -29,7 +42,19 @@ struct udf_def {
   schemas::data_type result = schemas::data_type::unknown;
   semantic_rule semantic = semantic_rule::none;
   udf_kernel kernel = nullptr;
+  schemas::semantic_type semantic_value = schemas::semantic_type::st_none;  // rule `fixed`
+  /// A semantic-type cast: the result is the argument's values unchanged, so the types pass
+  /// replaces the call by its argument (with the new semantic type) and nothing runs.
+  bool is_cast = false;
+  constant_check check = nullptr;  // optional
 };
+
+/// The definition of a row function (see kernels.hpp's row_kernel): `make_udf<R, Op, A...>`.
+template <schemas::data_type R, class Op, schemas::data_type... A>
+udf_def make_udf(std::string name, semantic_rule rule = semantic_rule::none,
+                 schemas::semantic_type value = schemas::semantic_type::st_none) {
+  return {std::move(name), {A...}, R, rule, &row_kernel<R, Op, A...>, value, false, nullptr};
+}
 
 /// Per-group states of one aggregate, stored columnar (one slot per group). The aggregate
 /// operator owns one per aggregate expression; update runs once per batch.
@@ -53,6 +78,7 @@ struct uda_def {
   schemas::data_type result = schemas::data_type::unknown;
   semantic_rule semantic = semantic_rule::none;
   std::unique_ptr<uda_states> (*make_states)() = nullptr;
+  schemas::semantic_type semantic_value = schemas::semantic_type::st_none;  // rule `fixed`
 };
 
 class function_registry {
@@ -65,6 +91,14 @@ class function_registry {
 
   /// The overload whose argument types match exactly, or nullptr.
   const udf_def* find_udf(std::string_view name, std::span<const schemas::data_type> args) const;
+  /// Why no overload of `name` matches `args`: `arg` is the first argument position that no
+  /// overload of the same arity accepts after the longest matching prefix; nullopt when no
+  /// overload takes args.size() arguments. `expected` lists the types accepted there.
+  struct mismatch {
+    std::optional<std::size_t> arg;
+    std::string expected;
+  };
+  mismatch explain_mismatch(std::string_view name, std::span<const schemas::data_type> args) const;
   const uda_def* find_uda(std::string_view name, schemas::data_type arg) const;
   bool has_udf(std::string_view name) const;
   bool has_uda(std::string_view name) const;
@@ -76,11 +110,17 @@ class function_registry {
   std::vector<uda_def> udas_;
 };
 
-/// Registers count/sum/mean/min/max (aggregates.cpp).
-void register_aggregates(function_registry& r);
+// The built-in functions, one group per file (each registers its overloads table-driven).
+void register_aggregates(function_registry& r);    // aggregates.cpp: count ... quantiles, any
+void register_string_udfs(function_registry& r);   // udf_string.cpp: strings and regexes
+void register_json_udfs(function_registry& r);     // udf_json.cpp: pluck*, split, script refs
+void register_time_udfs(function_registry& r);     // udf_time.cpp: durations, times, UPIDs
+void register_protocol_udfs(function_registry& r); // udf_protocol.cpp: enum names, SQL
+void register_metadata_udfs(function_registry& r); // udf_metadata.cpp: k8s, host, nslookup
 
-/// The semantic type of a result under `rule` given the arguments' semantic types.
-schemas::semantic_type apply_semantic_rule(semantic_rule rule,
+/// The semantic type of a result under `rule` given the arguments' semantic types; `value` is
+/// the definition's semantic_value (for `fixed`).
+schemas::semantic_type apply_semantic_rule(semantic_rule rule, schemas::semantic_type value,
                                            std::span<const schemas::semantic_type> args);
 
 }  // namespace wisp::pxl

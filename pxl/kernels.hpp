@@ -101,24 +101,38 @@ void write_rows(schemas::column& out, std::size_t rows, G&& gen) {
   }
 }
 
+/// Binds one row reader per argument (column or constant), then calls f(readers...).
+template <schemas::data_type... A>
+struct bind_readers;
+template <>
+struct bind_readers<> {
+  template <class F, class... Readers>
+  static void run(const kernel_arg*, F& f, Readers... readers) {
+    f(readers...);
+  }
+};
+template <schemas::data_type A0, schemas::data_type... Rest>
+struct bind_readers<A0, Rest...> {
+  template <class F, class... Readers>
+  static void run(const kernel_arg* args, F& f, Readers... readers) {
+    with_reader<cpp_type_t<A0>>(
+        args[0], [&](auto r) { bind_readers<Rest...>::run(args + 1, f, readers..., r); });
+  }
+};
+
 }  // namespace detail
 
-/// Kernel for a one-argument function object Op.
-template <schemas::data_type A, schemas::data_type R, class Op>
-void unary_kernel(std::span<const kernel_arg> args, std::size_t rows, schemas::column& out) {
-  detail::with_reader<cpp_type_t<A>>(args[0], [&](auto a) {
-    detail::write_rows<R>(out, rows, [&](std::size_t i) { return Op{}(a(i)); });
-  });
-}
-
-/// Kernel for a two-argument function object Op.
-template <schemas::data_type A, schemas::data_type B, schemas::data_type R, class Op>
-void binary_kernel(std::span<const kernel_arg> args, std::size_t rows, schemas::column& out) {
-  detail::with_reader<cpp_type_t<A>>(args[0], [&](auto a) {
-    detail::with_reader<cpp_type_t<B>>(args[1], [&](auto b) {
-      detail::write_rows<R>(out, rows, [&](std::size_t i) { return Op{}(a(i), b(i)); });
-    });
-  });
+/// The kernel of a row function object Op taking arguments of types A... and returning R.
+/// One Op is constructed per batch, so an Op may keep per-batch state (a compiled regex, a
+/// scratch buffer behind a returned string_view: the value is copied out before the next row).
+template <schemas::data_type R, class Op, schemas::data_type... A>
+void row_kernel(std::span<const kernel_arg> args, std::size_t rows, schemas::column& out) {
+  Op op{};
+  auto body = [&](auto... readers) {
+    detail::write_rows<R>(out, rows,
+                           [&]([[maybe_unused]] std::size_t i) { return op(readers(i)...); });
+  };
+  detail::bind_readers<A...>::run(args.data(), body);
 }
 
 }  // namespace wisp::pxl

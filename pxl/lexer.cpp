@@ -36,6 +36,8 @@ class lexer {
   std::vector<token> run() {
     indents_.push_back(0);
     while (pos_ < src_.size()) lex_line();
+    if (!open_.empty())
+      diags_.error(open_.back().loc, "'" + open_.back().text + "' was never closed");
     if (!out_.empty() && out_.back().kind != token_kind::newline) push(token_kind::newline, "", here());
     while (indents_.size() > 1) {
       indents_.pop_back();
@@ -104,7 +106,7 @@ class lexer {
         new_line();
         line_first_ = false;
       } else if (c == '\n') {
-        if (depth_ > 0) {
+        if (!open_.empty()) {
           new_line();
         } else {
           push(token_kind::newline, "", here());
@@ -153,7 +155,7 @@ class lexer {
       }
     }
     if (std::isalpha(static_cast<unsigned char>(peek()))) {
-      diags_.error(here(), "invalid number literal");
+      diags_.error(loc, "invalid number literal");
       while (std::isalnum(static_cast<unsigned char>(peek()))) ++pos_;
     }
     std::string text;
@@ -241,9 +243,8 @@ class lexer {
     for (auto op : operators) {
       if (src_.substr(pos_, op.size()) == op) {
         pos_ += op.size();
-        if (op == "(" || op == "[" || op == "{") ++depth_;
-        if ((op == ")" || op == "]" || op == "}") && depth_ > 0) --depth_;
         push(token_kind::op, std::string{op}, loc);
+        track_brackets(out_.back());
         return;
       }
     }
@@ -251,12 +252,32 @@ class lexer {
     ++pos_;
   }
 
+  // Brackets join lines; an unbalanced one is reported where it is, not at the end of the file.
+  void track_brackets(const token& t) {
+    static constexpr std::string_view opening = "([{", closing = ")]}";
+    if (opening.find(t.text) != std::string_view::npos) {
+      open_.push_back(t);
+      return;
+    }
+    auto kind = closing.find(t.text);
+    if (t.text.size() != 1 || kind == std::string_view::npos) return;
+    if (open_.empty()) {
+      diags_.error(t.loc, "unmatched '" + t.text + "'");
+      return;
+    }
+    if (open_.back().text[0] != opening[kind])
+      diags_.error(t.loc, "closing '" + t.text + "' does not match the opening '" +
+                              open_.back().text + "' at line " + std::to_string(open_.back().loc.line) +
+                              ":" + std::to_string(open_.back().loc.col));
+    open_.pop_back();
+  }
+
   std::string_view src_;
   diagnostics& diags_;
   std::size_t pos_ = 0;
   std::size_t line_start_ = 0;
   int line_ = 1;
-  int depth_ = 0;
+  std::vector<token> open_;  // unclosed brackets, innermost last
   bool line_first_ = true;
   std::vector<std::size_t> indents_;
   std::vector<token> out_;

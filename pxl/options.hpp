@@ -27,6 +27,19 @@ struct table_catalog {
 
 inline constexpr std::int64_t default_max_output_rows_per_table = 10000;
 
+// Limits that keep a bad script from exhausting the stack, memory or time of the planner; going
+// over one is a located diagnostic, never a crash. Pixie's own scripts stay far below them.
+/// Longest script accepted (bytes).
+inline constexpr std::size_t max_script_bytes = 1 << 20;
+/// Deepest nesting of brackets and operators in one expression, and of a folded value built
+/// through variables (a list in a list, an expression over an expression, ...).
+inline constexpr int max_nesting_depth = 100;
+/// Most nodes in one column expression or constant list built through variables (`a = a + a`
+/// doubles each time).
+inline constexpr std::size_t max_value_nodes = 10000;
+/// Deepest symbolic evaluation, counting expression levels inside inlined function calls.
+inline constexpr int max_evaluation_depth = 400;
+
 struct compile_options {
   std::string file = "script.pxl";
   /// Wall clock at compile start (ns since the epoch): start_time='-5m' means now_ns - 5 min.

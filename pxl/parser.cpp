@@ -3,6 +3,9 @@
 #include <charconv>
 #include <optional>
 #include <set>
+#include <string>
+
+#include "pxl/options.hpp"
 
 namespace wisp::pxl {
 
@@ -19,6 +22,12 @@ const std::set<std::string, std::less<>> keywords{
     "lambda", "nonlocal", "not", "or",   "pass",     "raise",  "return", "try",
     "while", "with",   "yield"};
 
+// Statements that start with a keyword and have no PxL meaning.
+const std::set<std::string, std::less<>> statement_keywords{
+    "if",     "elif",   "else",  "for",   "while", "class", "with",   "try",   "except",
+    "finally", "global", "nonlocal", "del", "assert", "raise", "pass", "break", "continue",
+    "async",  "yield",  "await"};
+
 constexpr std::string_view not_supported = " is not supported in PxL";
 
 class parser {
@@ -27,24 +36,7 @@ class parser {
 
   ast::module run() {
     ast::module m;
-    while (!at(token_kind::end_of_file)) {
-      if (at(token_kind::newline) || at(token_kind::dedent)) {
-        ++pos_;
-        continue;
-      }
-      if (at(token_kind::indent)) {
-        error(cur().loc, "unexpected indent", "top-level statements start in column 1");
-        skip_block();
-        continue;
-      }
-      failed_ = false;
-      auto s = statement();
-      if (failed_) {
-        sync();
-        continue;
-      }
-      m.body.push_back(std::move(s));
-    }
+    m.body = statements(/*until_dedent=*/false);
     return m;
   }
 
@@ -96,26 +88,61 @@ class parser {
     } while (depth > 0 && !at(token_kind::end_of_file));
   }
 
+  // Statements up to a DEDENT (function body) or the end of the file (module). A statement that
+  // fails is left out; parsing resumes at the next one.
+  std::vector<ast::stmt> statements(bool until_dedent) {
+    std::vector<ast::stmt> out;
+    bool returned = false;
+    while (!at(token_kind::end_of_file) && !(until_dedent && at(token_kind::dedent))) {
+      if (at(token_kind::newline) || (!until_dedent && at(token_kind::dedent))) {
+        ++pos_;
+        continue;
+      }
+      failed_ = false;
+      if (at(token_kind::indent)) {
+        error(cur().loc, "unexpected indent",
+              until_dedent ? "indent every statement of a function body by the same amount"
+                           : "top-level statements start in column 1");
+        skip_block();
+        continue;
+      }
+      if (returned) {
+        error(cur().loc, "this statement comes after 'return' and would never run",
+              "move the 'return' to the end of the function");
+      } else {
+        auto s = statement();
+        returned = !failed_ && s.kind == ast::stmt_kind::return_value;
+        if (!failed_) out.push_back(std::move(s));
+      }
+      if (failed_) sync();
+    }
+    if (until_dedent && at(token_kind::dedent)) ++pos_;
+    failed_ = false;
+    return out;
+  }
+
   ast::stmt statement() {
     ast::stmt s;
     s.loc = cur().loc;
+    if (at_op("@")) return function_def();
     if (at(token_kind::name) && keywords.contains(cur().text)) {
       const std::string& kw = cur().text;
-      if (kw == "import") return import_statement();
-      if (kw == "def") {
-        unsupported(s.loc, "defining functions ('def')",
-                    "write the query as top-level statements for now");
-        return s;
+      if (kw == "import") {
+        if (in_function_) {
+          unsupported(s.loc, "'import' inside a function",
+                      "import modules at the top of the script");
+          return s;
+        }
+        return import_statement();
       }
+      if (kw == "def") return function_def();
+      if (kw == "return") return return_statement();
       if (kw == "from") {
         unsupported(s.loc, "'from ... import'", "use 'import px'");
         return s;
       }
-      if (kw == "if" || kw == "for" || kw == "while" || kw == "class" || kw == "with" ||
-          kw == "try" || kw == "return" || kw == "global" || kw == "nonlocal" || kw == "del" ||
-          kw == "assert" || kw == "raise" || kw == "pass" || kw == "break" || kw == "continue" ||
-          kw == "async" || kw == "yield") {
-        unsupported(s.loc, "the '" + kw + "' statement");
+      if (statement_keywords.contains(kw)) {
+        unsupported(s.loc, "the '" + kw + "' statement", statement_hint(kw));
         return s;
       }
     }
@@ -137,6 +164,136 @@ class parser {
     }
     end_statement();
     return s;
+  }
+
+  static std::string statement_hint(std::string_view kw) {
+    if (kw == "if" || kw == "elif" || kw == "else")
+      return "filter rows with df[cond], pick values with px.select(cond, a, b)";
+    if (kw == "for" || kw == "while") return "DataFrame operations work on all rows at once";
+    if (kw == "global") return "pass values to functions as arguments";
+    return {};
+  }
+
+  // [@decorator NEWLINE]... def name(params) [-> annotation]: body
+  ast::stmt function_def() {
+    ast::stmt s;
+    s.kind = ast::stmt_kind::function_def;
+    s.loc = cur().loc;
+    while (accept_op("@")) {
+      add_decorator(s);
+      if (failed_) return s;
+    }
+    if (!at_keyword("def")) {
+      error(cur().loc, "expected 'def' after a decorator but found " + describe(cur()));
+      return s;
+    }
+    if (in_function_) {
+      unsupported(cur().loc, "a function defined inside another function",
+                  "define every function at the top level of the script");
+      return s;
+    }
+    ++pos_;
+    if (!at(token_kind::name) || keywords.contains(cur().text)) {
+      error(cur().loc, "expected a function name after 'def' but found " + describe(cur()));
+      return s;
+    }
+    s.name = cur().text;
+    ++pos_;
+    if (!expect_op("(")) return s;
+    parameters(s);
+    if (failed_ || !expect_op(")")) return s;
+    if (accept_op("->")) s.returns = expression();
+    if (failed_ || !expect_op(":")) return s;
+    function_body(s);
+    return s;
+  }
+
+  void add_decorator(ast::stmt& s) {
+    s.decorators.push_back(expression());
+    if (failed_) return;
+    if (!at(token_kind::newline)) {
+      error(cur().loc, "expected a new line after the decorator but found " + describe(cur()));
+      return;
+    }
+    ++pos_;
+  }
+
+  void parameters(ast::stmt& s) {
+    while (!failed_ && !at_op(")")) {
+      if (at_op("*") || at_op("**")) {
+        unsupported(cur().loc, "a '" + cur().text + "' parameter", "list every parameter by name");
+        return;
+      }
+      if (at_op("/")) {
+        unsupported(cur().loc, "a positional-only marker ('/')");
+        return;
+      }
+      if (!at(token_kind::name) || keywords.contains(cur().text)) {
+        error(cur().loc, "expected a parameter name but found " + describe(cur()));
+        return;
+      }
+      ast::parameter p{cur().text, cur().loc, nullptr, nullptr};
+      for (const auto& other : s.params)
+        if (other.name == p.name)
+          error(p.loc, "duplicate parameter '" + p.name + "' in function '" + s.name + "'");
+      ++pos_;
+      if (accept_op(":")) p.annotation = expression();
+      if (accept_op("=")) {
+        p.default_value = expression();
+      } else if (!s.params.empty() && s.params.back().default_value) {
+        error(p.loc, "parameter '" + p.name +
+                         "' without a default follows a parameter with a default");
+      }
+      s.params.push_back(std::move(p));
+      if (!accept_op(",")) break;
+    }
+  }
+
+  // Either an indented block or one statement on the line of the 'def'.
+  void function_body(ast::stmt& s) {
+    in_function_ = true;
+    if (at(token_kind::newline)) {
+      ++pos_;
+      if (!at(token_kind::indent)) {
+        error(cur().loc, "expected an indented function body after 'def " + s.name + "(...):'");
+        in_function_ = false;
+        return;
+      }
+      ++pos_;
+      s.body = statements(/*until_dedent=*/true);
+    } else {
+      auto body = statement();
+      if (!failed_) s.body.push_back(std::move(body));
+    }
+    in_function_ = false;
+  }
+
+  ast::stmt return_statement() {
+    ast::stmt s;
+    s.kind = ast::stmt_kind::return_value;
+    s.loc = cur().loc;
+    if (!in_function_) {
+      error(s.loc, "'return' outside a function");
+      return s;
+    }
+    ++pos_;
+    if (!at(token_kind::newline) && !at(token_kind::end_of_file)) s.value = expression_list();
+    end_statement();
+    return s;
+  }
+
+  // `a, b` (a tuple without brackets) or a single expression.
+  expr_ptr expression_list() {
+    auto loc = cur().loc;
+    auto first = expression();
+    if (failed_ || !at_op(",")) return first;
+    auto t = make(expr_kind::tuple, loc);
+    add_child(*t, std::move(first));
+    while (!failed_ && accept_op(",")) {
+      if (at(token_kind::newline) || at(token_kind::end_of_file)) break;
+      add_child(*t, expression());
+    }
+    return t;
   }
 
   void end_statement() {
@@ -206,7 +363,42 @@ class parser {
     return e;
   }
 
+  // Every child goes through here, so no tree gets deeper than max_nesting_depth: later passes
+  // walk expressions recursively.
+  void add_child(expr& parent, expr_ptr child) {
+    count_level(parent, child.get());
+    parent.children.push_back(std::move(child));
+  }
+  void count_level(expr& parent, const expr* child) {
+    if (child == nullptr || child->height < parent.height) return;
+    parent.height = child->height + 1;
+    if (parent.height > max_nesting_depth) too_deep(parent.loc);
+  }
+
+  void too_deep(source_location loc) {
+    error(loc, "expression is nested too deeply (more than " + std::to_string(max_nesting_depth) +
+                   " levels)",
+          "split it into several assignments");
+  }
+
+  // Counts the parser's own recursion (brackets, unary operators), which adds no tree levels
+  // for redundant parentheses.
+  struct nesting {
+    parser& p;
+    explicit nesting(parser& owner) : p(owner) { ++p.depth_; }
+    ~nesting() { --p.depth_; }
+    nesting(const nesting&) = delete;
+    nesting& operator=(const nesting&) = delete;
+    bool too_deep() const {
+      if (p.depth_ <= max_nesting_depth) return false;
+      p.too_deep(p.cur().loc);
+      return true;
+    }
+  };
+
   expr_ptr expression() {
+    nesting guard{*this};
+    if (guard.too_deep()) return nullptr;
     if (at_keyword("lambda")) {
       unsupported(cur().loc, "'lambda'");
       return nullptr;
@@ -214,14 +406,15 @@ class parser {
     auto e = or_test();
     if (!failed_ && at_keyword("if")) unsupported(cur().loc, "a conditional expression ('x if c else y')",
                                                   "use px.select(cond, a, b)");
+    if (!failed_ && at_op(":=")) unsupported(cur().loc, "an assignment expression (':=')");
     return failed_ ? nullptr : std::move(e);
   }
 
   expr_ptr binary(ast::binary_op op, expr_ptr l, expr_ptr r, source_location loc) {
     auto e = make(expr_kind::binary, loc);
     e->bin_op = op;
-    e->children.push_back(std::move(l));
-    e->children.push_back(std::move(r));
+    add_child(*e, std::move(l));
+    add_child(*e, std::move(r));
     return e;
   }
 
@@ -245,10 +438,12 @@ class parser {
   }
   expr_ptr not_test() {
     if (at_keyword("not")) {
+      nesting guard{*this};
+      if (guard.too_deep()) return nullptr;
       auto e = make(expr_kind::unary, cur().loc);
       ++pos_;
       e->un_op = ast::unary_op::logical_not;
-      e->children.push_back(not_test());
+      add_child(*e, not_test());
       return e;
     }
     return comparison();
@@ -270,8 +465,9 @@ class parser {
     auto l = arith();
     if (failed_) return l;
     if (at_keyword("in") || at_keyword("is") || (at_keyword("not") && next().text == "in")) {
-      unsupported(cur().loc, "the '" + cur().text + "' operator",
-                  cur().text == "is" ? "use '=='" : "use px.contains or px.equals_any");
+      std::string op = at_keyword("not") ? "not in" : cur().text;
+      unsupported(cur().loc, "the '" + op + "' operator",
+                  op == "is" ? "use '=='" : "use px.contains or px.equals_any");
       return l;
     }
     if (auto op = comparison_op()) {
@@ -322,10 +518,12 @@ class parser {
 
   expr_ptr factor() {
     if (at_op("-") || at_op("+")) {
+      nesting guard{*this};
+      if (guard.too_deep()) return nullptr;
       auto e = make(expr_kind::unary, cur().loc);
       e->un_op = cur().text == "-" ? ast::unary_op::negate : ast::unary_op::plus;
       ++pos_;
-      e->children.push_back(factor());
+      add_child(*e, factor());
       return e;
     }
     if (at_op("~")) {
@@ -351,13 +549,13 @@ class parser {
         a->text = cur().text;
         a->loc = cur().loc;
         ++pos_;
-        a->children.push_back(std::move(e));
+        add_child(*a, std::move(e));
         e = std::move(a);
       } else if (at_op("[")) {
         auto s = make(expr_kind::subscript, cur().loc);
         ++pos_;
-        s->children.push_back(std::move(e));
-        s->children.push_back(subscript_index());
+        add_child(*s, std::move(e));
+        add_child(*s, subscript_index());
         expect_op("]");
         e = std::move(s);
       } else if (at_op("(")) {
@@ -383,10 +581,10 @@ class parser {
     }
     if (!at_op(",")) return first;
     auto t = make(expr_kind::tuple, loc);
-    t->children.push_back(std::move(first));
+    add_child(*t, std::move(first));
     while (accept_op(",")) {
       if (at_op("]")) break;
-      t->children.push_back(expression());
+      add_child(*t, expression());
       if (failed_) break;
     }
     return t;
@@ -396,7 +594,7 @@ class parser {
     auto c = make(expr_kind::call, cur().loc);
     c->loc = callee->loc;
     ++pos_;
-    c->children.push_back(std::move(callee));
+    add_child(*c, std::move(callee));
     while (!failed_ && !at_op(")")) {
       if (at_op("*") || at_op("**")) {
         unsupported(cur().loc, "argument unpacking ('" + cur().text + "')");
@@ -406,6 +604,7 @@ class parser {
         ast::keyword_arg kw{cur().text, nullptr, cur().loc};
         pos_ += 2;
         kw.value = expression();
+        count_level(*c, kw.value.get());
         c->keywords.push_back(std::move(kw));
       } else {
         if (!c->keywords.empty()) {
@@ -417,7 +616,7 @@ class parser {
           unsupported(cur().loc, "a generator expression");
           break;
         }
-        c->children.push_back(std::move(arg));
+        add_child(*c, std::move(arg));
       }
       if (failed_ || accept_op(",")) continue;
       // Pixie accepts keyword arguments on separate lines without a comma (facts §2.5).
@@ -434,15 +633,23 @@ class parser {
   expr_ptr sequence(expr_kind kind, std::string_view close, source_location loc) {
     auto e = make(kind, loc);
     while (!failed_ && !at_op(close)) {
-      e->children.push_back(expression());
+      add_child(*e, expression());
       if (failed_) break;
       if (at_keyword("for")) {
         unsupported(cur().loc, "a comprehension");
         break;
       }
       if (kind == expr_kind::dict) {
+        if (at_op(",") || at_op("}")) {
+          unsupported(cur().loc, "a set literal", "use a list: [a, b]");
+          break;
+        }
         if (!expect_op(":")) break;
-        e->children.push_back(expression());
+        add_child(*e, expression());
+        if (!failed_ && at_keyword("for")) {
+          unsupported(cur().loc, "a comprehension");
+          break;
+        }
       }
       if (!accept_op(",")) break;
     }
@@ -470,7 +677,12 @@ class parser {
       }
       case token_kind::float_number: {
         auto e = make(expr_kind::float_lit, loc);
-        e->float_value = std::strtod(t.text.c_str(), nullptr);
+        const char* end = t.text.data() + t.text.size();
+        auto [p, ec] = std::from_chars(t.text.data(), end, e->float_value);
+        if (ec == std::errc::result_out_of_range)
+          error(loc, "float literal '" + t.text + "' is out of range");
+        else if (ec != std::errc{} || p != end)
+          error(loc, "invalid float literal '" + t.text + "'");
         ++pos_;
         return e;
       }
@@ -526,14 +738,18 @@ class parser {
             return first;
           }
           auto tup = make(expr_kind::tuple, loc);
-          tup->children.push_back(std::move(first));
+          add_child(*tup, std::move(first));
           while (accept_op(",")) {
             if (at_op(")")) break;
-            tup->children.push_back(expression());
+            add_child(*tup, expression());
             if (failed_) return tup;
           }
           expect_op(")");
           return tup;
+        }
+        if (t.text == "...") {
+          unsupported(loc, "'...' (Ellipsis)");
+          return nullptr;
         }
         if (t.text == "[") {
           ++pos_;
@@ -561,7 +777,9 @@ class parser {
   const std::vector<token>& toks_;
   diagnostics& diags_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   bool failed_ = false;
+  bool in_function_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "pxl/plan.hpp"
 
+#include <utility>
+
 #include "pxl/functions.hpp"
 
 namespace wisp::pxl {
@@ -32,15 +34,15 @@ expression expression::call(std::string function, std::vector<expression> args,
 }
 
 const plan_node* plan::find(node_id id) const {
+  // The compiler numbers nodes by position; a plan edited later may not be, hence the scan.
+  if (id >= 0 && static_cast<std::size_t>(id) < nodes.size() && nodes[id].id == id) return &nodes[id];
   for (const auto& n : nodes)
     if (n.id == id) return &n;
   return nullptr;
 }
 
 plan_node* plan::find(node_id id) {
-  for (auto& n : nodes)
-    if (n.id == id) return &n;
-  return nullptr;
+  return const_cast<plan_node*>(std::as_const(*this).find(id));
 }
 
 std::vector<node_id> plan::children(node_id id) const {

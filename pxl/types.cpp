@@ -1,5 +1,6 @@
 #include "pxl/types.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -165,8 +166,9 @@ class type_resolver {
         continue;
       }
       std::array<schemas::semantic_type, 1> sem{a.arg.semantic};
-      n.output.columns.push_back(
-          {a.output_name, a.uda->result, apply_semantic_rule(a.uda->semantic, sem), {}});
+      n.output.columns.push_back({a.output_name, a.uda->result,
+                                  apply_semantic_rule(a.uda->semantic, a.uda->semantic_value, sem),
+                                  {}});
     }
     return ok;
   }
@@ -218,21 +220,58 @@ class type_resolver {
         }
         e.udf = funcs_.find_udf(e.function, types);
         if (e.udf == nullptr) {
-          std::string args;
-          for (std::size_t i = 0; i < types.size(); ++i)
-            args += (i ? ", " : "") + std::string{schemas::to_string(types[i])};
-          auto op = operator_spelling(e.function);
-          std::string msg = op.empty()
-                                ? "px." + e.function + " does not accept (" + args + ")"
-                                : "operator '" + std::string{op} + "' does not accept (" + args + ")";
-          diags_.error(e.loc, msg, "accepted: " + funcs_.describe_overloads(e.function));
+          report_no_overload(e, types);
           return false;
         }
+        if (!check_constants(e)) return false;
         e.type = e.udf->result;
-        e.semantic = apply_semantic_rule(e.udf->semantic, semantics);
+        e.semantic = apply_semantic_rule(e.udf->semantic, e.udf->semantic_value, semantics);
+        if (e.udf->is_cast) {
+          // The cast only relabels: evaluate the argument itself.
+          auto semantic = e.semantic;
+          expression arg = std::move(e.args.at(0));
+          e = std::move(arg);
+          e.semantic = semantic;
+        }
         return true;
       }
     }
+    return false;
+  }
+
+  // No overload takes these argument types: point at the first argument that no overload
+  // accepts (or at the call for a wrong argument count) and list the signatures.
+  void report_no_overload(const expression& e, const std::vector<data_type>& types) {
+    std::string args;
+    for (std::size_t i = 0; i < types.size(); ++i)
+      args += (i ? ", " : "") + std::string{schemas::to_string(types[i])};
+    std::string hint = "accepted: " + funcs_.describe_overloads(e.function);
+    auto op = operator_spelling(e.function);
+    if (!op.empty()) {
+      diags_.error(e.loc, "operator '" + std::string{op} + "' does not accept (" + args + ")", hint);
+      return;
+    }
+    std::string msg = "px." + e.function + " does not accept (" + args + ")";
+    auto m = funcs_.explain_mismatch(e.function, types);
+    if (!m.arg || e.args.empty()) {
+      diags_.error(e.loc, msg + ": wrong number of arguments", hint);
+      return;
+    }
+    std::size_t bad = std::min(*m.arg, e.args.size() - 1);
+    diags_.error(e.args[bad].loc,
+                 msg + ": argument " + std::to_string(bad + 1) + " must be " + m.expected, hint);
+  }
+
+  // Constant arguments a function can validate at compile time (a literal regex, a duration).
+  bool check_constants(const expression& e) {
+    if (e.udf->check == nullptr) return true;
+    std::vector<const scalar*> constants;
+    for (const auto& a : e.args)
+      constants.push_back(a.kind == expression_kind::literal ? &a.literal : nullptr);
+    auto problem = e.udf->check(constants);
+    if (!problem) return true;
+    auto loc = problem->arg < e.args.size() ? e.args[problem->arg].loc : e.loc;
+    diags_.error(loc, "px." + e.function + ": " + problem->message);
     return false;
   }
 

@@ -10,10 +10,15 @@ namespace wisp::pxl {
 
 enum class value_kind : std::uint8_t {
   none,
+  invalid,      // bound to a name whose value failed to evaluate (already reported)
   constant,     // a folded scalar
   list,
   tuple,
+  dict,         // items: key0, value0, key1, value1, ...
   px_module,
+  pending_module,  // an importable module Wisp does not implement yet (name)
+  user_function,   // a `def` of the script: function
+
   px_function,  // px.<name>, not yet called
   dataframe,    // the output of plan node `node`
   column_expr,  // an expression over a DataFrame's columns
@@ -25,12 +30,17 @@ struct value {
   value_kind kind = value_kind::none;
   source_location loc;
   scalar constant;
-  std::vector<value> items;         // list, tuple
-  std::string name;                 // px_function, method
+  std::vector<value> items;         // list, tuple, dict
+  std::string name;                 // px_function, method, pending_module
+  std::size_t function = 0;         // user_function: index in the compiler's function table
   node_id node = -1;                // dataframe, grouped, method receiver
   std::vector<std::string> groups;  // grouped, method on a grouped receiver
   bool receiver_grouped = false;    // method
   expression expr;                  // column_expr
+  // Size of the tree this value was built from (nested lists, expressions over expressions); the
+  // compiler bounds both so that later recursive passes cannot overflow the stack.
+  int height = 1;
+  std::size_t nodes = 1;
 
   static value of_constant(scalar s, source_location loc) {
     value v;

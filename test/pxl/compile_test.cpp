@@ -199,3 +199,151 @@ TEST(compile, custom_table_catalog) {
 
 }  // namespace
 }  // namespace wisp::pxl
+
+namespace wisp::pxl {
+namespace {
+
+// ---- the Python subset: functions are expanded where they are called ----
+
+TEST(compile, user_functions_expand_into_the_plan) {
+  auto r = compile_text(
+      "import px\n"
+      "def errors(start_time: str, status: int = 400):\n"
+      "    '''Failed requests.'''\n"
+      "    df = px.DataFrame(table='http_events', start_time=start_time)\n"
+      "    return df[df.resp_status >= status]\n"
+      "def by_path(df):\n"
+      "    return df.groupby('req_path').agg(n=('latency', px.count))\n"
+      "px.display(by_path(errors('-5m')), 'a')\n"
+      "px.display(errors(status=500, start_time='-1m'), 'b')\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  std::vector<std::string_view> kinds;
+  for (const auto& n : r.plan.nodes) kinds.push_back(op_name(n.op));
+  std::vector<std::string_view> want{"memory_source", "filter",      "aggregate", "limit",
+                                     "result_sink",   "memory_source", "filter",  "limit",
+                                     "result_sink"};
+  EXPECT_EQ(kinds, want);
+  auto sources = nodes_of<memory_source_op>(r.plan);
+  EXPECT_EQ(std::get<memory_source_op>(sources[1]->op).start_ns, now - 60'000'000'000);
+  auto filters = nodes_of<filter_op>(r.plan);
+  EXPECT_EQ(std::get<std::int64_t>(std::get<filter_op>(filters[0]->op).predicate.args[1].literal.value), 400);
+  EXPECT_EQ(std::get<std::int64_t>(std::get<filter_op>(filters[1]->op).predicate.args[1].literal.value), 500);
+}
+
+TEST(compile, an_error_inside_a_function_called_twice_is_reported_once) {
+  auto r = compile_text(
+      "import px\n"
+      "def f():\n"
+      "    return undefined_name\n"
+      "f()\n"
+      "f()\n");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].line, 3);
+  EXPECT_EQ(r.diagnostics[0].col, 12);
+}
+
+TEST(compile, a_failed_assignment_does_not_cascade) {
+  auto r = compile_text(
+      "import px\n"
+      "df = px.DataFrame('http_events', start='-5m')\n"
+      "df = df[df.latency > 1]\n"
+      "px.display(df)\n");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].line, 2);
+}
+
+TEST(compile, a_function_that_is_never_called_is_not_evaluated) {
+  auto r = compile_text("def unused():\n    return no_such_name\n");
+  EXPECT_TRUE(r.ok());
+}
+
+// ---- bad input: limits give located errors, never a crash ----
+
+std::string repeated(std::string_view s, std::size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+void expect_error(const compile_result& r, int line, std::string_view message_part) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.diagnostics[0].line, line) << r.diagnostics[0].message;
+  EXPECT_NE(r.diagnostics[0].message.find(message_part), std::string::npos) << r.diagnostics[0].message;
+}
+
+constexpr std::size_t huge = 100'000;
+
+TEST(limits, deeply_nested_brackets) {
+  expect_error(compile_text("x = " + repeated("(", huge) + "1" + repeated(")", huge) + "\n"), 1,
+               "nested too deeply");
+  expect_error(compile_text("x = " + repeated("[", huge) + repeated("]", huge) + "\n"), 1,
+               "nested too deeply");
+  expect_error(compile_text("x = " + repeated("{1: ", huge) + "1" + repeated("}", huge) + "\n"), 1,
+               "nested too deeply");
+  expect_error(compile_text("x = f" + repeated("(1", huge) + repeated(")", huge) + "\n"), 1,
+               "nested too deeply");
+  expect_error(compile_text("x = " + repeated("(", huge) + "\n"), 1, "was never closed");
+}
+
+TEST(limits, long_operator_chains) {
+  expect_error(compile_text("x = " + repeated("-", huge) + "1\n"), 1, "nested too deeply");
+  expect_error(compile_text("x = " + repeated("not ", huge) + "True\n"), 1, "nested too deeply");
+  expect_error(compile_text("x = 1" + repeated(" + 1", huge) + "\n"), 1, "nested too deeply");
+  expect_error(compile_text("x = a" + repeated(".b", huge) + "\n"), 1, "nested too deeply");
+  expect_error(compile_text("x = f" + repeated("()", huge) + "\n"), 1, "nested too deeply");
+  expect_error(compile_text("x = df" + repeated("['a']", huge) + "\n"), 1, "nested too deeply");
+}
+
+TEST(limits, values_built_up_through_variables) {
+  std::string nested = "a = 1\n" + repeated("a = [a]\n", 200);
+  expect_error(compile_text(nested), 101, "nested too deeply");
+  std::string chain = "import px\ndf = px.DataFrame('http_events')\nx = df.latency\n" +
+                      repeated("x = x + 1\n", 200) + "df.y = x\npx.display(df)\n";
+  expect_error(compile_text(chain), 103, "nested too deeply");
+  std::string doubling = "import px\ndf = px.DataFrame('http_events')\nx = df.latency\n" +
+                         repeated("x = x * x\n", 20);
+  expect_error(compile_text(doubling), 16, "too large");
+}
+
+TEST(limits, deep_chains_of_function_calls) {
+  std::string script;
+  constexpr int functions = 1000;
+  for (int i = 0; i < functions; ++i)
+    script += "def f" + std::to_string(i) + "(x):\n    return f" + std::to_string(i + 1) + "(x)\n";
+  script += "def f" + std::to_string(functions) + "(x):\n    return x\ny = f0(1)\n";
+  auto r = compile_text(script);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.diagnostics[0].message.find("nested too deeply"), std::string::npos)
+      << r.diagnostics[0].message;
+  // Well under the limit, the same chain works.
+  std::string short_chain = "def f0(x):\n    return f1(x)\ndef f1(x):\n    return x + 1\ny = f0(1)\n";
+  EXPECT_TRUE(compile_text(short_chain).ok());
+}
+
+TEST(limits, long_scripts) {
+  std::string too_long = repeated("x = 1\n", max_script_bytes / 6 + 1);
+  auto r = compile_text(too_long);
+  expect_error(r, 1, "the limit is");
+  // Just under the limit, a long but valid script compiles.
+  std::string body = "import px\ndf = px.DataFrame('http_events')\n";
+  std::string line = "df = df[df.latency > 1]\n";
+  body += repeated(line, (max_script_bytes - body.size() - 100) / line.size()) + "px.display(df)\n";
+  ASSERT_LE(body.size(), max_script_bytes);
+  EXPECT_TRUE(compile_text(body).ok());
+}
+
+TEST(limits, many_errors_are_capped) {
+  auto r = compile_text(repeated("x = 1 ** 2\n", 1000));
+  ASSERT_EQ(r.diagnostics.size(), max_diagnostics + 1);
+  EXPECT_NE(r.diagnostics.back().message.find("too many errors"), std::string::npos);
+}
+
+TEST(limits, huge_literals) {
+  expect_error(compile_text("x = 9223372036854775808\n"), 1, "does not fit in 64 bits");
+  EXPECT_TRUE(compile_text("x = 9223372036854775807\n").ok());
+  EXPECT_TRUE(compile_text("x = '" + std::string(100'000, 'a') + "'\n").ok());
+}
+
+}  // namespace
+}  // namespace wisp::pxl

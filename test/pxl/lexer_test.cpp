@@ -69,5 +69,27 @@ TEST(lexer, operators_longest_match) {
   EXPECT_EQ(t[5].text, "//");
 }
 
+TEST(lexer, unbalanced_brackets_are_located_where_they_are) {
+  struct bracket_case {
+    std::string_view src;
+    int line;
+    int col;
+    std::string_view message_part;
+  };
+  const bracket_case cases[] = {
+      {"x = f(1,\n  2\ny = 3\n", 1, 6, "'(' was never closed"},
+      {"x = [(1, 2]\n", 1, 11, "']' does not match the opening '('"},
+      {"x = 1}\n", 1, 6, "unmatched '}'"},
+  };
+  for (const auto& c : cases) {
+    diagnostics d{"t.pxl"};
+    lex(c.src, d);
+    ASSERT_FALSE(d.ok()) << c.src;
+    EXPECT_EQ(d.list()[0].line, c.line) << c.src;
+    EXPECT_EQ(d.list()[0].col, c.col) << c.src;
+    EXPECT_NE(d.list()[0].message.find(c.message_part), std::string::npos) << d.list()[0].message;
+  }
+}
+
 }  // namespace
 }  // namespace wisp::pxl

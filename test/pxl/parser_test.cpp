@@ -65,6 +65,59 @@ TEST(parser, subscript_tuple_is_projection) {
   EXPECT_EQ(p.module.body[0].value->children[1]->kind, ast::expr_kind::tuple);
 }
 
+TEST(parser, function_definitions) {
+  auto p = parse_text(
+      "def f(start_time: str, n=10, pod: px.Pod = 'a') -> px.DataFrame:\n"
+      "    '''Docstring.'''\n"
+      "    # comment\n"
+      "    df = g(start_time)\n"
+      "    return df, n\n"
+      "def h(): return 1\n"
+      "x = f('-5m')\n");
+  ASSERT_TRUE(p.diags.empty()) << to_string(p.diags[0]);
+  ASSERT_EQ(p.module.body.size(), 3u);
+  const auto& f = p.module.body[0];
+  EXPECT_EQ(f.kind, ast::stmt_kind::function_def);
+  EXPECT_EQ(f.name, "f");
+  ASSERT_EQ(f.params.size(), 3u);
+  EXPECT_EQ(f.params[0].annotation->text, "str");
+  EXPECT_EQ(f.params[0].default_value, nullptr);
+  EXPECT_EQ(f.params[1].annotation, nullptr);
+  EXPECT_EQ(f.params[1].default_value->int_value, 10);
+  EXPECT_EQ(f.params[2].annotation->kind, ast::expr_kind::attribute);
+  EXPECT_EQ(f.returns->text, "DataFrame");
+  ASSERT_EQ(f.body.size(), 3u);
+  EXPECT_EQ(f.body[2].kind, ast::stmt_kind::return_value);
+  EXPECT_EQ(f.body[2].value->kind, ast::expr_kind::tuple);
+  const auto& h = p.module.body[1];
+  ASSERT_EQ(h.body.size(), 1u);
+  EXPECT_EQ(h.body[0].value->int_value, 1);
+}
+
+TEST(parser, errors_in_a_function_body_are_each_reported) {
+  auto p = parse_text("def f():\n    x = 1 ** 2\n    y = a if b else c\n    return x\nz = 1\n");
+  ASSERT_EQ(p.diags.size(), 2u);
+  EXPECT_EQ(p.diags[0].line, 2);
+  EXPECT_EQ(p.diags[1].line, 3);
+  ASSERT_EQ(p.module.body.size(), 2u);
+  EXPECT_EQ(p.module.body[0].body.size(), 1u);  // the return
+}
+
+TEST(parser, decorators_are_kept_for_the_compiler) {
+  auto p = parse_text("@pxtrace.probe('main.f')\ndef probe():\n    return 1\n");
+  ASSERT_TRUE(p.diags.empty()) << to_string(p.diags[0]);
+  EXPECT_EQ(p.module.body[0].decorators.size(), 1u);
+}
+
+TEST(parser, nesting_is_bounded) {
+  std::string deep = "x = " + std::string(200, '[') + std::string(200, ']') + "\n";
+  auto p = parse_text(deep);
+  ASSERT_FALSE(p.diags.empty());
+  EXPECT_NE(p.diags[0].message.find("nested too deeply"), std::string::npos);
+  std::string fine = "x = " + std::string(50, '[') + std::string(50, ']') + "\n";
+  EXPECT_TRUE(parse_text(fine).diags.empty());
+}
+
 struct unsupported_case {
   std::string_view src;
   int line;
@@ -84,7 +137,10 @@ TEST(parser, unsupported_constructs_are_located) {
       {"x = a ** 2\n", 1, 7, "'**'"},
       {"x = 1 < a < 3\n", 1, 11, "chained"},
       {"x = a in b\n", 1, 7, "'in'"},
-      {"def f():\n  return 1\n", 1, 1, "def"},
+      {"def f(*args):\n  return 1\n", 1, 7, "'*' parameter"},
+      {"def f():\n  def g():\n    return 1\n  return 2\n", 2, 3, "inside another function"},
+      {"x = {1, 2}\n", 1, 7, "set literal"},
+      {"x = 'a' not in b\n", 1, 9, "'not in'"},
   };
   for (const auto& c : cases) {
     auto p = parse_text(c.src);
