@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Socket tracer: syscall tracepoints only (this fleet has no kprobes or fentry). Enter probes
- * stash the arguments per thread; exit probes see the result, find or create the connection,
- * infer the protocol and copy the bytes into the data ring buffer. */
+/* Socket tracer: syscall exit tracepoints only (this fleet has no kprobes or fentry). Each probe
+ * reads the syscall's arguments from the registers the task entered the kernel with, sees the
+ * result, finds or creates the connection, infers the protocol and copies the bytes into the data
+ * ring buffer. No enter probes: one program run per syscall instead of two, and no per-thread
+ * argument map. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "bpf/socket_trace.h"
 
@@ -18,7 +21,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define WISP_S_IFSOCK 0140000
 #define WISP_EINPROGRESS 115
 #define WISP_MAX_CONNS 131072
-#define WISP_MAX_INFLIGHT 65536
+#define WISP_MAX_LOCAL_ADDRS 256
+#define WISP_MAX_CPUS 1024
 /* iovecs inspected for protocol inference (the first non-empty one wins). */
 #define WISP_INFER_IOV 3
 /* Bytes inspected for protocol inference: longest HTTP method plus the space. */
@@ -27,13 +31,21 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;
 const volatile bool enable_http = true;
+/* Bit (1 << protocol) set: the client side of a connection to one of this host's addresses is
+ * not copied, because the server side of the same exchange is traced and is what user space
+ * records (its role policy for these protocols). Positions still advance and bytes are counted. */
+const volatile __u32 skip_local_client_protocols = 0;
+
+#define CONN_REMOTE_LOCAL 1 /* the remote address is one of this host's (map local_addrs) */
+#define CONN_SKIP 2         /* not copied: see skip_local_client_protocols */
 
 struct conn_info {
   struct wisp_conn_id id;
   __u64 wr_pos; /* egress stream position == bytes written so far */
   __u64 rd_pos;
   __u32 role;
-  __u32 protocol;
+  __u16 protocol;
+  __u16 flags; /* CONN_* */
 };
 
 struct syscall_args {
@@ -43,6 +55,22 @@ struct syscall_args {
   __u64 count; /* length, iovec count or message count */
 };
 
+/* Key of local_addrs: an address as in struct wisp_addr, without the port. */
+struct local_addr_key {
+  __u16 family;
+  __u16 pad;
+  __u8 addr[16];
+};
+
+/* Scratch space for building one data event: the event, plus room so that a copy of up to
+ * WISP_MAX_MSG_SIZE bytes at any offset below WISP_MAX_MSG_SIZE stays inside the value, which is
+ * what the verifier can check when iovecs are gathered into one event. Too large for a per-CPU
+ * map (32 KiB limit), so an array indexed by CPU; the loader sizes it to the possible CPUs. */
+struct data_scratch_slot {
+  struct wisp_data_event ev;
+  char spill[WISP_MAX_MSG_SIZE];
+};
+
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, WISP_MAX_CONNS);
@@ -50,18 +78,19 @@ struct {
   __type(value, struct conn_info);
 } conns SEC(".maps");
 
+/* Written by the loader: this host's addresses. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, WISP_MAX_INFLIGHT);
-  __type(key, __u64); /* pid_tgid */
-  __type(value, struct syscall_args);
-} inflight SEC(".maps");
+  __uint(max_entries, WISP_MAX_LOCAL_ADDRS);
+  __type(key, struct local_addr_key);
+  __type(value, __u8);
+} local_addrs SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, WISP_MAX_CPUS);
   __type(key, __u32);
-  __type(value, struct wisp_data_event);
+  __type(value, struct data_scratch_slot);
 } data_scratch SEC(".maps");
 
 struct {
@@ -157,6 +186,13 @@ static __always_inline void read_addrs(struct sock *sk, struct wisp_addr *local,
   }
 }
 
+static __always_inline bool is_local_addr(const struct wisp_addr *a) {
+  struct local_addr_key k = {};
+  k.family = a->family;
+  __builtin_memcpy(k.addr, a->addr, sizeof(k.addr));
+  return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+}
+
 /* Starts tracking fd (replacing any stale entry with the same key) and emits the open event.
  * Returns the map entry, or NULL when fd is not an inet socket or the map is full. */
 static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 role, __u32 source,
@@ -172,17 +208,19 @@ static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 r
   ci.id.generation = ts;
   ci.role = role;
   ci.protocol = WISP_PROTO_UNKNOWN;
-  if (bpf_map_update_elem(&conns, &key, &ci, BPF_ANY)) {
-    count(WISP_CNT_CONN_MAP_FULL, 1);
-    return NULL;
-  }
   struct wisp_open_event ev = {};
   ev.hdr.type = WISP_EVENT_OPEN;
   ev.hdr.ts_ns = ts;
   ev.hdr.conn = ci.id;
   read_addrs(sk, &ev.local, &ev.remote);
+  if (is_local_addr(&ev.remote))
+    ci.flags |= CONN_REMOTE_LOCAL;
   ev.role = role;
   ev.source = source;
+  if (bpf_map_update_elem(&conns, &key, &ci, BPF_ANY)) {
+    count(WISP_CNT_CONN_MAP_FULL, 1);
+    return NULL;
+  }
   if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
     count(WISP_CNT_CONTROL_LOST, 1);
   else
@@ -250,16 +288,26 @@ static __always_inline void maybe_infer(struct conn_info *ci, __u32 dir, const v
     bool sends_request = (dir == WISP_DIR_EGRESS) == (r.kind == MSG_REQUEST);
     ci->role = sends_request ? WISP_ROLE_CLIENT : WISP_ROLE_SERVER;
   }
+  if (ci->role == WISP_ROLE_CLIENT && (ci->flags & CONN_REMOTE_LOCAL) &&
+      (skip_local_client_protocols & (1U << r.protocol)))
+    ci->flags |= CONN_SKIP;
 }
 
 /* ---- Data events ---- */
 
+/* This CPU's scratch slot. Programs on one CPU do not interleave (tracepoint programs run with
+ * preemption disabled and bpf_prog_active guards against recursion). */
+static __always_inline struct data_scratch_slot *scratch(void) {
+  __u32 cpu = bpf_get_smp_processor_id();
+  return bpf_map_lookup_elem(&data_scratch, &cpu);
+}
+
 static __always_inline struct wisp_data_event *data_header(struct conn_info *ci, __u32 dir,
                                                            __u32 syscall, __u64 ts) {
-  __u32 zero = 0;
-  struct wisp_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
-  if (!ev)
+  struct data_scratch_slot *slot = scratch();
+  if (!slot)
     return NULL;
+  struct wisp_data_event *ev = &slot->ev;
   ev->hdr.type = WISP_EVENT_DATA;
   ev->hdr.pad = 0;
   ev->hdr.ts_ns = ts;
@@ -281,23 +329,27 @@ static __always_inline void submit_data(struct wisp_data_event *ev, __u64 buf_si
     count(WISP_CNT_DATA_EVENTS, 1);
 }
 
+static __always_inline __u32 clamp_u32(__u64 n) {
+  return n > 0xffffffffULL ? 0xffffffffU : (__u32)n;
+}
+
 /* An event that only moves the stream position (sendfile, mmsg): nothing is copied. */
 static __always_inline void emit_counted(struct wisp_data_event *ev, __u64 pos, __u64 len) {
   ev->pos = pos;
-  ev->msg_size = len > 0xffffffffULL ? 0xffffffffU : (__u32)len;
+  ev->msg_size = clamp_u32(len);
   ev->buf_size = 0;
   submit_data(ev, 0);
 }
 
 /* Copies one user buffer of len bytes at stream position pos in up to WISP_MAX_CHUNKS events,
- * into the per-CPU scratch event whose header the caller filled in. A global function: the
+ * into this CPU's scratch event whose header the caller filled in. A global function: the
  * verifier checks it once instead of at every call site, which keeps the iovec loop (iovecs x
  * chunks) under the instruction limit. Scalar arguments only, as global functions require. */
 __noinline int emit_buffer(__u64 buf, __u64 len, __u64 pos) {
-  __u32 zero = 0;
-  struct wisp_data_event *ev = bpf_map_lookup_elem(&data_scratch, &zero);
-  if (!ev)
+  struct data_scratch_slot *slot = scratch();
+  if (!slot)
     return 0;
+  struct wisp_data_event *ev = &slot->ev;
   __u64 off = 0;
   for (__u32 i = 0; i < WISP_MAX_CHUNKS; i++) {
     if (off >= len)
@@ -314,12 +366,51 @@ __noinline int emit_buffer(__u64 buf, __u64 len, __u64 pos) {
       copied = 0; /* an unreadable page: still report the range so positions stay right */
     ev->pos = pos + off;
     ev->buf_size = copied;
-    ev->msg_size = covered > 0xffffffffULL ? 0xffffffffU : (__u32)covered;
+    ev->msg_size = clamp_u32(covered);
     submit_data(ev, copied);
     if (covered > copied)
       count(WISP_CNT_BYTES_NOT_COPIED, covered - copied);
     off += covered;
   }
+  return 0;
+}
+
+/* Gathers the first `total` bytes of an iovec array (total <= WISP_MAX_MSG_SIZE) into one event
+ * at stream position pos: one ring record per syscall, as for a plain buffer. Bytes after an
+ * unreadable iovec are reported as not copied. A global function for the same reason as
+ * emit_buffer. */
+__noinline int emit_gathered(__u64 iov_addr, __u64 iovcnt, __u64 total, __u64 pos) {
+  struct data_scratch_slot *slot = scratch();
+  if (!slot)
+    return 0;
+  struct wisp_data_event *ev = &slot->ev;
+  const struct iovec *iov = (const struct iovec *)iov_addr;
+  __u64 done = 0;
+  for (__u32 i = 0; i < WISP_MAX_IOV; i++) {
+    if (i >= iovcnt || done >= total)
+      break;
+    struct iovec v = {};
+    if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+      break;
+    __u64 n = v.iov_len < total - done ? v.iov_len : total - done;
+    barrier_var(n);
+    if (n > WISP_MAX_MSG_SIZE)
+      break;
+    barrier_var(done);
+    if (done > WISP_MAX_MSG_SIZE)
+      break;
+    if (n == 0)
+      continue;
+    if (bpf_probe_read_user(ev->data + done, n, v.iov_base))
+      break;
+    done += n;
+  }
+  ev->pos = pos;
+  ev->buf_size = done;
+  ev->msg_size = clamp_u32(total);
+  submit_data(ev, done);
+  if (total > done)
+    count(WISP_CNT_BYTES_NOT_COPIED, total - done);
   return 0;
 }
 
@@ -339,6 +430,20 @@ static __always_inline struct conn_info *conn_for_data(__u32 tgid, __s32 fd, __u
   return open_conn(tgid, fd, WISP_ROLE_UNKNOWN, WISP_OPEN_INFERRED, ts);
 }
 
+/* After inference and advance(): true if len bytes of ci are to be copied; otherwise counts
+ * them. */
+static __always_inline bool copy_wanted(struct conn_info *ci, __u64 len) {
+  if (ci->protocol == WISP_PROTO_UNKNOWN) {
+    count(WISP_CNT_UNKNOWN_PROTO_BYTES, len);
+    return false;
+  }
+  if (ci->flags & CONN_SKIP) {
+    count(WISP_CNT_LOCAL_CLIENT_BYTES, len);
+    return false;
+  }
+  return true;
+}
+
 static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32 dir, long ret) {
   __u64 ts = bpf_ktime_get_ns();
   struct conn_info *ci = conn_for_data(tgid, a->fd, ts);
@@ -349,11 +454,7 @@ static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32
   maybe_infer(ci, dir, buf, len);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, len);
-  if (ci->protocol == WISP_PROTO_UNKNOWN) {
-    count(WISP_CNT_UNKNOWN_PROTO_BYTES, len);
-    return;
-  }
-  if (data_header(ci, dir, a->syscall, ts))
+  if (copy_wanted(ci, len) && data_header(ci, dir, a->syscall, ts))
     emit_buffer((__u64)buf, len, pos);
 }
 
@@ -379,12 +480,12 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
   }
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, total);
-  if (ci->protocol == WISP_PROTO_UNKNOWN) {
-    count(WISP_CNT_UNKNOWN_PROTO_BYTES, total);
+  if (!copy_wanted(ci, total) || !data_header(ci, dir, a->syscall, ts))
+    return;
+  if (total <= WISP_MAX_MSG_SIZE) {
+    emit_gathered((__u64)iov, iovcnt, total, pos);
     return;
   }
-  if (!data_header(ci, dir, a->syscall, ts))
-    return;
   __u64 done = 0;
   for (__u32 i = 0; i < WISP_MAX_IOV; i++) {
     if (i >= iovcnt || done >= total)
@@ -418,66 +519,46 @@ static __always_inline void handle_counted(struct syscall_args *a, __u32 tgid, _
     emit_counted(ev, pos, len);
 }
 
-/* ---- Enter/exit plumbing ---- */
+/* ---- Exit probes ---- */
 
 static __always_inline bool is_self(__u64 pid_tgid) {
   return self_tgid != 0 && (__u32)(pid_tgid >> 32) == self_tgid;
 }
 
-static __always_inline int stash(__u32 syscall, __s32 fd, __u64 buf, __u64 cnt) {
+/* The calling thread's first three syscall arguments, read at exit from the user registers
+ * saved at syscall entry, which the syscall does not change (only the return register). The
+ * registers are a BTF pointer, so these are direct loads, not helper calls. Returns the
+ * pid_tgid, or 0 for this agent's own threads, which are never traced. */
+static __always_inline __u64 syscall_args(struct syscall_args *a, __u32 syscall) {
   __u64 id = bpf_get_current_pid_tgid();
   if (is_self(id))
     return 0;
-  struct syscall_args a = {.syscall = syscall, .fd = fd, .buf = buf, .count = cnt};
-  bpf_map_update_elem(&inflight, &id, &a, BPF_ANY);
-  return 0;
-}
-
-/* Takes the stashed arguments of the calling thread; the caller must call unstash(). */
-static __always_inline struct syscall_args *take(__u64 *id) {
-  *id = bpf_get_current_pid_tgid();
-  return bpf_map_lookup_elem(&inflight, id);
-}
-
-static __always_inline void unstash(__u64 id) { bpf_map_delete_elem(&inflight, &id); }
-
-#define ARG(ctx, i) ((ctx)->args[i])
-
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx) {
-  return stash(WISP_SYS_CONNECT, (__s32)ARG(ctx, 0), 0, 0);
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  a->syscall = syscall;
+  a->fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
+  a->buf = PT_REGS_PARM2_SYSCALL(regs);
+  a->count = PT_REGS_PARM3_SYSCALL(regs);
+  return id;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int exit_connect(struct trace_event_raw_sys_exit *ctx) {
-  __u64 id;
-  struct syscall_args *a = take(&id);
-  if (!a)
+  if (ctx->ret != 0 && ctx->ret != -WISP_EINPROGRESS)
     return 0;
-  if (ctx->ret == 0 || ctx->ret == -WISP_EINPROGRESS)
-    open_conn(id >> 32, a->fd, WISP_ROLE_CLIENT, WISP_OPEN_CONNECT, bpf_ktime_get_ns());
-  unstash(id);
+  struct syscall_args a;
+  __u64 id = syscall_args(&a, WISP_SYS_CONNECT);
+  if (id)
+    open_conn(id >> 32, a.fd, WISP_ROLE_CLIENT, WISP_OPEN_CONNECT, bpf_ktime_get_ns());
   return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx) {
-  return stash(WISP_SYS_ACCEPT, (__s32)ARG(ctx, 0), 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx) {
-  return stash(WISP_SYS_ACCEPT4, (__s32)ARG(ctx, 0), 0, 0);
-}
-
+/* accept/accept4 return the new fd: no argument is needed. */
 static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) {
-  __u64 id;
-  struct syscall_args *a = take(&id);
-  if (!a)
+  if (ctx->ret < 0)
     return 0;
-  if (ctx->ret >= 0)
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!is_self(id))
     open_conn(id >> 32, (__s32)ctx->ret, WISP_ROLE_SERVER, WISP_OPEN_ACCEPT, bpf_ktime_get_ns());
-  unstash(id);
   return 0;
 }
 
@@ -487,21 +568,15 @@ int exit_accept(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ct
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx) {
-  return stash(WISP_SYS_CLOSE, (__s32)ARG(ctx, 0), 0, 0);
-}
-
 SEC("tracepoint/syscalls/sys_exit_close")
 int exit_close(struct trace_event_raw_sys_exit *ctx) {
-  __u64 id;
-  struct syscall_args *a = take(&id);
-  if (!a)
-    return 0;
-  __u64 key = conn_key(id >> 32, a->fd);
-  unstash(id);
   if (ctx->ret != 0)
     return 0;
+  struct syscall_args a;
+  __u64 id = syscall_args(&a, WISP_SYS_CLOSE);
+  if (!id)
+    return 0;
+  __u64 key = conn_key(id >> 32, a.fd);
   struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
   if (!ci)
     return 0;
@@ -520,120 +595,94 @@ int exit_close(struct trace_event_raw_sys_exit *ctx) {
 }
 
 /* Plain buffers: write/read (fd, buf, count), sendto/recvfrom (fd, buf, len, ...). */
-#define BUF_PROBES(name, sys, dir)                                                   \
-  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
-    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
-  }                                                                                  \
+#define BUF_PROBE(name, sys, dir)                                                    \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
-    __u64 id;                                                                        \
-    struct syscall_args *a = take(&id);                                              \
-    if (!a)                                                                          \
+    if (ctx->ret <= 0)                                                               \
       return 0;                                                                      \
-    if (ctx->ret > 0)                                                                \
-      handle_buf(a, id >> 32, dir, ctx->ret);                                        \
-    unstash(id);                                                                     \
+    struct syscall_args a;                                                           \
+    __u64 id = syscall_args(&a, sys);                                                \
+    if (id)                                                                          \
+      handle_buf(&a, id >> 32, dir, ctx->ret);                                       \
     return 0;                                                                        \
   }
 
-BUF_PROBES(write, WISP_SYS_WRITE, WISP_DIR_EGRESS)
-BUF_PROBES(read, WISP_SYS_READ, WISP_DIR_INGRESS)
-BUF_PROBES(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS)
-BUF_PROBES(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS)
+BUF_PROBE(write, WISP_SYS_WRITE, WISP_DIR_EGRESS)
+BUF_PROBE(read, WISP_SYS_READ, WISP_DIR_INGRESS)
+BUF_PROBE(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS)
+BUF_PROBE(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS)
 
 /* Vectored: writev/readv (fd, iov, iovcnt). */
-#define IOV_PROBES(name, sys, dir)                                                   \
-  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
-    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
-  }                                                                                  \
+#define IOV_PROBE(name, sys, dir)                                                    \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
-    __u64 id;                                                                        \
-    struct syscall_args *a = take(&id);                                              \
-    if (!a)                                                                          \
+    if (ctx->ret <= 0)                                                               \
       return 0;                                                                      \
-    if (ctx->ret > 0)                                                                \
-      handle_iov(a, (const struct iovec *)a->buf, a->count, id >> 32, dir, ctx->ret); \
-    unstash(id);                                                                     \
+    struct syscall_args a;                                                           \
+    __u64 id = syscall_args(&a, sys);                                                \
+    if (id)                                                                          \
+      handle_iov(&a, (const struct iovec *)a.buf, a.count, id >> 32, dir, ctx->ret); \
     return 0;                                                                        \
   }
 
-IOV_PROBES(writev, WISP_SYS_WRITEV, WISP_DIR_EGRESS)
-IOV_PROBES(readv, WISP_SYS_READV, WISP_DIR_INGRESS)
+IOV_PROBE(writev, WISP_SYS_WRITEV, WISP_DIR_EGRESS)
+IOV_PROBE(readv, WISP_SYS_READV, WISP_DIR_INGRESS)
 
 /* Messages: sendmsg/recvmsg (fd, struct user_msghdr *, flags); the iovec array is read from the
  * msghdr at exit (recvmsg fills it in place). */
-#define MSG_PROBES(name, sys, dir)                                                   \
-  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
-    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), 0);                           \
-  }                                                                                  \
+#define MSG_PROBE(name, sys, dir)                                                    \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
-    __u64 id;                                                                        \
-    struct syscall_args *a = take(&id);                                              \
-    if (!a)                                                                          \
+    if (ctx->ret <= 0)                                                               \
       return 0;                                                                      \
+    struct syscall_args a;                                                           \
+    __u64 id = syscall_args(&a, sys);                                                \
     struct user_msghdr h = {};                                                       \
-    if (ctx->ret > 0 && !bpf_probe_read_user(&h, sizeof(h), (void *)a->buf))         \
-      handle_iov(a, h.msg_iov, h.msg_iovlen, id >> 32, dir, ctx->ret);               \
-    unstash(id);                                                                     \
+    if (id && !bpf_probe_read_user(&h, sizeof(h), (void *)a.buf))                    \
+      handle_iov(&a, h.msg_iov, h.msg_iovlen, id >> 32, dir, ctx->ret);              \
     return 0;                                                                        \
   }
 
-MSG_PROBES(sendmsg, WISP_SYS_SENDMSG, WISP_DIR_EGRESS)
-MSG_PROBES(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
+MSG_PROBE(sendmsg, WISP_SYS_SENDMSG, WISP_DIR_EGRESS)
+MSG_PROBE(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
 
 /* sendmmsg/recvmmsg (fd, struct mmsghdr *, vlen, ...): ret is the number of messages; their
  * byte counts (msg_len) advance the stream, nothing is copied. */
-#define MMSG_PROBES(name, sys, dir)                                                  \
-  SEC("tracepoint/syscalls/sys_enter_" #name)                                        \
-  int enter_##name(struct trace_event_raw_sys_enter *ctx) {                          \
-    return stash(sys, (__s32)ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2));                 \
-  }                                                                                  \
+#define MMSG_PROBE(name, sys, dir)                                                   \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
-    __u64 id;                                                                        \
-    struct syscall_args *a = take(&id);                                              \
-    if (!a)                                                                          \
+    if (ctx->ret <= 0)                                                               \
       return 0;                                                                      \
-    if (ctx->ret > 0) {                                                              \
-      const struct mmsghdr *m = (const struct mmsghdr *)a->buf;                      \
-      __u64 bytes = 0;                                                               \
-      for (__u32 i = 0; i < WISP_MAX_IOV; i++) {                                     \
-        if (i >= ctx->ret)                                                           \
-          break;                                                                     \
-        unsigned int len = 0;                                                        \
-        if (bpf_probe_read_user(&len, sizeof(len), &m[i].msg_len))                   \
-          break;                                                                     \
-        bytes += len;                                                                \
-      }                                                                              \
-      if (bytes > 0)                                                                 \
-        handle_counted(a, id >> 32, dir, bytes, WISP_CNT_BYTES_NOT_COPIED);          \
+    struct syscall_args a;                                                           \
+    __u64 id = syscall_args(&a, sys);                                                \
+    if (!id)                                                                         \
+      return 0;                                                                      \
+    const struct mmsghdr *m = (const struct mmsghdr *)a.buf;                         \
+    __u64 bytes = 0;                                                                 \
+    for (__u32 i = 0; i < WISP_MAX_IOV; i++) {                                       \
+      if (i >= ctx->ret)                                                             \
+        break;                                                                       \
+      unsigned int len = 0;                                                          \
+      if (bpf_probe_read_user(&len, sizeof(len), &m[i].msg_len))                     \
+        break;                                                                       \
+      bytes += len;                                                                  \
     }                                                                                \
-    unstash(id);                                                                     \
+    if (bytes > 0)                                                                   \
+      handle_counted(&a, id >> 32, dir, bytes, WISP_CNT_BYTES_NOT_COPIED);           \
     return 0;                                                                        \
   }
 
-MMSG_PROBES(sendmmsg, WISP_SYS_SENDMMSG, WISP_DIR_EGRESS)
-MMSG_PROBES(recvmmsg, WISP_SYS_RECVMMSG, WISP_DIR_INGRESS)
+MMSG_PROBE(sendmmsg, WISP_SYS_SENDMMSG, WISP_DIR_EGRESS)
+MMSG_PROBE(recvmmsg, WISP_SYS_RECVMMSG, WISP_DIR_INGRESS)
 
 /* sendfile64(out_fd, in_fd, offset, count): counted on out_fd, never copied. */
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile64(struct trace_event_raw_sys_enter *ctx) {
-  return stash(WISP_SYS_SENDFILE, (__s32)ARG(ctx, 0), 0, ARG(ctx, 3));
-}
-
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
 int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) {
-  __u64 id;
-  struct syscall_args *a = take(&id);
-  if (!a)
+  if (ctx->ret <= 0)
     return 0;
-  if (ctx->ret > 0)
-    handle_counted(a, id >> 32, WISP_DIR_EGRESS, (__u64)ctx->ret, WISP_CNT_SENDFILE_BYTES);
-  unstash(id);
+  struct syscall_args a;
+  __u64 id = syscall_args(&a, WISP_SYS_SENDFILE);
+  if (id)
+    handle_counted(&a, id >> 32, WISP_DIR_EGRESS, (__u64)ctx->ret, WISP_CNT_SENDFILE_BYTES);
   return 0;
 }

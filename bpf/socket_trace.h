@@ -142,6 +142,8 @@ enum wisp_counter {
   WISP_CNT_BYTES_NOT_COPIED,    /* bytes beyond the chunk/iov limits (seen as gaps) */
   WISP_CNT_SENDFILE_BYTES,      /* bytes moved by sendfile (counted, never copied) */
   WISP_CNT_UNKNOWN_PROTO_BYTES, /* bytes on traced sockets whose protocol is not inferred */
+  WISP_CNT_LOCAL_CLIENT_BYTES,  /* client-side bytes of host-local connections, not copied
+                                   because the server side is traced (not a loss) */
   WISP_CNT__MAX,
 };
 

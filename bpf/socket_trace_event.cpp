@@ -255,6 +255,7 @@ std::string_view to_string(wisp_counter c) {
     case WISP_CNT_BYTES_NOT_COPIED: return "bytes_not_copied";
     case WISP_CNT_SENDFILE_BYTES: return "sendfile_bytes";
     case WISP_CNT_UNKNOWN_PROTO_BYTES: return "unknown_proto_bytes";
+    case WISP_CNT_LOCAL_CLIENT_BYTES: return "local_client_bytes";
     case WISP_CNT__MAX: break;
   }
   return "?";

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -19,6 +20,29 @@ error make_libbpf_error(std::string what, int err) {
   if (err < 0)
     err = -err;
   return error{std::move(what) + ": " + std::strerror(err), err};
+}
+
+/// Fills the kernel's local_addrs map (the key layout is struct local_addr_key in the BPF code).
+status add_local_addresses(bpf_map* map, const std::vector<std::string>& addresses) {
+  struct key {
+    std::uint16_t family;
+    std::uint16_t pad;
+    std::uint8_t addr[16];
+  };
+  for (const auto& text : addresses) {
+    key k{};
+    if (inet_pton(AF_INET, text.c_str(), k.addr) == 1)
+      k.family = AF_INET;
+    else if (inet_pton(AF_INET6, text.c_str(), k.addr) == 1)
+      k.family = AF_INET6;
+    else
+      return error{"set local addresses: '" + text + "' is not a numeric IPv4 or IPv6 address",
+                   EINVAL};
+    std::uint8_t one = 1;
+    if (int err = bpf_map__update_elem(map, &k, sizeof k, &one, sizeof one, BPF_ANY))
+      return make_libbpf_error("set local address " + text, err);
+  }
+  return ok();
 }
 
 bool valid_ring_size(std::uint32_t bytes) {
@@ -58,6 +82,13 @@ socket_tracer_loader::start(const socket_tracer_options& opts) {
   auto* skel = self->skel_.get();
   skel->rodata->self_tgid = opts.trace_self ? 0 : static_cast<std::uint32_t>(::getpid());
   skel->rodata->enable_http = opts.enable_http;
+  if (!opts.local_addresses.empty())
+    skel->rodata->skip_local_client_protocols = 1U << WISP_PROTO_HTTP;
+  int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0)
+    return make_libbpf_error("count possible CPUs", ncpus);
+  if (int err = bpf_map__set_max_entries(skel->maps.data_scratch, static_cast<std::uint32_t>(ncpus)))
+    return make_libbpf_error("size data scratch map", err);
   if (int err = bpf_map__set_max_entries(skel->maps.data_events, opts.data_ring_bytes))
     return make_libbpf_error("size data ring buffer", err);
   if (int err = bpf_map__set_max_entries(skel->maps.control_events, opts.control_ring_bytes))
@@ -65,6 +96,8 @@ socket_tracer_loader::start(const socket_tracer_options& opts) {
 
   if (int err = socket_trace_bpf::load(skel))
     return make_libbpf_error("load socket_trace programs (verifier log above)", err);
+  if (auto st = add_local_addresses(skel->maps.local_addrs, opts.local_addresses); !st)
+    return st.error_value();
 
   // One program at a time (not socket_trace_bpf::attach) so the error names the tracepoint.
   // The links go into the skeleton, whose destroy() detaches them.

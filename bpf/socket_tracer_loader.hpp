@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/protocols/common/socket_events.hpp"
@@ -36,6 +37,10 @@ struct socket_tracer_options {
   /// Protocol inference switches; data of connections whose protocol stays unknown is counted,
   /// not sent.
   bool enable_http = true;
+  /// This host's addresses (numeric IPv4 or IPv6 text). The client side of an HTTP connection
+  /// to one of them is counted (local_client_bytes), not copied: the server side of the same
+  /// exchange is traced, and it is the side the HTTP parser records. Empty: copy both sides.
+  std::vector<std::string> local_addresses;
   /// Address-space id of this agent, the high half of every upid.
   std::uint32_t asid = 0;
 };

@@ -151,8 +151,12 @@ int main(int argc, char** argv) {
 
   const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
   if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
+  // One list for both: the kernel skips copying exactly the client-side connections that the
+  // HTTP parser's role policy would drop.
+  const auto host_addresses = local_addresses();
   bpf::socket_tracer_options tracer_opts;
   tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
+  tracer_opts.local_addresses = host_addresses;
   auto loader = bpf::socket_tracer_loader::start(tracer_opts);
   if (!loader) die("cannot start the socket tracer: " + loader.error_value().what);
 
@@ -168,7 +172,7 @@ int main(int argc, char** argv) {
 
   protocols::parser_options popts;
   popts.max_body_bytes = number_flag(v, "max_body_bytes", 0, 1 << 20);
-  popts.local_addresses = local_addresses();
+  popts.local_addresses = host_addresses;
   std::vector<protocols::parser_actor> parsers;
   for (std::uint64_t i = 0, n = number_flag(v, "parsers", 1, 64); i < n; ++i)
     parsers.push_back(protocols::spawn_http_parser(sys, store.shards.at("http_events"), popts));

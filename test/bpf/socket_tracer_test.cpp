@@ -138,6 +138,10 @@ class socket_tracer_test : public ::testing::Test {
   void start(bool trace_self = true) {
     socket_tracer_options opts;
     opts.trace_self = trace_self;
+    start(opts);
+  }
+
+  void start(const socket_tracer_options& opts) {
     auto l = socket_tracer_loader::start(opts);
     ASSERT_TRUE(l) << l.error_value().what;
     loader_ = std::move(l.value());
@@ -297,6 +301,75 @@ TEST_F(socket_tracer_test, sendmsg_recvmsg_writev_readv_walk_iovecs) {
   }));
   EXPECT_EQ(stream(self_, p.client.fd, direction::egress), want + want);
   EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), want + want);
+  // The iovecs of one syscall are gathered into one event.
+  EXPECT_EQ(chunks(self_, p.client.fd, direction::egress).size(), 2U);
+}
+
+TEST_F(socket_tracer_test, writev_larger_than_one_event_is_sent_per_iovec) {
+  start();
+  auto p = make_tcp_pair();
+  std::string a = "POST /v HTTP/1.1\r\n\r\n";
+  std::string b(WISP_MAX_MSG_SIZE, 'v');
+  iovec out[] = {{a.data(), a.size()}, {b.data(), b.size()}};
+  std::string want = a + b;
+  std::thread reader([&] { read_exact(p.server.fd, want.size()); });
+  ASSERT_EQ(::writev(p.client.fd, out, std::size(out)), static_cast<ssize_t>(want.size()));
+  reader.join();
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.client.fd, direction::egress) == want.size();
+  }));
+  EXPECT_EQ(stream(self_, p.client.fd, direction::egress), want);
+  auto cs = chunks(self_, p.client.fd, direction::egress);
+  ASSERT_EQ(cs.size(), 2U);
+  EXPECT_EQ(cs[1]->pos, a.size());
+}
+
+// With the host's addresses set, the client side of an HTTP exchange to this host is counted and
+// not copied; the server side is complete, and the client's positions still advance.
+TEST_F(socket_tracer_test, client_side_of_local_http_is_counted_not_copied) {
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.local_addresses = {"::1", "127.0.0.1"};
+  start(opts);
+  std::uint64_t before = counter(WISP_CNT_LOCAL_CLIENT_BYTES);
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, http_request);
+  ASSERT_EQ(read_exact(p.server.fd, http_request.size()), http_request);
+  write_all(p.server.fd, http_response);
+  ASSERT_EQ(read_exact(p.client.fd, http_response.size()), http_response);
+  int client_fd = p.client.fd;
+  ASSERT_TRUE(poll_until([&] { return open_of(self_, client_fd) != nullptr; }));
+  auto client_key = open_of(self_, client_fd)->key;
+  p.client.reset();
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    bool closed = false;
+    for (auto& c : sink_.closes)
+      closed = closed || c.key == client_key;
+    return closed && bytes_seen(self_, p.server.fd, direction::egress) == http_response.size();
+  }));
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), http_request);
+  EXPECT_EQ(stream(self_, p.server.fd, direction::egress), http_response);
+  for (auto& d : sink_.data)
+    EXPECT_FALSE(d.key == client_key) << "client-side data was copied";
+  for (auto& c : sink_.closes)
+    if (c.key == client_key) {
+      EXPECT_EQ(c.wr_bytes, http_request.size());
+      EXPECT_EQ(c.rd_bytes, http_response.size());
+    }
+  EXPECT_GE(counter(WISP_CNT_LOCAL_CLIENT_BYTES) - before,
+            http_request.size() + http_response.size());
+}
+
+TEST_F(socket_tracer_test, bad_local_address_is_a_clear_error) {
+  socket_tracer_options opts;
+  opts.local_addresses = {"127.0.0.1", "not-an-address"};
+  auto l = socket_tracer_loader::start(opts);
+  ASSERT_FALSE(l);
+  EXPECT_NE(l.error_value().what.find("'not-an-address' is not a numeric IPv4 or IPv6 address"),
+            std::string::npos)
+      << l.error_value().what;
 }
 
 TEST_F(socket_tracer_test, large_write_is_split_into_chunks_with_positions) {
