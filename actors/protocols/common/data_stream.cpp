@@ -61,11 +61,11 @@ std::int64_t data_stream::timestamp_at(std::size_t offset) const {
 }
 
 void data_stream::consume(std::size_t n) {
-  n = std::min(n, head_.size());
+  n = std::min(n, head_size());
   if (n == 0) return;
   started_ = true;
   stats_.bytes_consumed += n;
-  head_.erase(0, n);
+  drop_head_front(n);
   head_pos_ += n;
   while (!times_.empty() && times_.front().end_pos <= head_pos_) times_.pop_front();
 }
@@ -73,9 +73,9 @@ void data_stream::consume(std::size_t n) {
 void data_stream::skip_gap() {
   if (!at_gap()) return;
   ++stats_.gaps;
-  stats_.bytes_dropped_at_gap += head_.size();
+  stats_.bytes_dropped_at_gap += head_size();
   stats_.gap_bytes += gap_end_ - head_end();
-  head_.clear();
+  clear_head();
   times_.clear();
   head_pos_ = gap_end_;
   started_ = true;
@@ -98,7 +98,7 @@ void data_stream::settle() {
 
 void data_stream::reset() {
   stats_.bytes_dropped_reset += retained_bytes();
-  head_.clear();
+  clear_head();
   times_.clear();
   pending_.clear();
   pending_bytes_ = 0;
@@ -111,7 +111,7 @@ void data_stream::reset() {
 void data_stream::append_to_head(std::string_view bytes, std::int64_t time_ns,
                                  std::uint64_t missing_after) {
   if (!bytes.empty()) {
-    head_.append(bytes);
+    buf_.append(bytes);
     times_.push_back({head_end(), time_ns});
   }
   if (missing_after > 0) gap_end_ = std::max(gap_end_, head_end() + missing_after);
@@ -149,10 +149,10 @@ void data_stream::drain_pending() {
 void data_stream::enforce_limit(std::size_t limit) {
   while (retained_bytes() > limit) {
     std::size_t excess = retained_bytes() - limit;
-    if (!head_.empty()) {
-      std::size_t n = std::min(excess, head_.size());
+    if (head_size() > 0) {
+      std::size_t n = std::min(excess, head_size());
       stats_.overflow_bytes += n;
-      head_.erase(0, n);
+      drop_head_front(n);
       head_pos_ += n;
       started_ = true;
       while (!times_.empty() && times_.front().end_pos <= head_pos_) times_.pop_front();
@@ -190,7 +190,7 @@ void data_stream::unwind_head() {
   std::uint64_t last_start = head_pos_;
   for (const time_range& r : times_) {
     pending_chunk c;
-    c.bytes = head_.substr(start - head_pos_, r.end_pos - start);
+    c.bytes = head().substr(start - head_pos_, r.end_pos - start);
     c.time_ns = r.time_ns;
     pending_bytes_ += c.bytes.size();
     pending_[start] = std::move(c);
@@ -201,8 +201,26 @@ void data_stream::unwind_head() {
     pending_[last_start].missing_after = gap_end_ - head_end();
   }
   gap_end_ = 0;
-  head_.clear();
+  clear_head();
   times_.clear();
+}
+
+void data_stream::drop_head_front(std::size_t n) {
+  // Consumed bytes stay in buf_ until they are at least half of it: parsers consume one frame at
+  // a time, and moving the rest of the buffer for each frame made a round quadratic in the
+  // bytes held (perf: a tenth of the agent's CPU under keep-alive load).
+  head_off_ += n;
+  if (head_off_ == buf_.size()) {
+    clear_head();
+  } else if (head_off_ >= buf_.size() / 2) {
+    buf_.erase(0, head_off_);
+    head_off_ = 0;
+  }
+}
+
+void data_stream::clear_head() {
+  buf_.clear();
+  head_off_ = 0;
 }
 
 }  // namespace wisp::protocols

@@ -68,7 +68,7 @@ class data_stream {
   void add(const data_chunk& chunk);
 
   /// Contiguous bytes at position(); valid until the next non-const call.
-  std::string_view head() const { return head_; }
+  std::string_view head() const { return std::string_view{buf_}.substr(head_off_); }
   /// Stream position of head()[0].
   std::uint64_t position() const { return head_pos_; }
   /// Timestamp of the chunk that delivered head()[offset]; requires offset < head().size().
@@ -96,8 +96,8 @@ class data_stream {
   void reset();
 
   /// Bytes held: head plus out-of-order chunks.
-  std::size_t retained_bytes() const { return head_.size() + pending_bytes_; }
-  bool empty() const { return head_.empty() && pending_.empty(); }
+  std::size_t retained_bytes() const { return head_size() + pending_bytes_; }
+  bool empty() const { return head_size() == 0 && pending_.empty(); }
   /// Time of the newest chunk added, 0 if none.
   std::int64_t last_time_ns() const { return last_time_ns_; }
   const stream_stats& stats() const { return stats_; }
@@ -113,7 +113,11 @@ class data_stream {
     std::int64_t time_ns;
   };
 
-  std::uint64_t head_end() const { return head_pos_ + head_.size(); }
+  std::size_t head_size() const { return buf_.size() - head_off_; }
+  std::uint64_t head_end() const { return head_pos_ + head_size(); }
+  /// Removes n bytes from the front of the head (amortised O(n)).
+  void drop_head_front(std::size_t n);
+  void clear_head();
   void append_to_head(std::string_view bytes, std::int64_t time_ns, std::uint64_t missing_after);
   void drain_pending();
   /// Drops the first `cut` positions of a chunk (already in the head) from its bytes and its
@@ -124,7 +128,8 @@ class data_stream {
   void unwind_head();
 
   data_stream_options options_;
-  std::string head_;
+  std::string buf_;            // head() is buf_ from head_off_ on; before it: consumed bytes
+  std::size_t head_off_ = 0;
   std::uint64_t head_pos_ = 0;
   bool started_ = false;
   std::deque<time_range> times_;
