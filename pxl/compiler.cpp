@@ -5,8 +5,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "pxl/functions.hpp"
+#include "pxl/metadata.hpp"
 #include "pxl/time_parse.hpp"
 #include "pxl/values.hpp"
 
@@ -28,6 +30,7 @@ std::string describe(const value& v) {
     case value_kind::column_expr: return "column expression";
     case value_kind::grouped: return "grouped DataFrame";
     case value_kind::method: return "method '" + v.name + "'";
+    case value_kind::metadata_context: return "df.ctx";
   }
   return "value";
 }
@@ -43,9 +46,13 @@ constexpr std::string_view default_display_name = "output";
 // px names that are not registry functions: handled by the compiler itself.
 const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "display", "now"};
 // DataFrame methods of Pixie's API; the ones not implemented yet get a specific message.
-const std::set<std::string, std::less<>> implemented_methods{"head", "drop", "groupby", "agg"};
-const std::set<std::string, std::less<>> pending_methods{"merge", "append", "ctx",    "filter",
-                                                         "map",   "rolling", "stream"};
+const std::set<std::string, std::less<>> implemented_methods{"head",  "drop",  "groupby",
+                                                             "agg",   "merge", "append"};
+const std::set<std::string, std::less<>> pending_methods{"filter", "map", "rolling", "stream"};
+// df.merge(how=...) values (facts §2.3); a cross join is how='outer' (or any) with no keys.
+const std::map<std::string, join_kind, std::less<>> join_kinds{
+    {"inner", join_kind::inner}, {"left", join_kind::left}, {"right", join_kind::right},
+    {"outer", join_kind::outer}};
 // Modules a script may import but that Wisp does not implement yet: importing works, using fails.
 const std::set<std::string, std::less<>> pending_modules{"pxtrace", "pxviews"};
 // Parameter annotations (facts §2.5/§2.6): Python scalars, and px types whose values are strings.
@@ -537,6 +544,11 @@ class compiler {
               "importing it works; remove the uses");
         return std::nullopt;
       case value_kind::dataframe:
+        if (attr == "ctx") {
+          v.kind = value_kind::metadata_context;
+          v.node = base->node;
+          return v;
+        }
         if (implemented_methods.contains(attr) && attr != "agg") {
           v.kind = value_kind::method;
           v.name = attr;
@@ -578,6 +590,7 @@ class compiler {
     if (!base) return std::nullopt;
     auto index = eval(*e.children[1]);
     if (!index) return std::nullopt;
+    if (base->kind == value_kind::metadata_context) return metadata(*index, e.loc);
     if (base->kind != value_kind::dataframe) {
       error(e.loc, describe(*base) + " cannot be indexed");
       return std::nullopt;
@@ -601,6 +614,23 @@ class compiler {
     error(index->loc, "a DataFrame is indexed by a column name, a list of names or a condition, not " +
                           describe(*index));
     return std::nullopt;
+  }
+
+  // df.ctx['pod']: checked here, resolved against the DataFrame's columns by the types pass.
+  opt_value metadata(const value& key, source_location loc) {
+    if (key.kind != value_kind::constant || key.constant.type != schemas::data_type::string) {
+      error(key.loc, "df.ctx is indexed by a metadata key string, not " + describe(key),
+            "e.g. df.ctx['pod']");
+      return std::nullopt;
+    }
+    const auto& text = std::get<std::string>(key.constant.value);
+    auto canonical = canonical_metadata_key(text);
+    if (!canonical) {
+      error(key.loc, "unknown ctx key '" + text + "'", "keys: " + describe_metadata_keys());
+      return std::nullopt;
+    }
+    // Located at the key, so a key that cannot be resolved later is reported there.
+    return value::of_expr(expression::metadata(std::string{*canonical}, key.loc), loc);
   }
 
   std::optional<std::vector<std::string>> string_list(const value& v, std::string_view what) {
@@ -936,12 +966,122 @@ class compiler {
       g.loc = loc;
       return g;
     }
+    if (m.name == "merge") return merge(m, a, loc);
+    if (m.name == "append") return append(m, a, loc);
     return agg(m, a, loc);
+  }
+
+  const value* dataframe_arg(const std::map<std::string, value>& b, const std::string& name,
+                             std::string_view fn, source_location loc) {
+    auto it = b.find(name);
+    if (it == b.end()) {
+      error(loc, std::string{fn} + " needs the DataFrame to combine with ('" + name + "')");
+      return nullptr;
+    }
+    if (it->second.kind != value_kind::dataframe) {
+      error(it->second.loc, std::string{fn} + " takes a DataFrame, not " + describe(it->second));
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  // df.merge(right, how='inner', left_on=..., right_on=..., suffixes=('_x', '_y')).
+  opt_value merge(const value& m, const call_args& a, source_location loc) {
+    auto b = bind(a, {"right", "how", "left_on", "right_on", "suffixes"}, "merge", loc);
+    if (!b) return std::nullopt;
+    const value* right = dataframe_arg(*b, "right", "merge", loc);
+    if (right == nullptr) return std::nullopt;
+    join_op op;
+    if (auto it = b->find("how"); it != b->end()) {
+      const value& how = it->second;
+      auto kind = how.kind == value_kind::constant && how.constant.type == schemas::data_type::string
+                      ? join_kinds.find(std::get<std::string>(how.constant.value))
+                      : join_kinds.end();
+      if (kind == join_kinds.end()) {
+        error(how.loc, "merge(how=...) must be 'inner', 'left', 'right' or 'outer'",
+              "for a cross join use how='outer', left_on=[], right_on=[]");
+        return std::nullopt;
+      }
+      op.how = kind->second;
+    }
+    for (auto [key, names, locs] : {std::tuple{"left_on", &op.left_on, &op.left_locs},
+                                    std::tuple{"right_on", &op.right_on, &op.right_locs}}) {
+      auto it = b->find(key);
+      if (it == b->end()) {
+        error(loc, std::string{"merge needs "} + key + " (a column name or a list of them)",
+              "e.g. df.merge(other, how='inner', left_on='upid', right_on='upid'); [] on both "
+              "sides is a cross join");
+        return std::nullopt;
+      }
+      auto list = string_list(it->second, key);
+      if (!list) return std::nullopt;
+      *names = std::move(*list);
+      const value& v = it->second;
+      if (v.kind == value_kind::list || v.kind == value_kind::tuple)
+        for (const auto& item : v.items) locs->push_back(item.loc);
+      else
+        locs->push_back(v.loc);
+    }
+    if (op.left_on.size() != op.right_on.size()) {
+      error(b->at("right_on").loc,
+            "merge: left_on has " + plural(op.left_on.size(), "column") + " but right_on has " +
+                std::to_string(op.right_on.size()),
+            "the keys are compared pairwise: left_on[i] == right_on[i]");
+      return std::nullopt;
+    }
+    if (auto it = b->find("suffixes"); it != b->end()) {
+      const value& v = it->second;
+      bool ok = (v.kind == value_kind::list || v.kind == value_kind::tuple) && v.items.size() == 2;
+      for (std::size_t i = 0; ok && i < 2; ++i)
+        ok = v.items[i].kind == value_kind::constant &&
+             v.items[i].constant.type == schemas::data_type::string;
+      if (!ok) {
+        error(v.loc, "merge(suffixes=...) must be two strings, e.g. ('_x', '_y')");
+        return std::nullopt;
+      }
+      op.left_suffix = std::get<std::string>(v.items[0].constant.value);
+      op.right_suffix = std::get<std::string>(v.items[1].constant.value);
+    }
+    return value::of_dataframe(add_node(std::move(op), {m.node, right->node}, loc), loc);
+  }
+
+  // df.append(other) or df.append([a, b]): a union, checked by the types pass.
+  opt_value append(const value& m, const call_args& a, source_location loc) {
+    auto b = bind(a, {"objs"}, "append", loc);
+    if (!b) return std::nullopt;
+    auto it = b->find("objs");
+    std::vector<const value*> others;
+    if (it != b->end() && (it->second.kind == value_kind::list || it->second.kind == value_kind::tuple)) {
+      for (const auto& item : it->second.items) others.push_back(&item);
+    } else if (it != b->end()) {
+      others.push_back(&it->second);
+    }
+    if (others.empty()) {
+      error(loc, "append needs the DataFrame(s) to append");
+      return std::nullopt;
+    }
+    union_op op;
+    op.input_locs.push_back(m.loc);
+    std::vector<node_id> parents{m.node};
+    for (const value* o : others) {
+      if (o->kind != value_kind::dataframe) {
+        error(o->loc, "append takes a DataFrame or a list of DataFrames, not " + describe(*o));
+        return std::nullopt;
+      }
+      parents.push_back(o->node);
+      op.input_locs.push_back(o->loc);
+    }
+    return value::of_dataframe(add_node(std::move(op), std::move(parents), loc), loc);
   }
 
   opt_value agg(const value& m, const call_args& a, source_location loc) {
     if (!a.positional.empty()) {
       error(a.positional[0].loc, "agg takes keyword arguments: name=('column', px.function)");
+      return std::nullopt;
+    }
+    if (m.groups.empty() && a.keywords.empty()) {
+      error(loc, "agg() without aggregates needs groups: df.groupby(...).agg() lists the distinct "
+                 "groups");
       return std::nullopt;
     }
     aggregate_op op;

@@ -33,6 +33,24 @@ expression expression::call(std::string function, std::vector<expression> args,
   return e;
 }
 
+expression expression::metadata(std::string key, source_location loc) {
+  expression e;
+  e.kind = expression_kind::metadata;
+  e.column_name = std::move(key);
+  e.loc = loc;
+  return e;
+}
+
+std::string_view to_string(join_kind k) {
+  switch (k) {
+    case join_kind::inner: return "inner";
+    case join_kind::left: return "left";
+    case join_kind::right: return "right";
+    case join_kind::outer: return "outer";
+  }
+  return "?";
+}
+
 const plan_node* plan::find(node_id id) const {
   // The compiler numbers nodes by position; a plan edited later may not be, hence the scan.
   if (id >= 0 && static_cast<std::size_t>(id) < nodes.size() && nodes[id].id == id) return &nodes[id];
@@ -61,6 +79,7 @@ std::string_view op_name(const node_op& op) {
     std::string_view operator()(const aggregate_op&) const { return "aggregate"; }
     std::string_view operator()(const limit_op&) const { return "limit"; }
     std::string_view operator()(const union_op&) const { return "union"; }
+    std::string_view operator()(const join_op&) const { return "join"; }
     std::string_view operator()(const result_sink_op&) const { return "result_sink"; }
   };
   return std::visit(namer{}, op);
@@ -73,6 +92,7 @@ std::string to_string(const expression& e) {
                  ? e.column_name
                  : e.column_name + "#" + std::to_string(e.column_index);
     case expression_kind::literal: return to_string(e.literal);
+    case expression_kind::metadata: return "ctx['" + e.column_name + "']";
     case expression_kind::call: {
       std::string s = e.function + "(";
       for (std::size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + to_string(e.args[i]);
@@ -112,7 +132,14 @@ std::string describe(const node_op& op) {
       return s;
     }
     std::string operator()(const limit_op& o) const { return "n=" + std::to_string(o.n); }
-    std::string operator()(const union_op&) const { return {}; }
+    std::string operator()(const union_op& o) const {
+      return o.time_column ? "merge_by=time_" : std::string{};
+    }
+    std::string operator()(const join_op& o) const {
+      return "how=" + std::string{to_string(o.how)} + " left_on=[" + join(o.left_on) +
+             "] right_on=[" + join(o.right_on) + "] suffixes=[" + o.left_suffix + ", " +
+             o.right_suffix + "]";
+    }
     std::string operator()(const result_sink_op& o) const { return "name=" + o.name; }
   };
   return std::visit(describer{}, op);

@@ -22,13 +22,15 @@ struct uda_def;
 using node_id = std::int64_t;
 inline constexpr std::size_t unresolved_column = std::numeric_limits<std::size_t>::max();
 
-enum class expression_kind : std::uint8_t { column, literal, call };
+// `metadata` (df.ctx['pod']) exists only between the compiler and the types pass, which replaces
+// it by the metadata UDF call (or column) the parent's columns allow; the engine never sees it.
+enum class expression_kind : std::uint8_t { column, literal, call, metadata };
 
 /// A scalar expression over the columns of a node's (single) parent.
 struct expression {
   expression_kind kind = expression_kind::literal;
   source_location loc;
-  std::string column_name;                    // column
+  std::string column_name;                    // column; metadata: the canonical ctx key
   std::size_t column_index = unresolved_column;  // column: set by the types pass
   scalar literal;                             // literal
   std::string function;                       // call: registry name ("add", "contains")
@@ -40,6 +42,7 @@ struct expression {
   static expression column_ref(std::string name, source_location loc);
   static expression constant(scalar v, source_location loc);
   static expression call(std::string function, std::vector<expression> args, source_location loc);
+  static expression metadata(std::string key, source_location loc);
 };
 
 struct named_expression {
@@ -90,8 +93,38 @@ struct limit_op {
   std::int64_t n = 0;
 };
 
-/// Concatenates its parents (same relation).
-struct union_op {};
+/// df.append(...): the rows of all parents. Every parent has the first parent's columns (same
+/// names and types, in any order); the output has the first parent's order. When the output has
+/// a TIME64NS `time_` column, rows are merged by `time_` (each parent is taken to be in `time_`
+/// order, as tables are; ties keep parent order), otherwise they pass in arrival order.
+struct union_op {
+  std::vector<source_location> input_locs;  // per parent: where the script names it
+  // Set by the types pass:
+  std::vector<std::vector<std::size_t>> column_maps;  // [parent][output column] -> parent column
+  std::optional<std::size_t> time_column;             // output index of time_, if merged by it
+};
+
+enum class join_kind : std::uint8_t { inner, left, right, outer };
+std::string_view to_string(join_kind k);
+
+/// df.merge(right, how, left_on, right_on, suffixes): an equi-join of parents[0] (left) and
+/// parents[1] (right) on left_on[i] == right_on[i]. Output: every left column, then every right
+/// column (keys included); a name present on both sides gets the side's suffix. No key columns
+/// means every left row matches every right row (a cross join). A row without a match (kept by
+/// left/right/outer) gets the zero value of each column of the other side ("", 0, false, 0.0) —
+/// Wisp's columns have no nulls.
+struct join_op {
+  join_kind how = join_kind::inner;
+  std::vector<std::string> left_on;
+  std::vector<std::string> right_on;
+  std::vector<source_location> left_locs;   // per key, for diagnostics
+  std::vector<source_location> right_locs;
+  std::string left_suffix = "_x";
+  std::string right_suffix = "_y";
+  // Set by the types pass: key column indexes in each parent.
+  std::vector<std::size_t> left_keys;
+  std::vector<std::size_t> right_keys;
+};
 
 /// A named result table.
 struct result_sink_op {
@@ -99,7 +132,7 @@ struct result_sink_op {
 };
 
 using node_op = std::variant<memory_source_op, map_op, filter_op, aggregate_op, limit_op, union_op,
-                             result_sink_op>;
+                             join_op, result_sink_op>;
 
 struct plan_node {
   node_id id = 0;

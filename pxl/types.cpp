@@ -5,6 +5,7 @@
 #include <set>
 
 #include "pxl/functions.hpp"
+#include "pxl/metadata.hpp"
 
 namespace wisp::pxl {
 
@@ -181,15 +182,126 @@ class type_resolver {
     n.output = *in.at(0);
     return true;
   }
-  bool resolve_op(plan_node& n, union_op&, const std::vector<const relation*>& in) {
-    for (const auto* r : in) {
-      if (r->names() != in.at(0)->names()) {
-        diags_.error(n.loc, "cannot union DataFrames with different columns");
+  // Every input must have the first input's columns, by name and type (order may differ).
+  bool resolve_op(plan_node& n, union_op& op, const std::vector<const relation*>& in) {
+    const relation& first = *in.at(0);
+    op.column_maps.assign(in.size(), {});
+    auto loc_of = [&](std::size_t i) { return i < op.input_locs.size() ? op.input_locs[i] : n.loc; };
+    bool ok = true;
+    for (std::size_t p = 0; p < in.size(); ++p) {
+      const relation& r = *in[p];
+      for (const auto& c : first.columns) {
+        auto idx = r.index_of(c.name);
+        if (!idx) {
+          diags_.error(loc_of(p), "append: column '" + c.name + "' (" +
+                                      std::string{schemas::to_string(c.type)} +
+                                      ") is missing from this DataFrame",
+                       "appended DataFrames need the same columns; this one has: " +
+                           describe_columns(r) + "; the first has: " + describe_columns(first));
+          ok = false;
+          break;
+        }
+        if (r.columns[*idx].type != c.type) {
+          diags_.error(loc_of(p), "append: column '" + c.name + "' is " +
+                                      std::string{schemas::to_string(r.columns[*idx].type)} +
+                                      " here but " + std::string{schemas::to_string(c.type)} +
+                                      " in the first DataFrame",
+                       "cast or recompute it so both sides have the same type");
+          ok = false;
+          break;
+        }
+        op.column_maps[p].push_back(*idx);
+      }
+      if (ok && r.columns.size() != first.columns.size()) {
+        std::vector<std::string> extra;
+        for (const auto& c : r.columns)
+          if (!first.index_of(c.name)) extra.push_back(c.name);
+        diags_.error(loc_of(p), "append: this DataFrame has columns the first does not: " +
+                                    join_names(extra),
+                     "the first has: " + describe_columns(first));
+        ok = false;
+      }
+      if (!ok) return false;
+    }
+    n.output = first;
+    op.time_column.reset();
+    if (auto t = first.index_of("time_"); t && first.columns[*t].type == data_type::time64ns)
+      op.time_column = *t;
+    return true;
+  }
+
+  // Output: left columns, then right columns; names on both sides get the side's suffix.
+  bool resolve_op(plan_node& n, join_op& op, const std::vector<const relation*>& in) {
+    const relation& left = *in.at(0);
+    const relation& right = *in.at(1);
+    bool ok = true;
+    op.left_keys.clear();
+    op.right_keys.clear();
+    auto find_key = [&](const relation& rel, const std::string& name, source_location loc,
+                        std::string_view side) -> std::optional<std::size_t> {
+      auto idx = rel.index_of(name);
+      if (!idx)
+        diags_.error(loc, "merge: column '" + name + "' is not in the " + std::string{side} +
+                              " DataFrame",
+                     "its columns: " + join_names(rel.names()));
+      return idx;
+    };
+    if (op.left_on.size() != op.right_on.size()) {
+      diags_.error(n.loc, "merge: left_on and right_on must name as many columns");
+      return false;
+    }
+    auto loc_at = [&](const std::vector<source_location>& locs, std::size_t i) {
+      return i < locs.size() ? locs[i] : n.loc;
+    };
+    for (std::size_t i = 0; i < op.left_on.size(); ++i) {
+      auto l = find_key(left, op.left_on[i], loc_at(op.left_locs, i), "left");
+      auto r = find_key(right, op.right_on[i], loc_at(op.right_locs, i), "right");
+      if (!l || !r) {
+        ok = false;
+        continue;
+      }
+      auto lt = left.columns[*l].type, rt = right.columns[*r].type;
+      if (lt != rt) {
+        diags_.error(loc_at(op.right_locs, i),
+                     "merge: cannot join '" + op.left_on[i] + "' (" +
+                         std::string{schemas::to_string(lt)} + ") with '" + op.right_on[i] + "' (" +
+                         std::string{schemas::to_string(rt)} + ")",
+                     "join keys must have the same type");
+        ok = false;
+        continue;
+      }
+      op.left_keys.push_back(*l);
+      op.right_keys.push_back(*r);
+    }
+    if (!ok) return false;
+    n.output.columns.clear();
+    for (const auto& c : left.columns) {
+      auto out = c;
+      if (right.index_of(c.name)) out.name += op.left_suffix;
+      n.output.columns.push_back(std::move(out));
+    }
+    for (const auto& c : right.columns) {
+      auto out = c;
+      if (left.index_of(c.name)) out.name += op.right_suffix;
+      n.output.columns.push_back(std::move(out));
+    }
+    std::set<std::string> seen;
+    for (const auto& c : n.output.columns) {
+      if (!seen.insert(c.name).second) {
+        diags_.error(n.loc, "merge: the output would have two columns named '" + c.name + "'",
+                     "pass suffixes=(left, right) that make the shared names distinct; shared "
+                     "names get them");
         return false;
       }
     }
-    n.output = *in.at(0);
     return true;
+  }
+
+  static std::string describe_columns(const relation& r) {
+    std::string s;
+    for (const auto& c : r.columns)
+      s += (s.empty() ? "" : ", ") + c.name + ":" + std::string{schemas::to_string(c.type)};
+    return s;
   }
 
   bool resolve_expr(expression& e, const relation& rel) {
@@ -210,6 +322,25 @@ class type_resolver {
         e.type = e.literal.type;
         e.semantic = schemas::semantic_type::st_none;
         return true;
+      case expression_kind::metadata: {
+        auto lookup = resolve_metadata(e.column_name, rel, funcs_);
+        if (!lookup) {
+          diags_.error(e.loc,
+                       "ctx['" + e.column_name + "'] cannot be computed for this DataFrame: it needs "
+                       "one of the columns " + join_names(metadata_key_columns(e.column_name, funcs_)),
+                       "columns: " + join_names(rel.names()));
+          return false;
+        }
+        const auto loc = e.loc;
+        if (lookup->function.empty()) {
+          e = expression::column_ref(lookup->arg_columns.at(0), loc);
+        } else {
+          std::vector<expression> args;
+          for (const auto& c : lookup->arg_columns) args.push_back(expression::column_ref(c, loc));
+          e = expression::call(lookup->function, std::move(args), loc);
+        }
+        return resolve_expr(e, rel);
+      }
       case expression_kind::call: {
         std::vector<data_type> types;
         std::vector<schemas::semantic_type> semantics;

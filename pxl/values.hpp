@@ -24,6 +24,7 @@ enum class value_kind : std::uint8_t {
   column_expr,  // an expression over a DataFrame's columns
   grouped,      // df.groupby(...): node + group columns
   method,       // a bound DataFrame/grouped method: receiver + name
+  metadata_context,  // df.ctx: indexed by a metadata key (node)
 };
 
 struct value {

@@ -48,6 +48,8 @@ operand evaluate_operand(const pxl::expression& e, const schemas::row_batch& bat
     case pxl::expression_kind::column: o.column = &batch.columns.at(e.column_index); break;
     case pxl::expression_kind::literal: o.constant = &e.literal; break;
     case pxl::expression_kind::call: o.owned.emplace(call(e, batch)); break;
+    // Never reached: the types pass replaces df.ctx[...] by a call or a column.
+    case pxl::expression_kind::metadata: o.owned.emplace(schemas::data_type::unknown); break;
   }
   return o;
 }
@@ -72,6 +74,7 @@ schemas::column evaluate(const pxl::expression& e, const schemas::row_batch& bat
     case pxl::expression_kind::column: return batch.columns.at(e.column_index);
     case pxl::expression_kind::literal: return broadcast(e.literal, batch.num_rows());
     case pxl::expression_kind::call: return call(e, batch);
+    case pxl::expression_kind::metadata: break;  // replaced by the types pass
   }
   return schemas::column{schemas::data_type::unknown};
 }

@@ -2,9 +2,11 @@
 
 #include "actors/exec/aggregate_operator.hpp"
 #include "actors/exec/filter_operator.hpp"
+#include "actors/exec/join_operator.hpp"
 #include "actors/exec/limit_operator.hpp"
 #include "actors/exec/map_operator.hpp"
 #include "actors/exec/pass_through_operator.hpp"
+#include "actors/exec/union_operator.hpp"
 
 namespace wisp::exec {
 
@@ -38,8 +40,22 @@ struct factory {
   make_operator_result operator()(const pxl::limit_op& op) const {
     return {std::make_unique<limit_operator>(op.n), {}};
   }
-  make_operator_result operator()(const pxl::union_op&) const {
-    return {std::make_unique<pass_through_operator>(), {}};
+  make_operator_result operator()(const pxl::union_op& op) const {
+    if (op.column_maps.size() != node.parents.size()) return {nullptr, "union node is not typed"};
+    return {std::make_unique<union_operator>(op), {}};
+  }
+  make_operator_result operator()(const pxl::join_op& op) const {
+    if (node.parents.size() != 2) return {nullptr, "join node needs two parents"};
+    const pxl::plan_node* left = plan.find(node.parents[0]);
+    const pxl::plan_node* right = plan.find(node.parents[1]);
+    if (left == nullptr || right == nullptr) return {nullptr, "join node has a missing parent"};
+    if (op.left_keys.size() != op.left_on.size() || op.right_keys.size() != op.left_keys.size())
+      return {nullptr, "join node is not typed"};
+    for (std::size_t i = 0; i < op.left_keys.size(); ++i)
+      if (op.left_keys[i] >= left->output.columns.size() ||
+          op.right_keys[i] >= right->output.columns.size())
+        return {nullptr, "join key column out of range"};
+    return {std::make_unique<join_operator>(op, left->output, right->output), {}};
   }
   make_operator_result operator()(const pxl::result_sink_op&) const {
     return {std::make_unique<pass_through_operator>(), {}};

@@ -19,6 +19,12 @@ class operator_logic {
   /// batches ready for the children (possibly none; never empty batches).
   virtual std::vector<schemas::row_batch_ptr> push(schemas::row_batch_ptr in,
                                                    std::size_t parent_index) = 0;
+  /// Called once per parent edge when that parent has sent everything (before finish() for the
+  /// last one); returns output that this made ready, e.g. a join's held-back probe rows once its
+  /// build side is complete. Most operators need no notice.
+  virtual std::vector<schemas::row_batch_ptr> end_of_input(std::size_t /*parent_index*/) {
+    return {};
+  }
   /// Called once after every parent has finished; returns the remaining output.
   virtual std::vector<schemas::row_batch_ptr> finish() = 0;
   /// True when further input cannot change the output (a satisfied limit): upstream sources may

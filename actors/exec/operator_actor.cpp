@@ -55,7 +55,7 @@ operator_actor::behavior_type memory_source(operator_actor::stateful_pointer<sou
   };
 }
 
-// --- transform nodes: map, filter, aggregate, limit, union. ---
+// --- transform nodes: map, filter, aggregate, limit, union, join. ---
 
 struct transform_state {
   static inline const char* name = "operator";
@@ -91,7 +91,13 @@ operator_actor::behavior_type transform(operator_actor::stateful_pointer<transfo
       },
       [self](actors::eos_atom, std::size_t parent) {
         auto& s = self->state;
-        if (parent < s.parent_done.size()) s.parent_done[parent] = true;
+        if (s.ended || parent >= s.parent_done.size() || s.parent_done[parent]) return;
+        s.parent_done[parent] = true;
+        send_all(self, s.children, s.logic->end_of_input(parent));
+        if (s.logic->done()) {
+          end_stream(self);
+          return;
+        }
         for (bool d : s.parent_done)
           if (!d) return;
         end_stream(self);

@@ -1,7 +1,5 @@
 #pragma once
-// Forwards every batch unchanged: the logic of union (its inputs share one relation, so a
-// union is a concatenation in arrival order) and of a result sink (whose actor sends the batches
-// on).
+// Forwards every batch unchanged: the logic of a result sink (whose actor sends the batches on).
 
 #include "actors/exec/operator.hpp"
 

@@ -1,5 +1,6 @@
 #include "actors/exec/run_plan.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include "actors/exec/operator.hpp"
@@ -22,7 +23,10 @@ class plan_runner {
   run_result run(const table_provider& tables) {
     run_result result;
     for (const auto& n : plan_.nodes) {
-      for (auto parent : n.parents) children_[parent].push_back(n.id);
+      for (auto parent : n.parents) {
+        auto& kids = children_[parent];
+        if (std::find(kids.begin(), kids.end(), n.id) == kids.end()) kids.push_back(n.id);
+      }
       if (std::holds_alternative<pxl::memory_source_op>(n.op)) continue;
       auto made = make_operator(plan_, n);
       if (!made.op) return {{}, "node #" + std::to_string(n.id) + ": " + made.error};
@@ -33,6 +37,7 @@ class plan_runner {
       }
     }
     results_ = &result;
+    for (const auto& n : plan_.nodes) remaining_parents_[n.id] = n.parents.size();
     for (const auto& n : plan_.nodes) {
       const auto* src = std::get_if<pxl::memory_source_op>(&n.op);
       if (src == nullptr) continue;
@@ -44,26 +49,39 @@ class plan_runner {
         if (!live(n.id)) break;  // every downstream limit is satisfied
         if (auto out = apply_scan(scan.scan, *b)) emit(n.id, std::move(out));
       }
-    }
-    // Topological order: a node finishes after all its parents have finished and flushed.
-    for (const auto& n : plan_.nodes) {
-      auto it = ops_.find(n.id);
-      if (it == ops_.end()) continue;
-      for (auto& b : it->second->finish()) emit(n.id, std::move(b));
+      end(n.id);
     }
     return result;
   }
 
  private:
-  // Sends a node's output batch to its children (and to the result if it is a sink).
+  // Sends a node's output batch to its children (and to the result if it is a sink). A child
+  // that takes the node twice (a self-join) gets it on both edges.
   void emit(pxl::node_id from, schemas::row_batch_ptr batch) {
     if (auto s = sink_index_.find(from); s != sink_index_.end())
       results_->tables[s->second].batches.push_back(batch);
     for (auto child : children_[from]) {
       const auto* node = plan_.find(child);
-      std::size_t parent_index = 0;
-      while (node->parents[parent_index] != from) ++parent_index;
-      for (auto& out : ops_.at(child)->push(batch, parent_index)) emit(child, std::move(out));
+      for (std::size_t i = 0; i < node->parents.size(); ++i)
+        if (node->parents[i] == from)
+          for (auto& out : ops_.at(child)->push(batch, i)) emit(child, std::move(out));
+    }
+  }
+
+  // Node `from` has sent everything: tell each child edge, and finish the children whose
+  // parents have all ended (as the operator actors do on eos), in topological order.
+  void end(pxl::node_id from) {
+    for (auto child : children_[from]) {
+      const auto* node = plan_.find(child);
+      auto& op = *ops_.at(child);
+      for (std::size_t i = 0; i < node->parents.size(); ++i) {
+        if (node->parents[i] != from) continue;
+        for (auto& out : op.end_of_input(i)) emit(child, std::move(out));
+        if (--remaining_parents_[child] == 0) {
+          for (auto& out : op.finish()) emit(child, std::move(out));
+          end(child);
+        }
+      }
     }
   }
 
@@ -80,6 +98,7 @@ class plan_runner {
   std::map<pxl::node_id, std::unique_ptr<operator_logic>> ops_;
   std::map<pxl::node_id, std::vector<pxl::node_id>> children_;
   std::map<pxl::node_id, std::size_t> sink_index_;
+  std::map<pxl::node_id, std::size_t> remaining_parents_;  // parents that have not ended
   run_result* results_ = nullptr;
 };
 

@@ -168,8 +168,22 @@ const error_case error_cases[] = {
     {"constant_type_error", "x = 'a' - 1\n", 1, 9, "unsupported operand types for '-'", ""},
     {"drop_unknown", "import px\ndf = px.DataFrame('http_events')\ndf = df.drop(['nope'])\n", 3, 9,
      "cannot drop column 'nope'", "latency"},
-    {"pending_method", "import px\ndf = px.DataFrame('http_events')\ndf = df.merge(df)\n", 3, 9,
-     "'df.merge' is not supported yet", ""},
+    {"pending_method", "import px\ndf = px.DataFrame('http_events')\ndf = df.rolling('1s')\n", 3,
+     9, "'df.rolling' is not supported yet", ""},
+    {"merge_unknown_key",
+     "import px\ndf = px.DataFrame('http_events')\ndf = df.merge(df, left_on='upid', right_on='pid')\n",
+     3, 44, "merge: column 'pid' is not in the right DataFrame", "latency"},
+    {"merge_key_types",
+     "import px\ndf = px.DataFrame('http_events')\n"
+     "df = df.merge(df, left_on='upid', right_on='latency')\n",
+     3, 44, "merge: cannot join 'upid' (UINT128) with 'latency' (INT64)", "same type"},
+    {"append_schema",
+     "import px\ndf = px.DataFrame('http_events')\ndf = df.append(df[['time_', 'upid']])\n", 3,
+     18, "append: column 'remote_addr' (STRING) is missing", "this one has: time_:TIME64NS, upid"},
+    {"ctx_unknown_key", "import px\ndf = px.DataFrame('http_events')\ndf.x = df.ctx['podname']\n",
+     3, 15, "unknown ctx key 'podname'", "pod_name (pod)"},
+    {"distinct_without_groups", "import px\ndf = px.DataFrame('http_events')\ndf = df.agg()\n", 3, 9,
+     "agg() without aggregates needs groups", ""},
     {"uda_called", "import px\ndf = px.DataFrame('http_events')\ndf.x = px.count(df.latency)\n", 3,
      11, "aggregate function", "agg"},
     {"python_construct", "import px\nwhile True:\n  pass\n", 2, 1, "not supported in PxL", ""},
@@ -195,6 +209,80 @@ TEST(compile, custom_table_catalog) {
   auto r = compile("import px\npx.display(px.DataFrame('tiny').agg(s=('v', px.sum)))\n", o);
   ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
   EXPECT_EQ(r.plan.nodes.back().output.columns.at(0).type, data_type::float64);
+}
+
+// Facts §2.4: every key and alias, resolved through upid (the usual key column).
+TEST(compile, ctx_every_key_and_alias_resolves_through_upid) {
+  const std::pair<const char*, const char*> keys[] = {
+      {"container_id", "upid_to_container_id"},   {"service_id", "upid_to_service_id"},
+      {"pod_id", "upid_to_pod_id"},               {"deployment_id", "upid_to_deployment_id"},
+      {"replicaset_id", "upid_to_replicaset_id"}, {"replica_set_id", "upid_to_replicaset_id"},
+      {"service_name", "upid_to_service_name"},   {"service", "upid_to_service_name"},
+      {"deployment_name", "upid_to_deployment_name"}, {"deployment", "upid_to_deployment_name"},
+      {"namespace", "upid_to_namespace"},         {"replicaset_name", "upid_to_replicaset_name"},
+      {"replica_set", "upid_to_replicaset_name"}, {"replicaset", "upid_to_replicaset_name"},
+      {"node_name", "upid_to_node_name"},         {"node", "upid_to_node_name"},
+      {"hostname", "upid_to_hostname"},           {"host", "upid_to_hostname"},
+      {"container_name", "upid_to_container_name"}, {"container", "upid_to_container_name"},
+      {"cmdline", "upid_to_cmdline"},             {"cmd", "upid_to_cmdline"},
+      {"asid", "upid_to_asid"},                   {"pid", "upid_to_pid"}};
+  for (const auto& [key, function] : keys) {
+    SCOPED_TRACE(key);
+    auto r = compile_text("import px\ndf = px.DataFrame('http_events', select=['time_', 'upid'])\n"
+                          "df.x = df.ctx['" + std::string{key} + "']\npx.display(df)\n");
+    ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+    const auto& m = std::get<map_op>(nodes_of<map_op>(r.plan).at(0)->op);
+    const auto& x = m.exprs.back().expr;
+    ASSERT_EQ(x.kind, expression_kind::call);
+    EXPECT_EQ(x.function, function);
+    ASSERT_EQ(x.args.size(), 1u);
+    EXPECT_EQ(x.args[0].column_name, "upid");
+  }
+}
+
+// Pixie's work-around: with local_addr and time_, the pod comes from the fallback function.
+TEST(compile, ctx_pod_uses_local_addr_fallback_when_possible) {
+  auto r = compile_text("import px\ndf = px.DataFrame('http_events')\ndf.pod = df.ctx['pod']\n"
+                        "px.display(df)\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  const auto& m = std::get<map_op>(nodes_of<map_op>(r.plan).at(0)->op);
+  const auto& x = m.exprs.back().expr;
+  EXPECT_EQ(x.function, "_upid_to_podname_local_addr_fallback");
+  ASSERT_EQ(x.args.size(), 3u);
+  EXPECT_EQ(x.args[1].column_name, "local_addr");
+  EXPECT_EQ(col(*nodes_of<map_op>(r.plan).at(0), "pod").semantic, semantic_type::st_pod_name);
+}
+
+TEST(compile, merge_plan_shape_and_suffixes) {
+  auto r = compile_text(
+      "import px\nl = px.DataFrame('http_events', select=['time_', 'upid', 'latency'])\n"
+      "r = px.DataFrame('http_events', select=['upid', 'req_path'])\n"
+      "px.display(l.merge(r, how='right', left_on=['upid'], right_on='upid', suffixes=['', '_r']))\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  auto joins = nodes_of<join_op>(r.plan);
+  ASSERT_EQ(joins.size(), 1u);
+  const auto& j = std::get<join_op>(joins[0]->op);
+  EXPECT_EQ(j.how, join_kind::right);
+  EXPECT_EQ(j.left_keys, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(j.right_keys, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(joins[0]->parents.size(), 2u);
+  EXPECT_EQ(joins[0]->output.names(),
+            (std::vector<std::string>{"time_", "upid", "latency", "upid_r", "req_path"}));
+  EXPECT_EQ(col(*joins[0], "upid_r").type, data_type::uint128);
+}
+
+TEST(compile, append_maps_columns_by_name_and_merges_by_time) {
+  auto r = compile_text(
+      "import px\na = px.DataFrame('http_events', select=['time_', 'latency'])\n"
+      "b = px.DataFrame('http_events', select=['latency', 'time_'])\npx.display(a.append(b))\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  auto unions = nodes_of<union_op>(r.plan);
+  ASSERT_EQ(unions.size(), 1u);
+  const auto& u = std::get<union_op>(unions[0]->op);
+  ASSERT_EQ(u.column_maps.size(), 2u);
+  EXPECT_EQ(u.column_maps[0], (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(u.column_maps[1], (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(u.time_column, std::optional<std::size_t>{0});
 }
 
 }  // namespace
