@@ -1,7 +1,8 @@
 // `wisp`: the command-line client. Talks to the daemon's client endpoint over ZeroMQ.
 //
-//   wisp run -f FILE|- [-o table|json|csv] [--explain] [--endpoint ADDR] [--timeout SECONDS]
-//            [-- --name value ...]
+//   wisp run (-f FILE|- | px/NAME) [-o table|json|csv] [--explain] [--endpoint ADDR]
+//            [--timeout SECONDS] [-- --name value ...]
+//   wisp run -l            list the bundled scripts
 //
 // Exit status: 0 success, 1 the query failed (compile or execution error), 2 bad usage,
 // 3 the daemon could not be reached or answered garbage.
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/bundled_scripts.hpp"
 #include "cluster/client.hpp"
 #include "cluster/output_format.hpp"
 
@@ -35,7 +37,9 @@ commands:
   version  print the version
 
 wisp run flags:
+  px/NAME                run a bundled script (see -l)
   -f, --file FILE        the script to run ('-' reads standard input)
+  -l, --list             list the bundled scripts and exit
   -o, --output FORMAT    table (default), json or csv
       --explain          print the compiled plan instead of running it
       --endpoint ADDR    the daemon's client endpoint (default tcp://127.0.0.1:50300,
@@ -51,6 +55,8 @@ int usage_error(const std::string& msg) {
 
 struct run_flags {
   std::string file;
+  const cluster::bundled_script* bundled = nullptr;
+  bool list = false;
   cluster::output_format format = cluster::output_format::table;
   bool explain = false;
   cluster::client_options client;
@@ -74,6 +80,8 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
       auto fmt = cluster::parse_output_format(v);
       if (!fmt) return "unknown output format '" + v + "' (use table, json or csv)";
       f.format = *fmt;
+    } else if (a == "-l" || a == "--list") {
+      f.list = true;
     } else if (a == "--explain") {
       f.explain = true;
     } else if (a == "--endpoint") {
@@ -94,10 +102,23 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
     } else if (!a.empty() && a[0] == '-') {
       return "unknown flag '" + a + "'";
     } else {
-      return "'" + a + "': bundled scripts (px/...) are not available in this build; run a file with -f";
+      if (f.bundled) return "more than one script named: '" + std::string{f.bundled->name} + "' and '" + a + "'";
+      f.bundled = cluster::find_bundled_script(a);
+      if (!f.bundled) {
+        std::string err = "'" + a + "' is not a bundled script (wisp run -l lists them; run a file with -f)";
+        if (auto similar = cluster::similar_bundled_scripts(a); !similar.empty()) {
+          err += "; did you mean";
+          for (const auto& n : similar) err += " " + n;
+          err += "?";
+        }
+        return err;
+      }
     }
   }
-  if (f.file.empty()) return "wisp run needs a script: -f FILE (or -f - for standard input)";
+  if (f.list) return {};
+  if (f.bundled && !f.file.empty()) return "give either a bundled script or -f FILE, not both";
+  if (!f.bundled && f.file.empty())
+    return "wisp run needs a script: px/NAME (see wisp run -l), or -f FILE (-f - for standard input)";
   return {};
 }
 
@@ -120,12 +141,22 @@ int run(const std::vector<std::string>& argv) {
   if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
   if (auto err = parse_run_flags(argv, f); !err.empty()) return usage_error(err);
 
+  if (f.list) {
+    for (const auto& s : cluster::bundled_scripts()) std::cout << s.name << "\t" << s.description << "\n";
+    return 0;
+  }
+
   wire::query_request req;
-  req.file_name = f.file == "-" ? "<stdin>" : f.file;
   req.explain = f.explain;
   req.args = f.args;
-  std::string err;
-  if (!read_script(f.file, req.script, err)) return usage_error(err);
+  if (f.bundled) {
+    req.file_name = std::string{f.bundled->name} + ".pxl";
+    req.script = f.bundled->text;
+  } else {
+    req.file_name = f.file == "-" ? "<stdin>" : f.file;
+    std::string err;
+    if (!read_script(f.file, req.script, err)) return usage_error(err);
+  }
 
   // Tables are printed as soon as each one is complete (json streams row by row).
   std::map<std::string, cluster::result_table> tables;

@@ -21,6 +21,20 @@ def check_daemon_not_running():
     assert time.monotonic() - t0 < 20, "no hang"
 
 
+def check_bundled_script_names():
+    wisp = f"{e2e.BUILD}/cluster/wisp"
+    r = subprocess.run([wisp, "run", "-l"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r
+    listed = dict(line.split("\t", 1) for line in r.stdout.splitlines())
+    for name in ("px/http_data", "px/http_request_stats"):
+        assert name in listed and listed[name].strip(), (name, r.stdout)
+    r = subprocess.run([wisp, "run", "px/http"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    assert "'px/http' is not a bundled script" in r.stderr and "px/http_data" in r.stderr, r.stderr
+    r = subprocess.run([wisp, "run", "px/http_data", "-f", "x.pxl"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "not both" in r.stderr, r
+
+
 def check_not_root():
     if shutil.which("setpriv") is None:
         return
@@ -61,6 +75,7 @@ def check_query_errors(wispd):
 
 def main():
     check_daemon_not_running()
+    check_bundled_script_names()
     e2e.require_root_and_tools()
     check_not_root()
     wispd = e2e.Wispd()

@@ -14,6 +14,28 @@ N_GET = 20
 BODY = b'{"wisp": "e2e", "pad": "' + b"x" * 700 + b'"}\n'  # > 512 bytes: truncated in the table
 
 
+def check_bundled_scripts(wispd, tag, rows):
+    """The bundled scripts see the same requests (this wispd started with the test, so the only
+    HTTP traffic it has traced is the test's, both nginx's side and, unless skipped as a local
+    client, curl's)."""
+    data = [r for r in wispd.bundled_rows("px/http_data") if f"/{tag}/" in r["req_path"] or tag in r["req_path"]]
+    server_side = [r for r in data if r["trace_role"] == 2]
+    assert len(server_side) == len(rows), (len(server_side), len(rows))
+    for r in server_side:
+        assert r["_tableName_"] == "http_data", r
+        assert abs(r["latency_ms"] - r["latency"] / 1e6) < 1e-9, r
+        assert r["pid"] > 0, r
+
+    stats = {r["req_path"]: r for r in wispd.bundled_rows("px/http_request_stats")
+             if tag in r["req_path"]}
+    missing = stats[f"/{tag}/missing"]
+    assert (missing["requests"], missing["errors"], missing["error_rate"]) == (1, 1, 1.0), missing
+    assert missing["latency_p50"] > 0 and missing["latency_p99"] >= missing["latency_p50"], missing
+    first = stats[f"/{tag}/page.json?i=0"]
+    assert (first["requests"], first["errors"], first["error_rate"]) == (1, 0, 0.0), first
+    assert first["resp_bytes"] == len(BODY), first
+
+
 def main():
     e2e.require_root_and_tools("nginx", "curl")
     tag = uuid.uuid4().hex[:12]
@@ -22,7 +44,7 @@ def main():
     try:
         # One curl process, one keep-alive connection, N_GET requests.
         urls = [nginx.url(f"/{tag}/page.json?i={i}") for i in range(N_GET)]
-        subprocess.run(["curl", "-sf", "-o", "/dev/null", *urls], check=True)
+        subprocess.run(["curl", "-sf", "-o", "/dev/null", *urls], check=True, stdout=subprocess.DEVNULL)
         # Errors, HEAD, and a POST with a body on separate connections.
         subprocess.run(["curl", "-s", "-o", "/dev/null", nginx.url(f"/{tag}/missing")], check=True)
         subprocess.run(["curl", "-sf", "-o", "/dev/null", "-I", nginx.url(f"/{tag}/page.json?head=1")], check=True)
@@ -78,6 +100,7 @@ px.display(df, 'tagged')
         assert sorted(r[2] for r in records[1:]) == sorted(r["req_path"] for r in rows)
         table = wispd.run(script, fmt="table").stdout
         assert table.count(f"/{tag}/page.json?i=") == N_GET, table
+        check_bundled_scripts(wispd, tag, rows)
         print(f"ok: {expected} requests, {len(rows)} rows")
     finally:
         wispd.stop()

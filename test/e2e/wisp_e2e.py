@@ -78,6 +78,15 @@ class Wispd:
         out = self.run(script).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
+    def bundled_rows(self, name, args=()):
+        """Rows of a bundled script (`wisp run px/NAME -o json`)."""
+        r = subprocess.run([f"{BUILD}/cluster/wisp", "run", name, "-o", "json",
+                            "--endpoint", self.endpoint, *args],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"wisp run {name} failed ({r.returncode}): {r.stderr}")
+        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
     def read_log(self):
         with open(self.log.name, errors="replace") as f:
             return f.read()[-4000:]
