@@ -55,13 +55,6 @@ struct syscall_args {
   __u64 count; /* length, iovec count or message count */
 };
 
-/* Key of local_addrs: an address as in struct wisp_addr, without the port. */
-struct local_addr_key {
-  __u16 family;
-  __u16 pad;
-  __u8 addr[16];
-};
-
 /* Scratch space for building one data event: the event, plus room so that a copy of up to
  * WISP_MAX_MSG_SIZE bytes at any offset below WISP_MAX_MSG_SIZE stays inside the value, which is
  * what the verifier can check when iovecs are gathered into one event. Too large for a per-CPU
@@ -82,7 +75,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, WISP_MAX_LOCAL_ADDRS);
-  __type(key, struct local_addr_key);
+  __type(key, struct wisp_local_addr_key);
   __type(value, __u8);
 } local_addrs SEC(".maps");
 
@@ -187,7 +180,7 @@ static __always_inline void read_addrs(struct sock *sk, struct wisp_addr *local,
 }
 
 static __always_inline bool is_local_addr(const struct wisp_addr *a) {
-  struct local_addr_key k = {};
+  struct wisp_local_addr_key k = {};
   k.family = a->family;
   __builtin_memcpy(k.addr, a->addr, sizeof(k.addr));
   return bpf_map_lookup_elem(&local_addrs, &k) != NULL;

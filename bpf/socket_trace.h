@@ -98,6 +98,14 @@ struct wisp_addr {
   __u8 addr[16]; /* IPv4 in the first 4 bytes, network byte order */
 };
 
+/* Key of the local_addrs map (this host's addresses, written by the loader): an address as in
+ * struct wisp_addr, without the port. */
+struct wisp_local_addr_key {
+  __u16 family;
+  __u16 pad;
+  __u8 addr[16];
+};
+
 struct wisp_event_header {
   __u32 type; /* enum wisp_event_type */
   __u32 pad;

@@ -22,15 +22,11 @@ error make_libbpf_error(std::string what, int err) {
   return error{std::move(what) + ": " + std::strerror(err), err};
 }
 
-/// Fills the kernel's local_addrs map (the key layout is struct local_addr_key in the BPF code).
+/// Fills the kernel's local_addrs map. When it is full, the remaining addresses are left out:
+/// their client-side data is then copied and dropped in user space, which is correct, only slower.
 status add_local_addresses(bpf_map* map, const std::vector<std::string>& addresses) {
-  struct key {
-    std::uint16_t family;
-    std::uint16_t pad;
-    std::uint8_t addr[16];
-  };
   for (const auto& text : addresses) {
-    key k{};
+    wisp_local_addr_key k{};
     if (inet_pton(AF_INET, text.c_str(), k.addr) == 1)
       k.family = AF_INET;
     else if (inet_pton(AF_INET6, text.c_str(), k.addr) == 1)
@@ -39,7 +35,10 @@ status add_local_addresses(bpf_map* map, const std::vector<std::string>& address
       return error{"set local addresses: '" + text + "' is not a numeric IPv4 or IPv6 address",
                    EINVAL};
     std::uint8_t one = 1;
-    if (int err = bpf_map__update_elem(map, &k, sizeof k, &one, sizeof one, BPF_ANY))
+    int err = bpf_map__update_elem(map, &k, sizeof k, &one, sizeof one, BPF_ANY);
+    if (err == -E2BIG)
+      break;
+    if (err)
       return make_libbpf_error("set local address " + text, err);
   }
   return ok();
