@@ -1,6 +1,7 @@
 #pragma once
-// The PxL scripts that ship inside the `wisp` binary (sources: pxl/scripts/px/NAME/NAME.pxl),
-// run as `wisp run px/NAME` and listed by `wisp run -l`.
+// The PxL scripts that ship inside the `wisp` binary (sources: pxl/scripts/px/NAME/NAME.pxl and,
+// for function mode, pxl/scripts/px/NAME/vis.json), run as `wisp run px/NAME` and listed by
+// `wisp run -l`.
 
 #include <span>
 #include <string>
@@ -13,6 +14,8 @@ struct bundled_script {
   std::string_view name;         // "px/http_data"
   std::string_view description;  // the script's first comment line
   std::string_view text;
+  bool has_vis = false;          // a vis.json lies beside the script
+  std::string_view vis;          // its text
 };
 
 /// Every bundled script, sorted by name.

@@ -164,6 +164,11 @@ query_broker_actor::behavior_type broker(query_broker_actor::stateful_pointer<br
         opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
         opts.now_ns = wall_clock_ns();
         opts.tables = self->state.catalog;
+        opts.args = req.args;
+        if (req.vis) {
+          opts.vis = req.vis->text;
+          if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
+        }
         auto compiled = pxl::compile(req.script, opts);
         if (!compiled.ok()) {
           wire::done d;

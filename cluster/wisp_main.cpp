@@ -4,16 +4,21 @@
 //            [--timeout SECONDS] [-- --name value ...]
 //   wisp run -l            list the bundled scripts
 //
+// A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
+// daemon then runs the functions it names, with the `--name value` arguments as its variables.
+//
 // Exit status: 0 success, 1 the query failed (compile or execution error), 2 bad usage,
 // 3 the daemon could not be reached or answered garbage.
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,7 +50,15 @@ wisp run flags:
       --endpoint ADDR    the daemon's client endpoint (default tcp://127.0.0.1:50300,
                          or $WISP_ENDPOINT)
       --timeout SECONDS  give up on a query after this long (default 60)
-  -- --name value ...    script arguments
+  -- --name value ...    script arguments: they set the variables of the vis.json beside
+                         the script (FILE's directory, or the bundled script's)
+
+Function mode (as Pixie's `px run`): when the script has a vis.json next to it, wisp sends it
+with the script; the daemon runs the functions its globalFuncs and widgets name, each argument
+converted by the function parameter's annotation (str, int, float, bool, px.Time, ...), and
+names each result table after its widget. A variable without a defaultValue must be given.
+  wisp run -f dir/script.pxl -- --start_time -1h      (dir/vis.json declares start_time)
+A script without a vis.json takes no arguments; its px.display calls make the tables.
 )";
 
 int usage_error(const std::string& msg) {
@@ -122,17 +135,38 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
   return {};
 }
 
-bool read_script(const std::string& file, std::string& text, std::string& err) {
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    return true;
-  }
+bool read_file(const std::string& file, std::string& text, std::string& err) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     err = "cannot read " + file + ": " + std::strerror(errno);
     return false;
   }
   text.assign(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) {
+    err = "cannot read " + file + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool read_script(const std::string& file, std::string& text, std::string& err) {
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    return true;
+  }
+  return read_file(file, text, err);
+}
+
+/// The vis.json in the script file's directory, if there is one (Pixie's CLI looks there too).
+bool read_vis_beside(const std::string& script_file, std::optional<wire::vis_spec_file>& vis, std::string& err) {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::path{script_file}.parent_path() / "vis.json";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return true;
+  wire::vis_spec_file f;
+  f.file_name = path.string();
+  if (!read_file(f.file_name, f.text, err)) return false;
+  vis = std::move(f);
   return true;
 }
 
@@ -152,10 +186,13 @@ int run(const std::vector<std::string>& argv) {
   if (f.bundled) {
     req.file_name = std::string{f.bundled->name} + ".pxl";
     req.script = f.bundled->text;
+    if (f.bundled->has_vis)
+      req.vis = wire::vis_spec_file{std::string{f.bundled->name} + "/vis.json", std::string{f.bundled->vis}};
   } else {
     req.file_name = f.file == "-" ? "<stdin>" : f.file;
     std::string err;
     if (!read_script(f.file, req.script, err)) return usage_error(err);
+    if (f.file != "-" && !read_vis_beside(f.file, req.vis, err)) return usage_error(err);
   }
 
   // Tables are printed as soon as each one is complete (json streams row by row).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <set>
@@ -112,11 +114,12 @@ scalar scalar_of(const schemas::column& c) {
 
 class compiler {
  public:
-  compiler(const compile_options& opts, diagnostics& diags)
-      : opts_(opts), funcs_(*opts.functions), diags_(diags) {}
+  compiler(const compile_options& opts, diagnostics& diags, const function_mode* mode)
+      : opts_(opts), funcs_(*opts.functions), diags_(diags), mode_(mode) {}
 
   plan run(const ast::module& m) {
     for (const auto& s : m.body) (void)statement(s);
+    if (mode_ != nullptr && diags_.ok()) run_functions();
     return std::move(plan_);
   }
 
@@ -909,14 +912,155 @@ class compiler {
       }
       name = std::get<std::string>(n->second.constant.value);
     }
-    int& uses = sink_names_[name];
-    if (uses > 0) name += "_" + std::to_string(uses);
-    ++uses;
-    auto limit = add_node(limit_op{opts_.max_output_rows_per_table}, {df->second.node}, loc);
-    add_node(result_sink_op{name}, {limit}, loc);
+    // Function mode: the vis spec's functions make the tables, px.display none (facts §2.6).
+    if (mode_ == nullptr) add_sink(df->second.node, std::move(name), loc);
     value none;
     none.loc = loc;
     return none;
+  }
+
+  // A result table; a name used before gets a _1, _2, ... suffix.
+  void add_sink(node_id node, std::string name, source_location loc) {
+    int& uses = sink_names_[name];
+    if (uses > 0) name += "_" + std::to_string(uses);
+    ++uses;
+    auto limit = add_node(limit_op{opts_.max_output_rows_per_table}, {node}, loc);
+    add_node(result_sink_op{std::move(name)}, {limit}, loc);
+  }
+
+  // ---- function mode (facts §2.6) ----
+
+  void vis_error(source_location loc, std::string msg, std::string hint = {}) {
+    diags_.error_in(opts_.vis_file, loc, std::move(msg), std::move(hint));
+  }
+
+  void run_functions() {
+    for (const auto& call : mode_->spec.calls) run_function(call);
+  }
+
+  void run_function(const vis_call& call) {
+    const vis_func& vf = call.func;
+    auto it = env_.find(vf.name);
+    if (it == env_.end() || it->second.kind != value_kind::user_function) {
+      std::vector<std::string> defined;
+      for (const auto& f : functions_) defined.push_back(f.def->name);
+      vis_error(vf.loc,
+                it == env_.end() ? "function '" + vf.name + "' is not defined in the script"
+                                 : "'" + vf.name + "' is " + describe(it->second) + ", not a function of the script",
+                defined.empty() ? "the script defines no functions (def name(...): ...)"
+                                : "the script's functions are: " + join(defined));
+      return;
+    }
+    const value fn = it->second;
+    const user_function& f = functions_[fn.function];
+    const ast::stmt& def = *f.def;
+    const std::string fname = def.name + "()";
+    call_args args;
+    for (const auto& a : vf.args) {
+      auto p = std::find_if(def.params.begin(), def.params.end(), [&](const auto& x) { return x.name == a.name; });
+      if (p == def.params.end()) {
+        std::vector<std::string> names;
+        for (const auto& x : def.params) names.push_back(x.name);
+        vis_error(a.loc, fname + " has no parameter '" + a.name + "'",
+                  names.empty() ? fname + " takes no arguments" : "its parameters are: " + join(names));
+        return;
+      }
+      if (args.keywords.contains(a.name)) {
+        vis_error(a.loc, "argument '" + a.name + "' of " + fname + " is given twice");
+        return;
+      }
+      const auto index = static_cast<std::size_t>(p - def.params.begin());
+      const std::string& text = a.variable ? mode_->variables.at(*a.variable) : a.value;
+      const std::string origin = a.variable ? "script argument --" + *a.variable : "value in " + opts_.vis_file;
+      auto v = convert_argument(f, index, text, origin);
+      if (!v) return;
+      args.keywords.emplace(a.name, std::move(*v));
+      args.keyword_locs.emplace(a.name, p->loc);
+    }
+    for (std::size_t i = 0; i < def.params.size(); ++i)
+      if (!args.keywords.contains(def.params[i].name) && !f.defaults[i]) {
+        vis_error(vf.loc, opts_.vis_file + " calls " + fname + " without its argument '" + def.params[i].name + "'",
+                  "add {\"name\": \"" + def.params[i].name + "\", \"variable\": ...} to the func's args");
+        return;
+      }
+    auto result = call_function(fn, args, def.loc);
+    if (!result) return;
+    if (result->kind == value_kind::dataframe) {
+      add_sink(result->node, call.output, def.loc);
+      return;
+    }
+    bool all_frames = (result->kind == value_kind::list || result->kind == value_kind::tuple) &&
+                      !result->items.empty();
+    for (const auto& item : result->items) all_frames = all_frames && item.kind == value_kind::dataframe;
+    if (!all_frames) {
+      vis_error(vf.loc, fname + " returned " + describe(*result) +
+                            ", but a function run by the vis spec must return a DataFrame or a list of them");
+      return;
+    }
+    for (std::size_t i = 0; i < result->items.size(); ++i)
+      add_sink(result->items[i].node, call.output + "[" + std::to_string(i) + "]", def.loc);
+  }
+
+  // Function mode passes every argument as text; the parameter's annotation says what it is.
+  opt_value convert_argument(const user_function& f, std::size_t index, const std::string& text,
+                             const std::string& origin) {
+    const ast::parameter& p = f.def->params[index];
+    const std::string& type = f.annotations[index];
+    const ast::expr* start = p.annotation.get();  // `px.Time`: report at `px`
+    while (start != nullptr && start->kind == expr_kind::attribute) start = start->children[0].get();
+    const source_location loc = start ? start->loc : p.loc;
+    const std::string what = "argument '" + p.name + "' of " + f.def->name + "() (" + origin + ")";
+    auto bad = [&](std::string want, std::string hint = {}) -> opt_value {
+      error(loc, what + " is '" + text + "', not " + want, std::move(hint));
+      return std::nullopt;
+    };
+    auto whole_int = [&]() -> std::optional<std::int64_t> {
+      std::int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+      return v;
+    };
+    if (type.empty()) {
+      error(p.loc, "parameter '" + p.name + "' of " + f.def->name +
+                       "() needs a type annotation: the vis spec passes it text, converted by the annotation",
+            "e.g. def " + f.def->name + "(" + p.name + ": str)");
+      return std::nullopt;
+    }
+    if (type == "str" || type == "px.Pod" || type == "px.Service" || type == "px.Namespace" ||
+        type == "px.Node" || type == "px.Container" || type == "px.UPID")
+      return value::of_constant(scalar::of_string(text), loc);
+    if (type == "int" || type == "px.Bytes") {
+      if (auto v = whole_int()) return value::of_constant(scalar::of_int(*v), loc);
+      return bad("an integer");
+    }
+    if (type == "float" || type == "px.Percent") {
+      double d = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (ec == std::errc{} && ptr == text.data() + text.size() && !text.empty())
+        return value::of_constant(scalar::of_float(d), loc);
+      return bad("a number");
+    }
+    if (type == "bool") {
+      std::string lower;
+      for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "true") return value::of_constant(scalar::of_bool(true), loc);
+      if (lower == "false") return value::of_constant(scalar::of_bool(false), loc);
+      return bad("true or false");
+    }
+    if (type == "px.DurationNanos") {
+      if (auto v = whole_int()) return value::of_constant(scalar::of_int(*v), loc);
+      if (auto d = parse_relative_duration(text)) return value::of_constant(scalar::of_int(*d), loc);
+      return bad("a duration", "nanoseconds, or a duration such as '5m' (units ms, s, m, h, d)");
+    }
+    if (type == "px.Time") {
+      if (auto v = whole_int()) return value::of_constant(scalar::of_time(*v), loc);
+      if (auto t = parse_absolute_time(text)) return value::of_constant(scalar::of_time(*t), loc);
+      if (auto d = parse_relative_duration(text)) return value::of_constant(scalar::of_time(opts_.now_ns + *d), loc);
+      return bad("a time", "a relative time such as '-5m', 'YYYY-MM-DD HH:MM:SS +0000', or nanoseconds since the epoch");
+    }
+    error(loc, what + ": a " + type + " parameter cannot take an argument from the vis spec",
+          "annotate it str, int, float, bool or a px scalar type such as px.Time");
+    return std::nullopt;
   }
 
   [[gnu::noinline]] opt_value method_call(const value& m, const call_args& a, source_location loc) {
@@ -1123,6 +1267,7 @@ class compiler {
   const compile_options& opts_;
   const function_registry& funcs_;
   diagnostics& diags_;
+  const function_mode* mode_;  // null: script mode
   plan plan_;
   node_id next_id_ = 0;
   std::map<std::string, value, std::less<>> env_;  // module-level names
@@ -1134,8 +1279,9 @@ class compiler {
 
 }  // namespace
 
-plan compile_module(const ast::module& module, const compile_options& opts, diagnostics& diags) {
-  return compiler{opts, diags}.run(module);
+plan compile_module(const ast::module& module, const compile_options& opts, diagnostics& diags,
+                    const function_mode* mode) {
+  return compiler{opts, diags, mode}.run(module);
 }
 
 }  // namespace wisp::pxl

@@ -35,15 +35,21 @@ class diagnostics {
  public:
   explicit diagnostics(std::string file) : file_(std::move(file)) {}
   void error(source_location loc, std::string message, std::string hint = {}) {
+    error_in(file_, loc, std::move(message), std::move(hint));
+  }
+  /// An error in another input of the compilation (the vis spec, the script arguments).
+  void error_in(const std::string& file, source_location loc, std::string message,
+                std::string hint = {}) {
     if (list_.size() > max_diagnostics) return;
     for (const auto& d : list_)
-      if (d.line == loc.line && d.col == loc.col && d.message == message) return;
+      if (d.file == file && d.line == loc.line && d.col == loc.col && d.message == message) return;
     if (list_.size() == max_diagnostics) {
       message = "too many errors; the first " + std::to_string(max_diagnostics) + " are shown";
       hint.clear();
     }
-    list_.push_back({file_, loc.line, loc.col, std::move(message), std::move(hint)});
+    list_.push_back({file, loc.line, loc.col, std::move(message), std::move(hint)});
   }
+  const std::string& file() const { return file_; }
   bool ok() const { return list_.empty(); }
   const std::vector<diagnostic>& list() const { return list_; }
   std::vector<diagnostic> take() { return std::move(list_); }

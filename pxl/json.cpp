@@ -132,9 +132,17 @@ bool scanner::value(value_ref& out, int depth) {
 }  // namespace detail
 
 std::optional<value_ref> parse(std::string_view text) {
+  std::size_t ignored = 0;
+  return parse(text, ignored);
+}
+
+std::optional<value_ref> parse(std::string_view text, std::size_t& error_offset) {
   detail::scanner sc{text};
   value_ref v;
-  if (!sc.value(v, 0) || !sc.at_end()) return std::nullopt;
+  if (!sc.value(v, 0) || !sc.at_end()) {
+    error_offset = sc.position();
+    return std::nullopt;
+  }
   return v;
 }
 

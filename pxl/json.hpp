@@ -26,6 +26,8 @@ inline constexpr int max_depth = 256;
 /// The document's single value (surrounding whitespace allowed), or nullopt if the text is not
 /// valid JSON.
 std::optional<value_ref> parse(std::string_view text);
+/// As parse; on invalid text also sets `error_offset` to where validation stopped.
+std::optional<value_ref> parse(std::string_view text, std::size_t& error_offset);
 
 /// Calls f(key, value) for each member of a valid object in document order while f returns
 /// true. `key` is the raw key token (quotes included); compare with key_equals.
@@ -78,6 +80,8 @@ class scanner {
     return false;
   }
   bool string_token(std::string_view& raw);
+  /// Offset of the next unread character: after a failed value(), where the text went wrong.
+  std::size_t position() const { return pos_; }
 
  private:
   bool number();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schemas/relation.hpp"
@@ -40,12 +41,24 @@ inline constexpr std::size_t max_value_nodes = 10000;
 /// Deepest symbolic evaluation, counting expression levels inside inlined function calls.
 inline constexpr int max_evaluation_depth = 400;
 
+/// One `--name value` script argument (facts §2.6), in command-line order.
+using script_arg = std::pair<std::string, std::string>;
+
 struct compile_options {
   std::string file = "script.pxl";
   /// Wall clock at compile start (ns since the epoch): start_time='-5m' means now_ns - 5 min.
   std::int64_t now_ns = 0;
   /// A limit of this many rows goes before every result sink (`#px:set` can change it).
   std::int64_t max_output_rows_per_table = default_max_output_rows_per_table;
+  /// Function mode (facts §2.6): the text of the script's vis.json. Set, the compiler runs the
+  /// functions it names (globalFuncs, then widgets) and `px.display` does nothing; unset, the
+  /// script's top-level `px.display` calls make the result tables.
+  std::optional<std::string> vis;
+  /// The vis spec's name in diagnostics.
+  std::string vis_file = "vis.json";
+  /// `--name value` arguments: they override the vis spec's variable defaults. Without a vis
+  /// spec a script declares no arguments, so any is an error.
+  std::vector<script_arg> args;
   table_catalog tables = table_catalog::builtin();
   const function_registry* functions = nullptr;  // nullptr: function_registry::builtin()
 };

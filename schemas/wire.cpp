@@ -188,8 +188,11 @@ std::string encode(const client_message& m) {
   fb::FlatBufferBuilder b;
   std::vector<fb::Offset<ScriptArg>> args;
   for (const auto& [k, v] : m.request.args) args.push_back(CreateScriptArgDirect(b, k.c_str(), v.c_str()));
+  fb::Offset<VisSpec> vis;
+  if (m.request.vis)
+    vis = CreateVisSpecDirect(b, m.request.vis->file_name.c_str(), m.request.vis->text.c_str());
   auto req = CreateQueryRequestDirect(b, m.request.script.c_str(), m.request.file_name.c_str(),
-                                      m.request.explain, &args);
+                                      m.request.explain, &args, vis);
   return finish(b, CreateClientMessage(b, protocol_version, m.query_id, Request::QueryRequest, req.Union()));
 }
 
@@ -239,6 +242,7 @@ std::optional<client_message> decode_client(std::string_view bytes, std::string&
   m.request.explain = q->explain();
   if (q->args())
     for (const auto* a : *q->args()) m.request.args.emplace_back(str(a->name()), str(a->value()));
+  if (const auto* v = q->vis()) m.request.vis = vis_spec_file{str(v->file_name()), str(v->text())};
   return m;
 }
 

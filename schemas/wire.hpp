@@ -19,11 +19,18 @@ inline constexpr std::uint32_t protocol_version = 1;
 /// Upper bound on one ZeroMQ message between Wisp processes and clients.
 inline constexpr std::int64_t max_message_bytes = 64 * 1024 * 1024;
 
+/// A script's vis.json (function mode): its name for diagnostics and its text.
+struct vis_spec_file {
+  std::string file_name;
+  std::string text;
+};
+
 struct query_request {
   std::string script;
   std::string file_name;
   bool explain = false;
   std::vector<std::pair<std::string, std::string>> args;
+  std::optional<vis_spec_file> vis;  // none: script mode
 };
 
 struct client_message {

@@ -25,6 +25,9 @@ def check_bundled_scripts(wispd, tag, rows):
         assert r["_tableName_"] == "http_data", r
         assert abs(r["latency_ms"] - r["latency"] / 1e6) < 1e-9, r
         assert r["pid"] > 0, r
+    # Function mode: the vis.json's max_rows variable caps the widget's table.
+    capped = wispd.bundled_rows("px/http_data", args=["--", "--max_rows", "2"])
+    assert len(capped) == 2 and all(r["_tableName_"] == "http_data" for r in capped), capped
 
     stats = {r["req_path"]: r for r in wispd.bundled_rows("px/http_request_stats")
              if tag in r["req_path"]}

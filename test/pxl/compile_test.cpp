@@ -71,6 +71,67 @@ TEST(compile, px_set_changes_the_sink_limit) {
   EXPECT_EQ(std::get<limit_op>(nodes_of<limit_op>(r.plan).at(0)->op).n, 7);
 }
 
+// Function mode (facts §2.6): the vis spec's functions make the sinks, named after the widgets,
+// with the #px:set limit before each; px.display adds none; a px.Time argument is relative to
+// the compile clock.
+TEST(compile, function_mode_sinks_follow_the_vis_spec) {
+  compile_options o;
+  o.file = "s.pxl";
+  o.now_ns = now;
+  o.vis = R"({"variables": [{"name": "start_time", "defaultValue": "-5m"}],
+              "globalFuncs": [{"outputName": "g", "func": {"name": "f", "args": [
+                  {"name": "t", "variable": "start_time"}]}}],
+              "widgets": [{"name": "Table 1", "func": {"name": "f", "args": [
+                  {"name": "t", "value": "-1m"}]}}, {"globalFuncOutputName": "g"}]})";
+  auto r = compile(
+      "#px:set max_output_rows_per_table=3\nimport px\n"
+      "def f(t: px.Time):\n    return px.DataFrame('http_events', start_time=t)\n"
+      "px.display(px.DataFrame('http_events'))\n",
+      o);
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  auto sinks = nodes_of<result_sink_op>(r.plan);
+  ASSERT_EQ(sinks.size(), 2u);
+  EXPECT_EQ(std::get<result_sink_op>(sinks[0]->op).name, "g");
+  EXPECT_EQ(std::get<result_sink_op>(sinks[1]->op).name, "Table 1");
+  for (const auto* s : sinks)
+    EXPECT_EQ(std::get<limit_op>(r.plan.find(s->parents.at(0))->op).n, 3);
+  auto sources = nodes_of<memory_source_op>(r.plan);
+  ASSERT_EQ(sources.size(), 3u);  // the top-level px.DataFrame is built, but not displayed
+  EXPECT_EQ(std::get<memory_source_op>(sources[1]->op).start_ns, now - five_minutes_ns);
+  EXPECT_EQ(std::get<memory_source_op>(sources[2]->op).start_ns, now - 60'000'000'000LL);
+
+  o.args = {{"start_time", "-10m"}};
+  r = compile("import px\ndef f(t: px.Time):\n    return px.DataFrame('http_events', start_time=t)\n", o);
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  EXPECT_EQ(std::get<memory_source_op>(nodes_of<memory_source_op>(r.plan).at(0)->op).start_ns,
+            now - 2 * five_minutes_ns);
+}
+
+TEST(compile, function_mode_errors_are_located_in_their_file) {
+  compile_options o;
+  o.file = "s.pxl";
+  o.vis_file = "dir/vis.json";
+  o.vis = "{\"variables\": [{\"name\": \"n\", \"defaultValue\": \"1\"}],\n \"widgets\": []}";
+  o.args = {{"m", "2"}, {"n", "x"}};
+  auto r = compile("import px\n", o);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].file, "dir/vis.json");
+  EXPECT_EQ(r.diagnostics[0].line, 1);
+  EXPECT_EQ(r.diagnostics[0].col, 15);
+  EXPECT_NE(r.diagnostics[0].hint.find("--n"), std::string::npos) << r.diagnostics[0].hint;
+  // Garbage never crashes: every prefix of a valid spec is reported, not accepted or crashed on.
+  const std::string good = R"({"variables": [{"name": "n", "defaultValue": "1"}], "widgets": [{"name": "w",)"
+                           R"( "func": {"name": "f", "args": [{"name": "n", "variable": "n"}]}}]})";
+  o.args.clear();
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    o.vis = good.substr(0, cut);
+    auto bad = compile("import px\ndef f(n: int):\n    return px.DataFrame('http_events').head(n)\n", o);
+    EXPECT_FALSE(bad.ok()) << cut;
+  }
+  o.vis = good;
+  EXPECT_TRUE(compile("import px\ndef f(n: int):\n    return px.DataFrame('http_events').head(n)\n", o).ok());
+}
+
 TEST(compile, plan_shape_and_semantic_types) {
   auto r = compile_text(
       "import px\n"

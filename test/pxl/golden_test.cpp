@@ -5,10 +5,13 @@
 //   table <name>: <col> [<type> [<semantic>]], ...
 //   <csv row>...                              ends at a blank line
 //   pxl                                       starts a case; script lines up to "----"
+//   ---- vis.json                             optional: the case's vis spec (function mode)
+//   ---- args                                 optional: "--name value" script arguments, one a line
 //   ----
 //   result <name> [rowsort]: <col>, ...       expected result table, rows follow
 //   <csv row>...
 //   error <line>:<col>: <message part>        or: the expected first diagnostic
+//   error <file>:<line>:<col>: <message part>  ... in another file than the script (vis.json)
 //
 // A table named like a built-in table (http_events) has that table's full relation; columns not
 // listed get zero values. Rows are compared as rendered text; "rowsort" sorts both sides.
@@ -16,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +102,8 @@ struct expected_table {
 struct golden_case {
   int line = 0;
   std::string script;
+  std::optional<std::string> vis;
+  std::vector<pxl::script_arg> args;
   std::vector<expected_table> results;
   std::optional<std::string> error;  // "line:col: message part"
 };
@@ -161,7 +167,25 @@ golden_file load(const std::filesystem::path& path) {
       golden_case c;
       c.line = static_cast<int>(i) + 1;
       ++i;
-      while (i < lines.size() && lines[i] != "----") c.script += lines[i++] + "\n";
+      enum { script, vis, args } section = script;
+      for (; i < lines.size() && lines[i] != "----"; ++i) {
+        const std::string& l = lines[i];
+        if (l == "---- vis.json") {
+          section = vis;
+          c.vis.emplace();
+        } else if (l == "---- args") {
+          section = args;
+        } else if (section == script) {
+          c.script += l + "\n";
+        } else if (section == vis) {
+          *c.vis += l + "\n";
+        } else if (l.starts_with("--")) {
+          auto space = l.find(' ');
+          c.args.emplace_back(l.substr(2, space - 2), space == std::string::npos ? "" : l.substr(space + 1));
+        } else {
+          f.problem = "line " + std::to_string(i + 1) + ": script arguments look like --name value";
+        }
+      }
       ++i;
       while (i < lines.size() && lines[i] != "pxl") {
         std::string l = lines[i];
@@ -195,6 +219,8 @@ void run_case(const golden_file& f, const golden_case& c) {
   pxl::compile_options opts;
   opts.file = "golden.pxl";
   opts.now_ns = f.now_ns;
+  opts.vis = c.vis;
+  opts.args = c.args;
   auto builtin = pxl::table_catalog::builtin();
   opts.tables.find = [&](std::string_view name) -> std::optional<schemas::relation> {
     if (auto it = f.tables.find(name); it != f.tables.end()) return it->second.rel;
@@ -210,6 +236,8 @@ void run_case(const golden_file& f, const golden_case& c) {
     ASSERT_FALSE(compiled.ok()) << "expected error " << *c.error;
     const auto& d = compiled.diagnostics[0];
     std::string got = std::to_string(d.line) + ":" + std::to_string(d.col) + ": " + d.message;
+    if (!c.error->empty() && !std::isdigit(static_cast<unsigned char>((*c.error)[0])))
+      got = d.file + ":" + got;  // the expectation names the file
     auto colon2 = c.error->find(": ");
     EXPECT_EQ(got.substr(0, got.find(": ")), c.error->substr(0, colon2)) << got;
     EXPECT_NE(got.find(c.error->substr(colon2 + 2)), std::string::npos) << got;

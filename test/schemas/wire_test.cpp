@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <flatbuffers/flatbuffers.h>
+
 #include "schemas/wire.hpp"
+#include "schemas/wire_generated.h"
 
 using namespace wisp;
 using schemas::data_type;
@@ -17,7 +20,7 @@ schemas::relation rel() {
 }  // namespace
 
 TEST(Wire, QueryRequestRoundTrip) {
-  wire::client_message m{42, {"import px\n", "x.pxl", true, {{"start_time", "-5m"}}}};
+  wire::client_message m{42, {"import px\n", "x.pxl", true, {{"start_time", "-5m"}}, {}}};
   std::string err;
   auto back = wire::decode_client(wire::encode(m), err);
   ASSERT_TRUE(back) << err;
@@ -27,6 +30,57 @@ TEST(Wire, QueryRequestRoundTrip) {
   EXPECT_TRUE(back->request.explain);
   ASSERT_EQ(back->request.args.size(), 1u);
   EXPECT_EQ(back->request.args[0].second, "-5m");
+}
+
+TEST(Wire, QueryRequestCarriesTheVisSpec) {
+  wire::client_message m{7, {"import px\n", "dir/s.pxl", false, {{"a", "1"}, {"b", ""}}, {}}};
+  m.request.vis = wire::vis_spec_file{"dir/vis.json", R"({"variables": []})"};
+  std::string err;
+  auto back = wire::decode_client(wire::encode(m), err);
+  ASSERT_TRUE(back) << err;
+  ASSERT_TRUE(back->request.vis.has_value());
+  EXPECT_EQ(back->request.vis->file_name, "dir/vis.json");
+  EXPECT_EQ(back->request.vis->text, R"({"variables": []})");
+  ASSERT_EQ(back->request.args.size(), 2u);
+  EXPECT_EQ(back->request.args[1].first, "b");
+  EXPECT_EQ(back->request.args[1].second, "");
+
+  // No vis spec stays none (script mode), and an empty one stays present.
+  m.request.vis.reset();
+  back = wire::decode_client(wire::encode(m), err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_FALSE(back->request.vis.has_value());
+  m.request.vis = wire::vis_spec_file{};
+  back = wire::decode_client(wire::encode(m), err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_TRUE(back->request.vis.has_value());
+}
+
+// A request as the previous version of the schema wrote it (no `vis` field) still decodes, to
+// script mode, with every old field's meaning kept.
+TEST(Wire, RequestWithoutVisFieldFromPreviousVersionDecodes) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<wire::ScriptArg>> args{wire::CreateScriptArgDirect(b, "start_time", "-1h")};
+  auto argv = b.CreateVector(args);
+  auto script = b.CreateString("import px\n");
+  auto file = b.CreateString("old.pxl");
+  wire::QueryRequestBuilder q(b);
+  q.add_script(script);
+  q.add_file_name(file);
+  q.add_explain(true);
+  q.add_args(argv);
+  auto req = q.Finish();
+  b.Finish(wire::CreateClientMessage(b, wire::protocol_version, 9, wire::Request::QueryRequest, req.Union()),
+           "WSPC");
+  std::string err;
+  auto back = wire::decode_client({reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()}, err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->query_id, 9u);
+  EXPECT_EQ(back->request.file_name, "old.pxl");
+  EXPECT_TRUE(back->request.explain);
+  ASSERT_EQ(back->request.args.size(), 1u);
+  EXPECT_EQ(back->request.args[0].second, "-1h");
+  EXPECT_FALSE(back->request.vis.has_value());
 }
 
 TEST(Wire, TableBatchRoundTripKeepsEveryType) {
@@ -74,7 +128,7 @@ TEST(Wire, GarbageAndTruncatedBytesAreRejected) {
   std::string err;
   EXPECT_FALSE(wire::decode_client("hello world, not flatbuffers", err));
   EXPECT_FALSE(err.empty());
-  auto bytes = wire::encode(wire::client_message{1, {"import px", "f", false, {}}});
+  auto bytes = wire::encode(wire::client_message{1, {"import px", "f", false, {}, {}}});
   for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
     err.clear();
     EXPECT_FALSE(wire::decode_client(std::string_view(bytes).substr(0, cut), err)) << cut;
