@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev zlib1g-dev
   # real peers for tests, the demo and the benchmark
   nginx curl wrk python3 procps iproute2 util-linux
+  # the PxL engine benchmark compares with SQLite
+  libsqlite3-dev sqlite3
 )
 
 if [[ $(id -u) -ne 0 ]]; then

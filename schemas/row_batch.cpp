@@ -52,17 +52,27 @@ void column::push_from(const column& other, std::size_t row) {
 }
 
 column column::filter(std::span<const std::uint8_t> mask) const {
+  std::vector<std::uint32_t> rows;
+  rows.reserve(mask.size());
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) rows.push_back(static_cast<std::uint32_t>(i));
+  return take(rows);
+}
+
+column column::take(std::span<const std::uint32_t> rows) const {
   column out(type_);
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         auto& o = std::get<T>(out.data_);
-        for (std::size_t i = 0; i < mask.size(); ++i) {
-          if (!mask[i]) continue;
-          if constexpr (std::is_same_v<T, string_column>)
-            o.push_back(v.at(i));
-          else
-            o.push_back(v[i]);
+        if constexpr (std::is_same_v<T, string_column>) {
+          std::size_t bytes = 0;
+          for (auto r : rows) bytes += v.at(r).size();
+          o.reserve(rows.size(), bytes);
+          for (auto r : rows) o.push_back(v.at(r));
+        } else {
+          o.resize(rows.size());
+          for (std::size_t k = 0; k < rows.size(); ++k) o[k] = v[rows[k]];
         }
       },
       data_);

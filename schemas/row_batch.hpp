@@ -75,6 +75,8 @@ class column {
   void push_from(const column& other, std::size_t row);
   /// A new column holding the rows of this one where mask[i] != 0.
   column filter(std::span<const std::uint8_t> mask) const;
+  /// A new column holding rows[0], rows[1], ... of this one (a gather; rows may repeat).
+  column take(std::span<const std::uint32_t> rows) const;
   /// A new column holding rows [begin, begin + count).
   column slice(std::size_t begin, std::size_t count) const;
 

@@ -1,43 +1,17 @@
 #include "actors/exec/aggregate_operator.hpp"
 
-#include <cstring>
+#include <algorithm>
 #include <numeric>
 
+#include "actors/exec/column_ops.hpp"
+
 namespace wisp::exec {
-
-namespace {
-
-template <class T>
-void append_raw(std::string& key, const T& v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  key.append(buf, sizeof(T));
-}
-
-// Group keys are the group values serialized into one byte string; strings are length-prefixed so
-// ("ab","c") and ("a","bc") differ.
-void append_key(std::string& key, const schemas::column& c, std::size_t row) {
-  switch (c.type()) {
-    case schemas::data_type::boolean: key.push_back(static_cast<char>(c.bools()[row])); break;
-    case schemas::data_type::int64:
-    case schemas::data_type::time64ns: append_raw(key, c.ints()[row]); break;
-    case schemas::data_type::float64: append_raw(key, c.floats()[row]); break;
-    case schemas::data_type::uint128: append_raw(key, c.uint128s()[row]); break;
-    case schemas::data_type::string: {
-      auto s = c.strings().at(row);
-      append_raw(key, s.size());
-      key.append(s);
-      break;
-    }
-    case schemas::data_type::unknown: break;
-  }
-}
-
-}  // namespace
 
 aggregate_operator::aggregate_operator(pxl::aggregate_op op, std::vector<schemas::data_type> group_types)
     : op_(std::move(op)) {
   for (auto t : group_types) keys_.columns.emplace_back(t);
+  key_index_.resize(keys_.columns.size());
+  std::iota(key_index_.begin(), key_index_.end(), 0);
   for (const auto& a : op_.aggregates) states_.push_back(a.uda->make_states());
   resize_states();
 }
@@ -46,16 +20,45 @@ void aggregate_operator::resize_states() {
   for (auto& s : states_) s->resize(num_groups());
 }
 
-std::uint32_t aggregate_operator::group_of(const schemas::row_batch& keys, std::size_t row,
-                                           const std::vector<std::size_t>& key_columns,
-                                           std::string& scratch) {
-  scratch.clear();
-  for (auto c : key_columns) append_key(scratch, keys.columns[c], row);
-  auto [it, inserted] = index_.try_emplace(scratch, static_cast<std::uint32_t>(keys_.num_rows()));
-  if (inserted)
-    for (std::size_t i = 0; i < key_columns.size(); ++i)
-      keys_.columns[i].push_from(keys.columns[key_columns[i]], row);
-  return it->second;
+void aggregate_operator::grow_slots() {
+  constexpr std::size_t min_slots = 64;
+  slots_.assign(std::max(min_slots, slots_.size() * 2), 0);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint32_t g = 0; g < group_hashes_.size(); ++g) {
+    std::size_t i = group_hashes_[g] & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = g + 1;
+  }
+}
+
+void aggregate_operator::assign_groups(const schemas::row_batch& b,
+                                       const std::vector<std::size_t>& key_columns,
+                                       std::vector<std::uint32_t>& out) {
+  hash_rows(b, key_columns, row_hashes_);
+  out.resize(b.num_rows());
+  for (std::size_t r = 0; r < b.num_rows(); ++r) {
+    // Load factor at most one half: probe chains stay short.
+    if ((group_hashes_.size() + 1) * 2 > slots_.size()) grow_slots();
+    const std::uint64_t h = row_hashes_[r];
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const std::uint32_t s = slots_[i];
+      if (s == 0) {
+        const auto g = static_cast<std::uint32_t>(group_hashes_.size());
+        for (std::size_t k = 0; k < key_columns.size(); ++k)
+          keys_.columns[k].push_from(b.columns[key_columns[k]], r);
+        group_hashes_.push_back(h);
+        slots_[i] = g + 1;
+        out[r] = g;
+        break;
+      }
+      const std::uint32_t g = s - 1;
+      if (group_hashes_[g] == h && keys_equal(keys_, key_index_, g, b, key_columns, r, nan_rule::one_group)) {
+        out[r] = g;
+        break;
+      }
+    }
+  }
 }
 
 std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_ptr in, std::size_t) {
@@ -63,8 +66,7 @@ std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_
   if (rows == 0) return {};
   std::vector<std::uint32_t> group_of_row(rows, 0);
   if (!op_.groups.empty()) {
-    std::string scratch;
-    for (std::size_t r = 0; r < rows; ++r) group_of_row[r] = group_of(*in, r, op_.groups, scratch);
+    assign_groups(*in, op_.groups, group_of_row);
     resize_states();
   }
   for (std::size_t i = 0; i < states_.size(); ++i)
@@ -75,11 +77,7 @@ std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_
 void aggregate_operator::merge_from(const aggregate_operator& other) {
   std::vector<std::uint32_t> target(other.num_groups(), 0);
   if (!op_.groups.empty()) {
-    std::vector<std::size_t> key_columns(other.keys_.columns.size());
-    std::iota(key_columns.begin(), key_columns.end(), 0);
-    std::string scratch;
-    for (std::size_t g = 0; g < other.keys_.num_rows(); ++g)
-      target[g] = group_of(other.keys_, g, key_columns, scratch);
+    assign_groups(other.keys_, other.key_index_, target);
     resize_states();
   }
   for (std::size_t i = 0; i < states_.size(); ++i) states_[i]->merge(*other.states_[i], target);

@@ -1,11 +1,14 @@
 #pragma once
 // Aggregate: hash group-by with vectorized UDA updates (one virtual call per aggregate per batch).
+// Groups live in an open-addressing table of group ids; a row's key is hashed column by column
+// for the whole batch and compared in place with the group's stored key, so no key is built or
+// allocated per row.
 // Blocking: emits one batch on finish, groups in first-seen order. Partial aggregation: an agent
 // runs an aggregate_operator over its rows, and the merging side folds each agent's operator in
 // with merge_from() before finishing, so the operator can later be split across nodes.
 
-#include <string>
-#include <unordered_map>
+#include <cstdint>
+#include <vector>
 
 #include "actors/exec/operator.hpp"
 #include "pxl/functions.hpp"
@@ -24,13 +27,18 @@ class aggregate_operator final : public operator_logic {
   std::size_t num_groups() const { return keys_.num_rows() + (op_.groups.empty() ? 1 : 0); }
 
  private:
-  std::uint32_t group_of(const schemas::row_batch& keys, std::size_t row,
-                         const std::vector<std::size_t>& key_columns, std::string& scratch);
+  /// Group ids of every row of `b` (key columns `key_columns`), adding new groups.
+  void assign_groups(const schemas::row_batch& b, const std::vector<std::size_t>& key_columns,
+                     std::vector<std::uint32_t>& out);
+  void grow_slots();
   void resize_states();
 
   pxl::aggregate_op op_;
   schemas::row_batch keys_;  // one row per group: the group columns' values
-  std::unordered_map<std::string, std::uint32_t> index_;
+  std::vector<std::size_t> key_index_;       // 0, 1, ...: the columns of keys_
+  std::vector<std::uint32_t> slots_;         // power-of-two table: group id + 1, 0 = empty
+  std::vector<std::uint64_t> group_hashes_;  // per group
+  std::vector<std::uint64_t> row_hashes_;    // scratch: the current batch's key hashes
   std::vector<std::unique_ptr<pxl::uda_states>> states_;
   bool finished_ = false;
 };

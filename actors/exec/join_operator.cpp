@@ -1,5 +1,6 @@
 #include "actors/exec/join_operator.hpp"
 
+#include <algorithm>
 #include <bit>
 
 #include "actors/exec/column_ops.hpp"
@@ -80,12 +81,14 @@ void join_operator::build() {
   row_batch_.reserve(rows);
   row_in_batch_.reserve(rows);
   hashes_.reserve(rows);
+  std::vector<std::uint64_t> batch_hashes;
   for (std::uint32_t bi = 0; bi < build_batches_.size(); ++bi) {
     const auto& b = *build_batches_[bi];
+    hash_rows(b, *build_keys_, batch_hashes);
+    hashes_.insert(hashes_.end(), batch_hashes.begin(), batch_hashes.end());
     for (std::uint32_t r = 0; r < b.num_rows(); ++r) {
       row_batch_.push_back(bi);
       row_in_batch_.push_back(r);
-      hashes_.push_back(hash_row(b, *build_keys_, r));
     }
   }
   // Twice as many buckets as rows keeps chains short; chains list rows in build order so that
@@ -105,8 +108,9 @@ void join_operator::build() {
 void join_operator::probe(const schemas::row_batch& in, std::vector<schemas::row_batch_ptr>& out) {
   const auto& pkeys = *probe_keys_;
   const auto& bkeys = *build_keys_;
+  hash_rows(in, pkeys, probe_hashes_);
   for (std::uint32_t r = 0; r < in.num_rows(); ++r) {
-    const std::uint64_t h = hash_row(in, pkeys, r);
+    const std::uint64_t h = probe_hashes_[r];
     bool found = false;
     for (std::uint32_t g = buckets_[h & mask_]; g != no_row; g = next_[g]) {
       if (hashes_[g] != h) continue;
@@ -129,7 +133,11 @@ void join_operator::probe(const schemas::row_batch& in, std::vector<schemas::row
 
 void join_operator::flush(const schemas::row_batch* probe, std::vector<schemas::row_batch_ptr>& out) {
   if (out_probe_.empty()) return;
+  // Gathers when every output row has this side (the common case), zero-fills otherwise.
+  const bool all_probe = probe != nullptr && std::find(out_probe_.begin(), out_probe_.end(), no_row) == out_probe_.end();
+  const bool all_build = std::find(out_build_.begin(), out_build_.end(), no_row) == out_build_.end();
   auto fill_probe = [&](std::size_t col) {
+    if (all_probe) return probe->columns[col].take(out_probe_);
     schemas::column c{probe_types_[col]};
     for (auto r : out_probe_) {
       if (probe == nullptr || r == no_row)
@@ -139,7 +147,14 @@ void join_operator::flush(const schemas::row_batch* probe, std::vector<schemas::
     }
     return c;
   };
+  // Build rows as (batch, row): with one build batch (a small dimension table) a gather.
+  std::vector<std::uint32_t> build_rows;
+  if (all_build && build_batches_.size() == 1) {
+    build_rows.reserve(out_build_.size());
+    for (auto g : out_build_) build_rows.push_back(row_in_batch_[g]);
+  }
   auto fill_build = [&](std::size_t col) {
+    if (!build_rows.empty()) return build_batches_.front()->columns[col].take(build_rows);
     schemas::column c{build_types_[col]};
     for (auto g : out_build_) {
       if (g == no_row)

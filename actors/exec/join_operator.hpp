@@ -60,6 +60,7 @@ class join_operator final : public operator_logic {
   // Output rows being assembled for the current probe batch.
   std::vector<std::uint32_t> out_probe_;
   std::vector<std::uint32_t> out_build_;
+  std::vector<std::uint64_t> probe_hashes_;  // of the current probe batch
 };
 
 }  // namespace wisp::exec
