@@ -30,6 +30,8 @@ wire::diagnostic to_wire(const pxl::diagnostic& d) {
 }
 
 using sink_done_atom = caf::atom_constant<caf::atom("sinkdone")>;
+using truncated_atom = caf::atom_constant<caf::atom("truncated")>;
+using source_error_atom = caf::atom_constant<caf::atom("srcerror")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 
 /// State of one running query: the operator actors, the sinks still streaming, and the reply
@@ -40,6 +42,7 @@ struct query_state {
   reply_fn reply;
   std::vector<exec::operator_actor> operators;
   std::set<std::string> open_sinks;
+  std::vector<wire::truncation> truncated;
   std::string error;
   bool finished = false;
 };
@@ -53,6 +56,7 @@ void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& dep
   auto done = std::make_shared<wire::done>();
   done->code = st.error.empty() ? wire::status::ok : wire::status::exec_error;
   done->error = st.error;
+  done->truncated = st.truncated;
   auto pending = std::make_shared<std::size_t>(deps.tracers.size() + deps.parsers.size());
   auto complete = [self, done, pending] {
     if (--*pending > 0) return;
@@ -79,8 +83,31 @@ void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& dep
     self->request(p, counters_timeout, actors::stats_atom::value).then(collect, missed);
 }
 
+/// The node state that UDTF sources read, from what the broker knows.
+std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& deps,
+                                                            const pxl::table_catalog& catalog) {
+  auto ctx = std::make_shared<exec::udtf_context>();
+  ctx->tables = catalog;
+  ctx->agents = [agents = deps.agents] {
+    std::vector<exec::agent_status> out;
+    for (const auto& a : agents) {
+      exec::agent_status s;
+      s.agent_id = a.agent_id;
+      s.asid = a.asid;
+      s.hostname = a.hostname;
+      s.ip_address = a.ip_address;
+      s.create_time_ns = a.start_time_ns;
+      s.last_heartbeat_ns = 0;  // the agent is this process, answering now
+      s.kernel_headers_installed = a.kernel_headers_installed;
+      out.push_back(std::move(s));
+    }
+    return out;
+  };
+  return ctx;
+}
+
 caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, pxl::plan plan,
-                    reply_fn reply, broker_deps deps) {
+                    reply_fn reply, broker_deps deps, std::shared_ptr<const exec::udtf_context> udtf) {
   auto& st = self->state;
   st.id = id;
   st.reply = std::move(reply);
@@ -96,6 +123,11 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
   results->on_end = [me](const std::string& table, const std::string& error) {
     caf::anon_send(me, sink_done_atom::value, table, error);
   };
+  // Both are sent before the affected sink's end, so they arrive before the query finishes.
+  results->on_truncated = [me](const std::string& table, std::int64_t limit) {
+    caf::anon_send(me, truncated_atom::value, table, limit);
+  };
+  results->on_error = [me](const std::string& error) { caf::anon_send(me, source_error_atom::value, error); };
 
   // Announce every result table in script order before any sink can stream, so clients print
   // tables in the order the script displays them.
@@ -123,7 +155,7 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
       shard = t->second;
     }
     if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op)) st.open_sinks.insert(sink->name);
-    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, shard, std::move(children), results);
+    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, shard, std::move(children), results, udtf);
     if (!err.empty()) {
       st.error = err;
       break;
@@ -140,6 +172,12 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
         if (!error.empty() && s.error.empty()) s.error = "result table '" + table + "': " + error;
         s.open_sinks.erase(table);
         if (s.open_sinks.empty()) finish_query(self, deps);
+      },
+      [self](truncated_atom, const std::string& table, std::int64_t limit) {
+        self->state.truncated.push_back({table, limit});
+      },
+      [self](source_error_atom, const std::string& error) {
+        if (self->state.error.empty()) self->state.error = error;
       },
       [self, deps](deadline_atom) {
         if (self->state.error.empty())
@@ -183,7 +221,8 @@ query_broker_actor::behavior_type broker(query_broker_actor::stateful_pointer<br
           reply(wire::server_message{id, std::move(d)});
           return;
         }
-        self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps);
+        self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps,
+                             make_udtf_context(self->state.deps, self->state.catalog));
       },
   };
 }

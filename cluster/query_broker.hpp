@@ -20,12 +20,25 @@
 
 namespace wisp::cluster {
 
-/// What the broker reads from: the table shards, and the actors whose loss counters go with
-/// every result.
+/// The node the broker runs on, as px.GetAgentStatus reports it. In standalone mode the broker
+/// and the one agent are the same process, so the agent is always healthy and its last
+/// heartbeat is "now".
+struct agent_info {
+  schemas::uint128 agent_id;          // random, chosen at start
+  std::int64_t asid = 0;              // as px.asid() answers
+  std::string hostname;
+  std::string ip_address;
+  std::int64_t start_time_ns = 0;     // wall clock at daemon start
+  bool kernel_headers_installed = false;
+};
+
+/// What the broker reads from: the table shards, the actors whose loss counters go with every
+/// result, and the agents that px.GetAgentStatus lists.
 struct broker_deps {
   std::map<std::string, tables::table_shard_actor> tables;
   std::vector<sources::socket_tracer_actor> tracers;
   std::vector<protocols::parser_actor> parsers;
+  std::vector<agent_info> agents;
 };
 
 using query_broker_actor =

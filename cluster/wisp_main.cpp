@@ -227,6 +227,9 @@ int run(const std::vector<std::string>& argv) {
     std::cerr << d.file << ':' << d.line << ':' << d.col << ": " << d.message << "\n";
     if (!d.hint.empty()) std::cerr << "  hint: " << d.hint << "\n";
   }
+  for (const auto& t : done.truncated)
+    std::cerr << "wisp: warning: table '" << t.table_name << "' truncated to " << t.limit
+              << " rows (max_output_rows_per_table; set it with #px:set)\n";
   for (const auto& l : done.losses)
     if (l.value > 0) std::cerr << "wisp: warning: " << l.value << " lost at " << l.stage << " (" << l.name << ")\n";
   if (done.code != wire::status::ok) {

@@ -8,8 +8,13 @@
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <random>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -123,6 +128,38 @@ std::vector<std::string> local_addresses() {
   return out;
 }
 
+/// This node as px.GetAgentStatus shows it. The agent id is random per start (there is no
+/// cluster to assign one); the ASID is 0, as px.asid() answers until the cluster assigns them.
+/// Wisp's probes are CO-RE and need only BTF, but the column keeps Pixie's meaning: whether the
+/// running kernel's headers are installed (/lib/modules/<release>/build).
+cluster::agent_info this_agent(const std::vector<std::string>& addresses) {
+  cluster::agent_info a;
+  std::random_device rd;
+  auto word = [&rd] { return (static_cast<std::uint64_t>(rd()) << 32) | rd(); };
+  a.agent_id = {word(), word()};
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) a.hostname = host;
+  // The first non-loopback IPv4 address, else the first non-loopback one, else loopback.
+  for (int pass = 0; pass < 2 && a.ip_address.empty(); ++pass)
+    for (const auto& ip : addresses) {
+      const bool v4 = ip.find(':') == std::string::npos;
+      const bool loopback = ip.rfind("127.", 0) == 0 || ip == "::1";
+      if (!loopback && (v4 || pass == 1)) {
+        a.ip_address = ip;
+        break;
+      }
+    }
+  if (a.ip_address.empty()) a.ip_address = "127.0.0.1";
+  a.start_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  utsname u{};
+  std::error_code ec;
+  a.kernel_headers_installed =
+      uname(&u) == 0 && std::filesystem::exists(std::string{"/lib/modules/"} + u.release + "/build", ec);
+  return a;
+}
+
 int wait_for_signal() {
   sigset_t set;
   sigemptyset(&set);
@@ -185,7 +222,7 @@ int main(int argc, char** argv) {
   auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), parsers,
                                              std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)});
 
-  auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers});
+  auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers, {this_agent(host_addresses)}});
 
   cluster::client_endpoint endpoint;
   if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {

@@ -21,6 +21,10 @@ table_catalog table_catalog::builtin() {
             std::vector<std::string> names;
             for (const auto& t : schemas::all_tables()) names.push_back(t.name);
             return names;
+          },
+          [](std::string_view name) {
+            const auto* t = schemas::find_table(name);
+            return t ? t->desc : std::string{};
           }};
 }
 

@@ -12,6 +12,7 @@
 #include "pxl/functions.hpp"
 #include "pxl/metadata.hpp"
 #include "pxl/time_parse.hpp"
+#include "pxl/udtf.hpp"
 #include "pxl/values.hpp"
 
 namespace wisp::pxl {
@@ -534,10 +535,16 @@ class compiler {
     v.loc = e.loc;
     switch (base->kind) {
       case value_kind::px_module:
-        if (compiler_functions.contains(attr) || funcs_.has_udf(attr) || funcs_.has_uda(attr)) {
+        if (compiler_functions.contains(attr) || funcs_.has_udf(attr) || funcs_.has_uda(attr) ||
+            find_udtf(attr) != nullptr) {
           v.kind = value_kind::px_function;
           v.name = attr;
           return v;
+        }
+        if (is_pending_udtf(attr)) {
+          error(e.loc, "table function 'px." + attr + "' is not implemented in Wisp yet",
+                "implemented: " + udtf_names());
+          return std::nullopt;
         }
         error(e.loc, "unknown function 'px." + attr + "'");
         return std::nullopt;
@@ -808,6 +815,7 @@ class compiler {
                                       source_location loc) {
     if (name == "DataFrame") return dataframe(a, loc);
     if (name == "display") return display(a, loc);
+    if (const udtf_def* udtf = find_udtf(name)) return udtf_call(*udtf, a, loc);
     if (name == "now") {
       if (!a.positional.empty() || !a.keywords.empty()) {
         error(loc, "px.now() takes no arguments");
@@ -891,6 +899,71 @@ class compiler {
     return value::of_dataframe(add_node(std::move(src), {}, table->second.loc), loc);
   }
 
+  static std::string udtf_names() {
+    std::string s;
+    for (const auto& u : builtin_udtfs()) s += (s.empty() ? "px." : ", px.") + u.name;
+    return s;
+  }
+
+  static std::string udtf_signature(const udtf_def& u) {
+    std::string s = "px." + u.name + "(";
+    for (std::size_t i = 0; i < u.args.size(); ++i) {
+      s += (i ? ", " : "") + u.args[i].name;
+      if (u.args[i].default_value) s += "=" + to_string(*u.args[i].default_value);
+    }
+    return s + ")";
+  }
+
+  // px.GetSchemas(), px.GetAgentStatus(include_kelvin=False), ...: a DataFrame over a table
+  // function. Arguments bind like Python's and must be constants of the declared types.
+  opt_value udtf_call(const udtf_def& u, const call_args& a, source_location loc) {
+    const std::string fn = "px." + u.name;
+    if (a.positional.size() > u.args.size()) {
+      error(a.positional[u.args.size()].loc,
+            fn + " takes " + (u.args.empty() ? std::string{"no"} : "at most " + std::to_string(u.args.size())) +
+                " arguments",
+            udtf_signature(u));
+      return std::nullopt;
+    }
+    std::vector<std::optional<value>> bound(u.args.size());
+    for (std::size_t i = 0; i < a.positional.size(); ++i) bound[i] = a.positional[i];
+    for (const auto& [kw, v] : a.keywords) {
+      auto it = std::find_if(u.args.begin(), u.args.end(), [&](const udtf_arg& x) { return x.name == kw; });
+      if (it == u.args.end()) {
+        error(a.keyword_locs.at(kw), fn + " got an unexpected keyword argument '" + kw + "'", udtf_signature(u));
+        return std::nullopt;
+      }
+      auto& slot = bound[static_cast<std::size_t>(it - u.args.begin())];
+      if (slot) {
+        error(a.keyword_locs.at(kw), fn + " got multiple values for '" + kw + "'");
+        return std::nullopt;
+      }
+      slot = v;
+    }
+    udtf_source_op op;
+    op.name = u.name;
+    for (std::size_t i = 0; i < u.args.size(); ++i) {
+      const udtf_arg& decl = u.args[i];
+      if (!bound[i]) {
+        if (!decl.default_value) {
+          error(loc, fn + " needs the argument '" + decl.name + "'", udtf_signature(u));
+          return std::nullopt;
+        }
+        op.args.push_back(*decl.default_value);
+        continue;
+      }
+      const value& v = *bound[i];
+      if (v.kind != value_kind::constant || v.constant.type != decl.type) {
+        error(v.loc, "argument '" + decl.name + "' of " + fn + " must be a constant " +
+                         std::string{schemas::to_string(decl.type)} + ", not " + describe(v),
+              udtf_signature(u));
+        return std::nullopt;
+      }
+      op.args.push_back(v.constant);
+    }
+    return value::of_dataframe(add_node(std::move(op), {}, loc), loc);
+  }
+
   opt_value display(const call_args& a, source_location loc) {
     auto b = bind(a, {"out", "name", "cols"}, "px.display", loc);
     if (!b) return std::nullopt;
@@ -924,7 +997,7 @@ class compiler {
     int& uses = sink_names_[name];
     if (uses > 0) name += "_" + std::to_string(uses);
     ++uses;
-    auto limit = add_node(limit_op{opts_.max_output_rows_per_table}, {node}, loc);
+    auto limit = add_node(limit_op{opts_.max_output_rows_per_table, name}, {node}, loc);
     add_node(result_sink_op{std::move(name)}, {limit}, loc);
   }
 
@@ -1077,7 +1150,7 @@ class compiler {
         }
         n = std::get<std::int64_t>(it->second.constant.value);
       }
-      return value::of_dataframe(add_node(limit_op{n}, {m.node}, loc), loc);
+      return value::of_dataframe(add_node(limit_op{n, {}}, {m.node}, loc), loc);
     }
     if (m.name == "drop") {
       auto b = bind(a, {"columns"}, "drop", loc);

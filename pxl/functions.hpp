@@ -102,6 +102,9 @@ class function_registry {
   const uda_def* find_uda(std::string_view name, schemas::data_type arg) const;
   bool has_udf(std::string_view name) const;
   bool has_uda(std::string_view name) const;
+  /// Every overload, in registration order (px.GetUDFList / px.GetUDAList).
+  std::span<const udf_def> udfs() const { return udfs_; }
+  std::span<const uda_def> udas() const { return udas_; }
   /// "add(INT64, INT64), add(FLOAT64, FLOAT64), ..." for diagnostics.
   std::string describe_overloads(std::string_view name) const;
 

@@ -21,6 +21,8 @@ class function_registry;
 struct table_catalog {
   std::function<std::optional<schemas::relation>(std::string_view name)> find;
   std::function<std::vector<std::string>()> names;
+  /// A table's description (px.GetTables); may be empty (no descriptions).
+  std::function<std::string(std::string_view name)> desc;
 
   /// The agent's built-in tables (schemas::all_tables()).
   static table_catalog builtin();

@@ -81,6 +81,7 @@ std::string_view op_name(const node_op& op) {
     std::string_view operator()(const union_op&) const { return "union"; }
     std::string_view operator()(const join_op&) const { return "join"; }
     std::string_view operator()(const result_sink_op&) const { return "result_sink"; }
+    std::string_view operator()(const udtf_source_op&) const { return "udtf_source"; }
   };
   return std::visit(namer{}, op);
 }
@@ -141,6 +142,11 @@ std::string describe(const node_op& op) {
              o.right_suffix + "]";
     }
     std::string operator()(const result_sink_op& o) const { return "name=" + o.name; }
+    std::string operator()(const udtf_source_op& o) const {
+      std::string s = o.name + "(";
+      for (std::size_t i = 0; i < o.args.size(); ++i) s += (i ? ", " : "") + to_string(o.args[i]);
+      return s + ")";
+    }
   };
   return std::visit(describer{}, op);
 }

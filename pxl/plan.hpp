@@ -91,6 +91,18 @@ struct aggregate_op {
 /// Passes through the first n rows, then is done.
 struct limit_op {
   std::int64_t n = 0;
+  /// Set on the max_output_rows_per_table limit that the compiler puts before a result sink:
+  /// the sink's name. When that limit cuts rows the user is told (truncation notice); a
+  /// `df.head(n)` limit leaves it empty.
+  std::string result_table;
+};
+
+/// A table function (`px.GetSchemas()`, ...; see udtf.hpp): a source whose rows the engine makes
+/// from the node's state. `args` are the UDTF's arguments in declaration order, defaults filled
+/// in, each a constant of the declared type.
+struct udtf_source_op {
+  std::string name;
+  std::vector<scalar> args;
 };
 
 /// df.append(...): the rows of all parents. Every parent has the first parent's columns (same
@@ -132,7 +144,7 @@ struct result_sink_op {
 };
 
 using node_op = std::variant<memory_source_op, map_op, filter_op, aggregate_op, limit_op, union_op,
-                             join_op, result_sink_op>;
+                             join_op, result_sink_op, udtf_source_op>;
 
 struct plan_node {
   node_id id = 0;

@@ -6,6 +6,7 @@
 
 #include "pxl/functions.hpp"
 #include "pxl/metadata.hpp"
+#include "pxl/udtf.hpp"
 
 namespace wisp::pxl {
 
@@ -80,6 +81,26 @@ class type_resolver {
       n.output.columns.push_back(rel->columns[*idx]);
     }
     return ok;
+  }
+
+  bool resolve_op(plan_node& n, udtf_source_op& op, const std::vector<const relation*>&) {
+    const udtf_def* def = find_udtf(op.name);
+    if (def == nullptr) {  // the compiler only makes nodes for known UDTFs
+      diags_.error(n.loc, "unknown table function 'px." + op.name + "'");
+      return false;
+    }
+    if (op.args.size() != def->args.size()) {
+      diags_.error(n.loc, "px." + op.name + " takes " + std::to_string(def->args.size()) + " arguments");
+      return false;
+    }
+    for (std::size_t i = 0; i < op.args.size(); ++i)
+      if (op.args[i].type != def->args[i].type) {
+        diags_.error(n.loc, "argument '" + def->args[i].name + "' of px." + op.name + " must be " +
+                                std::string{schemas::to_string(def->args[i].type)});
+        return false;
+      }
+    n.output = def->output;
+    return true;
   }
 
   bool resolve_op(plan_node& n, map_op& op, const std::vector<const relation*>& in) {

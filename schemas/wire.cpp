@@ -220,8 +220,10 @@ std::string encode(const server_message& m) {
     std::vector<fb::Offset<LossCounter>> losses;
     for (const auto& l : d.losses)
       losses.push_back(CreateLossCounterDirect(b, l.stage.c_str(), l.name.c_str(), l.value));
+    std::vector<fb::Offset<Truncation>> truncated;
+    for (const auto& t : d.truncated) truncated.push_back(CreateTruncationDirect(b, t.table_name.c_str(), t.limit));
     payload = CreateDoneDirect(b, static_cast<Status>(d.code), d.error.c_str(), &diags, d.explain.c_str(),
-                               &losses)
+                               &losses, &truncated)
                   .Union();
   }
   return finish(b, CreateServerMessage(b, protocol_version, m.query_id, type, payload));
@@ -280,6 +282,8 @@ std::optional<server_message> decode_server(std::string_view bytes, std::string&
           out.diagnostics.push_back({str(x->file()), x->line(), x->col(), str(x->message()), str(x->hint())});
       if (d->losses())
         for (const auto* l : *d->losses()) out.losses.push_back({str(l->stage()), str(l->name()), l->value()});
+      if (d->truncated())
+        for (const auto* t : *d->truncated()) out.truncated.push_back({str(t->table_name()), t->limit()});
       m.payload = std::move(out);
       return m;
     }

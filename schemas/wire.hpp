@@ -66,12 +66,20 @@ struct table_batch {
   schemas::row_batch batch;
 };
 
+/// A result table cut by the max_output_rows_per_table limit (it has `limit` rows, more were
+/// available).
+struct truncation {
+  std::string table_name;
+  std::int64_t limit = 0;
+};
+
 struct done {
   status code = status::ok;
   std::string error;
   std::vector<diagnostic> diagnostics;
   std::string explain;
   std::vector<loss_counter> losses;
+  std::vector<truncation> truncated;  // in no particular order
 };
 
 using server_payload = std::variant<accepted, table_schema, table_batch, done>;

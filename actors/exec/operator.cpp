@@ -57,6 +57,9 @@ struct factory {
         return {nullptr, "join key column out of range"};
     return {std::make_unique<join_operator>(op, left->output, right->output), {}};
   }
+  make_operator_result operator()(const pxl::udtf_source_op&) const {
+    return {nullptr, "udtf_source nodes are run by the source actor, not an operator"};
+  }
   make_operator_result operator()(const pxl::result_sink_op&) const {
     return {std::make_unique<pass_through_operator>(), {}};
   }

@@ -30,6 +30,9 @@ class operator_logic {
   /// True when further input cannot change the output (a satisfied limit): upstream sources may
   /// stop reading.
   virtual bool done() const { return false; }
+  /// True when the operator dropped rows because of a row limit (a limit that received more
+  /// rows than it passed on). Read after the stream ended.
+  virtual bool truncated() const { return false; }
 };
 
 struct make_operator_result {
@@ -37,8 +40,9 @@ struct make_operator_result {
   std::string error;
 };
 
-/// The logic for a typed plan node (pxl::compile succeeded). Memory sources are read by the
-/// source actor (see source_scan.hpp), not by an operator: asking for one is an error.
+/// The logic for a typed plan node (pxl::compile succeeded). Memory sources and UDTF sources are
+/// run by their source actors (source_scan.hpp, udtf_source.hpp), not by an operator: asking
+/// for one is an error.
 [[nodiscard]] make_operator_result make_operator(const pxl::plan& p, const pxl::plan_node& node);
 
 }  // namespace wisp::exec

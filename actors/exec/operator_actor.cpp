@@ -55,6 +55,30 @@ operator_actor::behavior_type memory_source(operator_actor::stateful_pointer<sou
   };
 }
 
+// --- UDTF source: makes its rows from the node state once, sends them, then ends. ---
+
+struct udtf_state {
+  static inline const char* name = "udtf_source";
+};
+
+operator_actor::behavior_type udtf_source(operator_actor::stateful_pointer<udtf_state> self,
+                                          pxl::plan_node node, std::shared_ptr<const udtf_context> ctx,
+                                          std::vector<child_edge> children,
+                                          std::shared_ptr<const result_handler> results) {
+  auto rows = run_udtf(node, *ctx);
+  if (!rows.error.empty()) {
+    if (results && results->on_error) results->on_error(rows.error);
+  } else {
+    send_all(self, children, rows.batches);
+  }
+  send_eos(self, children);
+  self->quit();
+  return {
+      [](actors::batch_atom, std::size_t, const schemas::row_batch_ptr&) {},
+      [](actors::eos_atom, std::size_t) {},
+  };
+}
+
 // --- transform nodes: map, filter, aggregate, limit, union, join. ---
 
 struct transform_state {
@@ -64,6 +88,7 @@ struct transform_state {
   std::vector<child_edge> children;
   std::vector<bool> parent_done;
   bool ended = false;
+  std::function<void()> on_truncated;  // set for a max_output_rows_per_table limit
 };
 
 void end_stream(operator_actor::stateful_pointer<transform_state> self) {
@@ -71,15 +96,17 @@ void end_stream(operator_actor::stateful_pointer<transform_state> self) {
   if (st.ended) return;
   st.ended = true;
   send_all(self, st.children, st.logic->finish());
+  if (st.on_truncated && st.logic->truncated()) st.on_truncated();
   send_eos(self, st.children);
   self->quit();
 }
 
 operator_actor::behavior_type transform(operator_actor::stateful_pointer<transform_state> self,
                                         std::shared_ptr<operator_logic> logic, std::size_t parents,
-                                        std::vector<child_edge> children) {
+                                        std::vector<child_edge> children, std::function<void()> on_truncated) {
   auto& st = self->state;
   st.logic = std::move(logic);
+  st.on_truncated = std::move(on_truncated);
   st.children = std::move(children);
   st.parent_done.assign(parents, false);
   return {
@@ -131,7 +158,8 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
                                                       const pxl::plan_node& node,
                                                       const tables::table_shard_actor& table,
                                                       std::vector<child_edge> children,
-                                                      std::shared_ptr<const result_handler> results) {
+                                                      std::shared_ptr<const result_handler> results,
+                                                      std::shared_ptr<const udtf_context> udtf) {
   if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
     const auto* stored = schemas::find_table(src->table);
     if (!table || !stored) return {{}, "no table shard for '" + src->table + "'"};
@@ -139,12 +167,20 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
     if (!made.error.empty()) return {{}, made.error};
     return {sys.spawn(memory_source, std::move(made.scan), table, std::move(children)), {}};
   }
+  if (std::holds_alternative<pxl::udtf_source_op>(node.op)) {
+    if (!udtf) udtf = std::make_shared<const udtf_context>();
+    return {sys.spawn(udtf_source, node, std::move(udtf), std::move(children), std::move(results)), {}};
+  }
   if (std::holds_alternative<pxl::result_sink_op>(node.op))
     return {sys.spawn(result_sink, node, std::move(results)), {}};
   auto made = make_operator(plan, node);
   if (!made.op) return {{}, made.error};
+  std::function<void()> on_truncated;
+  if (const auto* limit = std::get_if<pxl::limit_op>(&node.op);
+      limit && !limit->result_table.empty() && results && results->on_truncated)
+    on_truncated = [results, table = limit->result_table, n = limit->n] { results->on_truncated(table, n); };
   return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), node.parents.size(),
-                    std::move(children)),
+                    std::move(children), std::move(on_truncated)),
           {}};
 }
 

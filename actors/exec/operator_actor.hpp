@@ -7,11 +7,13 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "actors/atoms.hpp"
+#include "actors/exec/udtf_source.hpp"
 #include "actors/tables/table_shard.hpp"
 #include "caf/fwd.hpp"
 #include "caf/replies_to.hpp"
@@ -36,15 +38,23 @@ using child_edge = std::pair<operator_actor, std::size_t>;
 struct result_handler {
   std::function<void(const std::string& table, schemas::row_batch_ptr batch)> on_batch;
   std::function<void(const std::string& table, const std::string& error)> on_end;
+  /// Optional: the max_output_rows_per_table limit before `table` cut rows (it passed `limit`).
+  /// Called by the limit's actor before it ends its stream, so before that sink's on_end.
+  std::function<void(const std::string& table, std::int64_t limit)> on_truncated;
+  /// Optional: a source could not produce its rows (a UDTF failed); its children still get
+  /// end of stream. Called before the affected sinks' on_end.
+  std::function<void(const std::string& error)> on_error;
 };
 
 /// Spawns the actor for one plan node. `table` is the shard for memory sources (ignored
-/// otherwise); `children` must already exist. Returns an error text for node kinds the engine
-/// cannot run.
+/// otherwise); `udtf` the node state that UDTF sources read (nullptr: a default context with
+/// the built-in catalog and functions and no agents); `children` must already exist. Returns an
+/// error text for node kinds the engine cannot run.
 std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, const pxl::plan& plan,
                                                       const pxl::plan_node& node,
                                                       const tables::table_shard_actor& table,
                                                       std::vector<child_edge> children,
-                                                      std::shared_ptr<const result_handler> results);
+                                                      std::shared_ptr<const result_handler> results,
+                                                      std::shared_ptr<const udtf_context> udtf = nullptr);
 
 }  // namespace wisp::exec

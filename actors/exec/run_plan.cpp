@@ -20,25 +20,37 @@ class plan_runner {
  public:
   explicit plan_runner(const pxl::plan& p) : plan_(p) {}
 
-  run_result run(const table_provider& tables) {
+  run_result run(const table_provider& tables, const udtf_context& udtf) {
     run_result result;
     for (const auto& n : plan_.nodes) {
       for (auto parent : n.parents) {
         auto& kids = children_[parent];
         if (std::find(kids.begin(), kids.end(), n.id) == kids.end()) kids.push_back(n.id);
       }
-      if (std::holds_alternative<pxl::memory_source_op>(n.op)) continue;
+      if (std::holds_alternative<pxl::memory_source_op>(n.op) ||
+          std::holds_alternative<pxl::udtf_source_op>(n.op))
+        continue;
       auto made = make_operator(plan_, n);
       if (!made.op) return {{}, "node #" + std::to_string(n.id) + ": " + made.error};
       ops_[n.id] = std::move(made.op);
       if (const auto* sink = std::get_if<pxl::result_sink_op>(&n.op)) {
         sink_index_[n.id] = result.tables.size();
-        result.tables.push_back({sink->name, n.output, {}});
+        result.tables.push_back({sink->name, n.output, {}, std::nullopt});
       }
     }
     results_ = &result;
     for (const auto& n : plan_.nodes) remaining_parents_[n.id] = n.parents.size();
     for (const auto& n : plan_.nodes) {
+      if (std::holds_alternative<pxl::udtf_source_op>(n.op)) {
+        auto rows = run_udtf(n, udtf);
+        if (!rows.error.empty()) return {{}, rows.error};
+        for (auto& b : rows.batches) {
+          if (!live(n.id)) break;
+          emit(n.id, std::move(b));
+        }
+        end(n.id);
+        continue;
+      }
       const auto* src = std::get_if<pxl::memory_source_op>(&n.op);
       if (src == nullptr) continue;
       auto table = tables.find(src->table);
@@ -50,6 +62,13 @@ class plan_runner {
         if (auto out = apply_scan(scan.scan, *b)) emit(n.id, std::move(out));
       }
       end(n.id);
+    }
+    // The output limits that cut rows (their sinks are their only children).
+    for (const auto& n : plan_.nodes) {
+      const auto* limit = std::get_if<pxl::limit_op>(&n.op);
+      if (limit == nullptr || limit->result_table.empty() || !ops_.at(n.id)->truncated()) continue;
+      for (auto& t : result.tables)
+        if (t.name == limit->result_table) t.truncated_to = limit->n;
     }
     return result;
   }
@@ -104,8 +123,9 @@ class plan_runner {
 
 }  // namespace
 
-run_result run_plan(const pxl::plan& p, const table_provider& tables) {
-  return plan_runner{p}.run(tables);
+run_result run_plan(const pxl::plan& p, const table_provider& tables, const udtf_context* udtf) {
+  const udtf_context defaults;
+  return plan_runner{p}.run(tables, udtf ? *udtf : defaults);
 }
 
 }  // namespace wisp::exec

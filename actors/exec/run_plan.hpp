@@ -3,9 +3,11 @@
 // single-process tools. The distributed engine runs the same operator_logic inside actors.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/exec/udtf_source.hpp"
 #include "pxl/plan.hpp"
 #include "schemas/row_batch.hpp"
 
@@ -23,6 +25,8 @@ struct result_table {
   std::string name;
   schemas::relation rel;
   std::vector<schemas::row_batch_ptr> batches;
+  /// Set when the max_output_rows_per_table limit before this table cut rows: that limit.
+  std::optional<std::int64_t> truncated_to;
   std::size_t num_rows() const;
 };
 
@@ -32,6 +36,9 @@ struct run_result {
   bool ok() const { return error.empty(); }
 };
 
-[[nodiscard]] run_result run_plan(const pxl::plan& p, const table_provider& tables);
+/// `udtf` is the node state UDTF sources read (nullptr: the built-in catalog and functions, no
+/// agents).
+[[nodiscard]] run_result run_plan(const pxl::plan& p, const table_provider& tables,
+                                  const udtf_context* udtf = nullptr);
 
 }  // namespace wisp::exec

@@ -1,9 +1,11 @@
 """End to end, the failure paths users meet first: a daemon that is not running, a daemon that
 cannot start (not root), malformed PxL, and a table that does not exist; and function mode: a
 script file with a vis.json beside it, run with `-- --name value`."""
+import ipaddress
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +31,8 @@ def check_bundled_script_names():
     r = subprocess.run([wisp, "run", "-l"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r
     listed = dict(line.split("\t", 1) for line in r.stdout.splitlines())
-    for name in ("px/http_data", "px/http_request_stats"):
+    for name in ("px/http_data", "px/http_request_stats", "px/schemas", "px/agent_status",
+                 "px/service_stats", "px/net_flow_graph"):
         assert name in listed and listed[name].strip(), (name, r.stdout)
     r = subprocess.run([wisp, "run", "px/http"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2, r
@@ -178,15 +181,79 @@ def check_function_mode(wispd):
     assert r.returncode == 1 and "px/http_data.pxl:" in r.stderr and "'many'" in r.stderr, r
 
 
+WARNING = "wisp: warning: table '{}' truncated to {} rows (max_output_rows_per_table; set it with #px:set)"
+
+
+def check_udtfs(wispd, started_at):
+    """Table functions answer from the daemon's own state: its catalog, its functions, itself."""
+    schemas = wispd.bundled_rows("px/schemas")
+    assert schemas and set(schemas[0]) == {"_tableName_", "table_name", "column_name", "column_type",
+                                           "pattern_type", "column_desc"}, schemas[:1]
+    http = {r["column_name"]: r for r in schemas if r["table_name"] == "http_events"}
+    assert {"time_", "upid", "req_path", "latency", "remote_addr"} <= set(http), sorted(http)
+    assert http["time_"]["column_type"] == "TIME64NS" and http["latency"]["column_type"] == "INT64", http
+    assert http["upid"]["column_type"] == "UINT128" and http["req_path"]["column_type"] == "STRING", http
+    # GetTables lists each table of GetSchemas once.
+    tables = wispd.rows("import px\npx.display(px.GetTables())\n")
+    assert sorted(r["table_name"] for r in tables) == sorted({r["table_name"] for r in schemas}), tables
+
+    (agent,) = wispd.bundled_rows("px/agent_status")
+    assert agent["_tableName_"] == "agent_status", agent
+    assert agent["hostname"] == socket.gethostname(), agent
+    assert agent["agent_state"] == "AGENT_STATE_HEALTHY" and agent["asid"] == 0, agent
+    ipaddress.ip_address(agent["ip_address"])
+    assert agent["agent_id"].strip("0-:") != "", agent
+    # This wispd started during the test: its uptime is positive and shorter than the test's.
+    assert 0 < agent["uptime"] <= (time.time() - started_at) * 1e9, (agent, time.time() - started_at)
+    # include_kelvin=False keeps the standalone agent (it collects data; it is not merge-only).
+    assert len(wispd.rows("import px\npx.display(px.GetAgentStatus(include_kelvin=False))\n")) == 1
+
+    udfs = wispd.rows("import px\ndf = px.GetUDFList()\npx.display(df[df.name == 'substring'])\n")
+    assert [(r["return_type"], r["args"]) for r in udfs] == [("STRING", "STRING,INT64,INT64")], udfs
+    udas = {r["name"] for r in wispd.rows("import px\npx.display(px.GetUDAList())\n")}
+    assert {"count", "sum", "mean", "quantiles"} <= udas, udas
+    udtfs = {r["name"]: r for r in wispd.rows("import px\npx.display(px.GetUDTFList())\n")}
+    assert set(udtfs) == {"GetTables", "GetSchemas", "GetUDFList", "GetUDAList", "GetUDTFList",
+                          "GetAgentStatus"}, udtfs
+    assert udtfs["GetAgentStatus"]["init_args"] == "include_kelvin BOOLEAN=True", udtfs
+
+    # Bad calls are located compile errors.
+    r = wispd.run("import px\npx.display(px.GetAgentStatus('yes'))\n", check=False)
+    assert r.returncode == 1 and "<stdin>:2:30:" in r.stderr and "constant BOOLEAN" in r.stderr, r.stderr
+    r = wispd.run("import px\npx.display(px.GetTracepointStatus())\n", check=False)
+    assert r.returncode == 1 and "<stdin>:2:15:" in r.stderr and "not implemented in Wisp yet" in r.stderr, r.stderr
+
+
+def check_truncation_notice(wispd):
+    """A result cut by max_output_rows_per_table says so on stderr; one that fits does not."""
+    columns = len(wispd.rows("import px\npx.display(px.GetSchemas())\n"))
+    assert columns >= 2, columns
+    cut = wispd.run("#px:set max_output_rows_per_table=1\nimport px\npx.display(px.GetSchemas(), 'cols')\n")
+    assert len([line for line in cut.stdout.splitlines() if line.strip()]) == 1, cut.stdout
+    assert WARNING.format("cols", 1) in cut.stderr.splitlines(), cut.stderr
+    exact = wispd.run(f"#px:set max_output_rows_per_table={columns}\nimport px\n"
+                      "px.display(px.GetSchemas(), 'cols')\n")
+    assert len(exact.stdout.splitlines()) == columns, exact.stdout
+    assert "truncated" not in exact.stderr, exact.stderr
+    # Only the table that was cut is named; df.head() is the script's own choice, not a cut.
+    two = wispd.run("#px:set max_output_rows_per_table=2\nimport px\n"
+                    "px.display(px.GetSchemas(), 'many')\npx.display(px.GetSchemas().head(2), 'two')\n", fmt="table")
+    lines = [line for line in two.stderr.splitlines() if "truncated" in line]
+    assert lines == [WARNING.format("many", 2)], two.stderr
+
+
 def main():
     check_daemon_not_running()
     check_bundled_script_names()
     e2e.require_root_and_tools()
     check_not_root()
+    started_at = time.time()
     wispd = e2e.Wispd()
     try:
         check_query_errors(wispd)
         check_function_mode(wispd)
+        check_udtfs(wispd, started_at)
+        check_truncation_notice(wispd)
     finally:
         wispd.stop()
     print("ok")

@@ -39,6 +39,33 @@ def check_bundled_scripts(wispd, tag, rows):
     assert first["resp_bytes"] == len(BODY), first
 
 
+def check_service_and_flow_scripts(wispd, nginx, rows, post_len):
+    """px/service_stats and px/net_flow_graph summarise exactly the test's requests to nginx."""
+    expected = len(rows)
+    served = [r for r in wispd.bundled_rows("px/service_stats") if r["local_port"] == nginx.port]
+    assert served and all(r["_tableName_"] == "service_stats" for r in served), served
+    # No Kubernetes here: the service is "" and the serving pid splits the rows.
+    assert all(r["service"] == "" and r["pid"] > 0 for r in served), served
+    assert sum(r["requests"] for r in served) == expected, served
+    assert sum(r["errors"] for r in served) == 1, served  # the one 404
+    assert sum(r["resp_bytes"] for r in served) == sum(r["resp_body_size"] for r in rows), served
+    assert sum(r["req_bytes"] for r in served) == post_len, served
+    for r in served:
+        assert 0 < r["latency_p50"] <= r["latency_p99"], r
+
+    edges = [e for e in wispd.bundled_rows("px/net_flow_graph")
+             if e["trace_role"] == 2 and e["local_port"] == nginx.port]
+    assert edges and all(e["_tableName_"] == "net_flow_graph" for e in edges), edges
+    assert all(e["remote_addr"] == "127.0.0.1" for e in edges), edges
+    assert sum(e["requests"] for e in edges) == expected, edges
+    # The server sends the response bodies and receives the request bodies.
+    assert sum(e["bytes_sent"] for e in edges) == sum(r["resp_body_size"] for r in rows), edges
+    assert sum(e["bytes_recv"] for e in edges) == post_len, edges
+    # Four client connections (one keep-alive for the GETs, three single requests): four peers.
+    assert len({e["remote_port"] for e in edges}) == 4, edges
+    assert max(e["requests"] for e in edges) == N_GET, edges
+
+
 def main():
     e2e.require_root_and_tools("nginx", "curl")
     tag = uuid.uuid4().hex[:12]
@@ -104,6 +131,7 @@ px.display(df, 'tagged')
         table = wispd.run(script, fmt="table").stdout
         assert table.count(f"/{tag}/page.json?i=") == N_GET, table
         check_bundled_scripts(wispd, tag, rows)
+        check_service_and_flow_scripts(wispd, nginx, rows, len(post))
         print(f"ok: {expected} requests, {len(rows)} rows")
     finally:
         wispd.stop()

@@ -248,10 +248,50 @@ const error_case error_cases[] = {
     {"uda_called", "import px\ndf = px.DataFrame('http_events')\ndf.x = px.count(df.latency)\n", 3,
      11, "aggregate function", "agg"},
     {"python_construct", "import px\nwhile True:\n  pass\n", 2, 1, "not supported in PxL", ""},
+    {"udtf_arg_type", "import px\ndf = px.GetAgentStatus(1)\n", 2, 24,
+     "argument 'include_kelvin' of px.GetAgentStatus must be a constant BOOLEAN", "include_kelvin=True"},
+    {"udtf_too_many_args", "import px\ndf = px.GetSchemas('http_events')\n", 2, 20,
+     "px.GetSchemas takes no arguments", "px.GetSchemas()"},
+    {"udtf_bad_keyword", "import px\ndf = px.GetAgentStatus(kelvin=False)\n", 2, 24,
+     "unexpected keyword argument 'kelvin'", "include_kelvin"},
+    {"udtf_repeated_arg", "import px\ndf = px.GetAgentStatus(True, include_kelvin=False)\n", 2, 30,
+     "multiple values for 'include_kelvin'", ""},
+    {"udtf_column_arg", "import px\ndf = px.DataFrame('http_events')\nx = px.GetAgentStatus(df.trace_role == 1)\n",
+     3, 37, "must be a constant BOOLEAN", ""},
+    {"udtf_pending", "import px\ndf = px.GetTracepointStatus()\n", 2, 9,
+     "'px.GetTracepointStatus' is not implemented in Wisp yet", "px.GetSchemas"},
+    {"udtf_unknown", "import px\ndf = px.GetSchemaz()\n", 2, 9, "unknown function 'px.GetSchemaz'", ""},
 };
 
 INSTANTIATE_TEST_SUITE_P(cases, compile_errors, testing::ValuesIn(error_cases),
                          [](const auto& info) { return std::string{info.param.name}; });
+
+TEST(compile, udtf_source_node_has_the_udtf_relation_and_default_args) {
+  auto r = compile_text("import px\npx.display(px.GetAgentStatus(), 'agents')\n"
+                        "px.display(px.GetAgentStatus(include_kelvin=False).head(1))\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics.at(0));
+  std::vector<const plan_node*> udtfs;
+  for (const auto& n : r.plan.nodes)
+    if (std::holds_alternative<udtf_source_op>(n.op)) udtfs.push_back(&n);
+  ASSERT_EQ(udtfs.size(), 2u);
+  const auto& first = std::get<udtf_source_op>(udtfs[0]->op);
+  EXPECT_EQ(first.name, "GetAgentStatus");
+  EXPECT_EQ(first.args, (std::vector<scalar>{scalar::of_bool(true)}));
+  EXPECT_EQ(std::get<udtf_source_op>(udtfs[1]->op).args, (std::vector<scalar>{scalar::of_bool(false)}));
+  EXPECT_EQ(udtfs[0]->output.names(),
+            (std::vector<std::string>{"agent_id", "asid", "hostname", "ip_address", "agent_state", "create_time",
+                                      "last_heartbeat_ns", "kernel_headers_installed"}));
+  EXPECT_EQ(col(*udtfs[0], "agent_id").type, schemas::data_type::uint128);
+  EXPECT_EQ(col(*udtfs[0], "create_time").type, schemas::data_type::time64ns);
+  EXPECT_EQ(col(*udtfs[0], "last_heartbeat_ns").type, schemas::data_type::int64);
+  EXPECT_EQ(col(*udtfs[0], "kernel_headers_installed").type, schemas::data_type::boolean);
+  // Only the output limit before a sink names its table; df.head(1) does not.
+  std::vector<std::string> limit_tables;
+  for (const auto& n : r.plan.nodes)
+    if (const auto* l = std::get_if<limit_op>(&n.op)) limit_tables.push_back(l->result_table);
+  EXPECT_EQ(limit_tables, (std::vector<std::string>{"agents", "", "output"}));
+  EXPECT_NE(to_string(r.plan).find("udtf_source GetAgentStatus(False)"), std::string::npos) << to_string(r.plan);
+}
 
 TEST(compile, rendered_diagnostic) {
   diagnostic d{"f.pxl", 3, 7, "boom", ""};

@@ -112,7 +112,8 @@ TEST(Wire, SchemaAndDoneRoundTrip) {
   ASSERT_TRUE(s) << err;
   EXPECT_EQ(std::get<wire::table_schema>(s->payload).rel, rel());
 
-  wire::done d{wire::status::compile_error, "", {{"f.pxl", 3, 9, "no such table", "tables: a"}}, "", {{"bpf", "lost", 5}}};
+  wire::done d{wire::status::compile_error, "", {{"f.pxl", 3, 9, "no such table", "tables: a"}}, "",
+               {{"bpf", "lost", 5}}, {{"out", 10}}};
   auto back = wire::decode_server(wire::encode(wire::server_message{1, d}), err);
   ASSERT_TRUE(back) << err;
   const auto& dd = std::get<wire::done>(back->payload);
@@ -122,6 +123,33 @@ TEST(Wire, SchemaAndDoneRoundTrip) {
   EXPECT_EQ(dd.diagnostics[0].col, 9);
   ASSERT_EQ(dd.losses.size(), 1u);
   EXPECT_EQ(dd.losses[0].value, 5u);
+  ASSERT_EQ(dd.truncated.size(), 1u);
+  EXPECT_EQ(dd.truncated[0].table_name, "out");
+  EXPECT_EQ(dd.truncated[0].limit, 10);
+}
+
+// A Done as the previous version of the schema wrote it (no `truncated` field) still decodes,
+// with no truncation and every old field's meaning kept.
+TEST(Wire, DoneWithoutTruncatedFieldFromPreviousVersionDecodes) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<wire::LossCounter>> losses{wire::CreateLossCounterDirect(b, "bpf", "lost", 3)};
+  auto lv = b.CreateVector(losses);
+  auto error = b.CreateString("boom");
+  wire::DoneBuilder d(b);
+  d.add_status(wire::Status::ExecError);
+  d.add_error(error);
+  d.add_losses(lv);
+  auto done = d.Finish();
+  b.Finish(wire::CreateServerMessage(b, wire::protocol_version, 4, wire::Response::Done, done.Union()), "WSPS");
+  std::string err;
+  auto back = wire::decode_server({reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()}, err);
+  ASSERT_TRUE(back) << err;
+  const auto& dd = std::get<wire::done>(back->payload);
+  EXPECT_EQ(dd.code, wire::status::exec_error);
+  EXPECT_EQ(dd.error, "boom");
+  ASSERT_EQ(dd.losses.size(), 1u);
+  EXPECT_EQ(dd.losses[0].value, 3u);
+  EXPECT_TRUE(dd.truncated.empty());
 }
 
 TEST(Wire, GarbageAndTruncatedBytesAreRejected) {

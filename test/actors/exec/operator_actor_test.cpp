@@ -12,6 +12,7 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
 #include "exec_test_util.hpp"
+#include "pxl/compile.hpp"
 
 namespace wisp::exec {
 namespace {
@@ -64,6 +65,51 @@ TEST(operator_actor, join_holds_probe_batches_until_the_build_parent_ends) {
   EXPECT_EQ(done.get(), "output");
   std::lock_guard lock{mu};
   EXPECT_EQ(rows, (std::vector<std::string>{"a/1|10", "b/2|20", "z/3|0"}));
+}
+
+// A UDTF source actor feeds the output limit, which reports the cut before the sink ends.
+TEST(operator_actor, udtf_source_feeds_a_truncating_output_limit) {
+  pxl::compile_options o;
+  o.max_output_rows_per_table = 1;
+  auto compiled = pxl::compile("import px\npx.display(px.GetSchemas(), 'tables')\n", o);
+  ASSERT_TRUE(compiled.ok());
+  const auto& p = compiled.plan;
+  std::mutex mu;
+  std::size_t rows = 0;
+  std::vector<std::string> events;  // in arrival order
+  std::promise<void> ended;
+  auto results = std::make_shared<result_handler>();
+  results->on_batch = [&](const std::string&, schemas::row_batch_ptr b) {
+    std::lock_guard lock{mu};
+    rows += b->num_rows();
+  };
+  results->on_truncated = [&](const std::string& table, std::int64_t limit) {
+    std::lock_guard lock{mu};
+    events.push_back("truncated " + table + " " + std::to_string(limit));
+  };
+  results->on_end = [&](const std::string& table, const std::string& error) {
+    {
+      std::lock_guard lock{mu};
+      events.push_back("end " + table + error);
+    }
+    ended.set_value();
+  };
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  tables::table_shard_actor no_shard;
+  auto [sink_actor, e1] = spawn_operator(sys, p, testing::first_node<pxl::result_sink_op>(p), no_shard, {}, results);
+  ASSERT_TRUE(e1.empty()) << e1;
+  auto [limit_actor, e2] =
+      spawn_operator(sys, p, testing::first_node<pxl::limit_op>(p), no_shard, {{sink_actor, 0}}, results);
+  ASSERT_TRUE(e2.empty()) << e2;
+  auto [udtf_actor, e3] =
+      spawn_operator(sys, p, testing::first_node<pxl::udtf_source_op>(p), no_shard, {{limit_actor, 0}}, results);
+  ASSERT_TRUE(e3.empty()) << e3;
+  auto done = ended.get_future();
+  ASSERT_EQ(done.wait_for(std::chrono::seconds{30}), std::future_status::ready);
+  std::lock_guard lock{mu};
+  EXPECT_EQ(rows, 1u);
+  EXPECT_EQ(events, (std::vector<std::string>{"truncated tables 1", "end tables"}));
 }
 
 }  // namespace
