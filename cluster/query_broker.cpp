@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "actors/exec/memory.hpp"
 #include "actors/exec/operator_actor.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
@@ -61,6 +62,7 @@ void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& dep
   auto complete = [self, done, pending] {
     if (--*pending > 0) return;
     self->state.reply(wire::server_message{self->state.id, std::move(*done)});
+    exec::release_query_memory();  // the query's batches are gone: give their memory back
     self->quit();
   };
   if (*pending == 0) {

@@ -25,6 +25,7 @@
 #include "actors/protocols/parser_actor.hpp"
 #include "actors/sources/socket_tracer.hpp"
 #include "actors/tables/table_shard.hpp"
+#include "actors/exec/memory.hpp"
 #include "bpf/environment.hpp"
 #include "bpf/socket_tracer_loader.hpp"
 #include "caf/actor_system.hpp"
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, nullptr);
 
+  exec::keep_freed_memory_during_queries();  // before any other thread exists
   const auto v = parse_flags(argc, argv);
   if (v.at("role") != "standalone")
     die("cannot run --role=" + v.at("role") + ": this build runs only --role=standalone (agent and broker roles come with the cluster)");

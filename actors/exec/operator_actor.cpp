@@ -40,7 +40,7 @@ operator_actor::behavior_type memory_source(operator_actor::stateful_pointer<sou
       .then(
           [self, scan, children](const actors::batch_list& batches) {
             for (const auto& b : batches)
-              if (auto trimmed = apply_scan(scan, *b)) send_all(self, children, {trimmed});
+              if (auto trimmed = apply_scan(scan, b)) send_all(self, children, {trimmed});
             send_eos(self, children);
             self->quit();
           },

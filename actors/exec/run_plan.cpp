@@ -40,7 +40,26 @@ class plan_runner {
     }
     results_ = &result;
     for (const auto& n : plan_.nodes) remaining_parents_[n.id] = n.parents.size();
-    for (const auto& n : plan_.nodes) {
+    // Sources run one after the other here, smallest first: a join holds its probe side until
+    // its build side has ended, and the build side is usually the small table (the operator
+    // actors run all sources at once, so there the order does not matter).
+    std::vector<const pxl::plan_node*> sources;
+    for (const auto& n : plan_.nodes)
+      if (std::holds_alternative<pxl::udtf_source_op>(n.op) || std::holds_alternative<pxl::memory_source_op>(n.op))
+        sources.push_back(&n);
+    auto source_rows = [&](const pxl::plan_node* n) -> std::size_t {
+      const auto* src = std::get_if<pxl::memory_source_op>(&n->op);
+      if (src == nullptr) return 0;
+      auto table = tables.find(src->table);
+      if (table == tables.end()) return 0;
+      std::size_t rows = 0;
+      for (const auto& b : table->second.batches) rows += b->num_rows();
+      return rows;
+    };
+    std::stable_sort(sources.begin(), sources.end(),
+                     [&](auto* a, auto* b) { return source_rows(a) < source_rows(b); });
+    for (const auto* np : sources) {
+      const auto& n = *np;
       if (std::holds_alternative<pxl::udtf_source_op>(n.op)) {
         auto rows = run_udtf(n, udtf);
         if (!rows.error.empty()) return {{}, rows.error};
@@ -51,15 +70,14 @@ class plan_runner {
         end(n.id);
         continue;
       }
-      const auto* src = std::get_if<pxl::memory_source_op>(&n.op);
-      if (src == nullptr) continue;
-      auto table = tables.find(src->table);
-      if (table == tables.end()) return {{}, "table '" + src->table + "' has no data provider"};
-      auto scan = make_source_scan(*src, table->second.rel);
+      const auto& src = std::get<pxl::memory_source_op>(n.op);
+      auto table = tables.find(src.table);
+      if (table == tables.end()) return {{}, "table '" + src.table + "' has no data provider"};
+      auto scan = make_source_scan(src, table->second.rel);
       if (!scan.error.empty()) return {{}, scan.error};
       for (const auto& b : table->second.batches) {
         if (!live(n.id)) break;  // every downstream limit is satisfied
-        if (auto out = apply_scan(scan.scan, *b)) emit(n.id, std::move(out));
+        if (auto out = apply_scan(scan.scan, b)) emit(n.id, std::move(out));
       }
       end(n.id);
     }

@@ -22,7 +22,8 @@ make_scan_result make_source_scan(const pxl::memory_source_op& op, const schemas
   return r;
 }
 
-schemas::row_batch_ptr apply_scan(const source_scan& scan, const schemas::row_batch& stored) {
+schemas::row_batch_ptr apply_scan(const source_scan& scan, const schemas::row_batch_ptr& stored_ptr) {
+  const schemas::row_batch& stored = *stored_ptr;
   const std::size_t rows = stored.num_rows();
   if (rows == 0) return nullptr;
   std::vector<std::uint8_t> mask;
@@ -38,6 +39,10 @@ schemas::row_batch_ptr apply_scan(const source_scan& scan, const schemas::row_ba
     }
   }
   if (kept == 0) return nullptr;
+  // Every column in stored order and every row: share the stored batch (it is immutable).
+  bool identity = kept == rows && scan.columns.size() == stored.columns.size();
+  for (std::size_t i = 0; identity && i < scan.columns.size(); ++i) identity = scan.columns[i] == i;
+  if (identity) return stored_ptr;
   auto out = std::make_shared<schemas::row_batch>();
   out->columns.reserve(scan.columns.size());
   for (auto c : scan.columns)

@@ -30,6 +30,6 @@ struct make_scan_result {
                                                 const schemas::relation& stored);
 
 /// The selected rows and columns of `stored`; nullptr when no row is in range.
-schemas::row_batch_ptr apply_scan(const source_scan& scan, const schemas::row_batch& stored);
+schemas::row_batch_ptr apply_scan(const source_scan& scan, const schemas::row_batch_ptr& stored);
 
 }  // namespace wisp::exec

@@ -18,12 +18,30 @@ TEST(source_scan, time_range_is_half_open_and_columns_are_selected) {
   pxl::memory_source_op op{"tiny", 2, 4, {"bytes", "time_"}};
   auto scan = make_source_scan(op, tiny_relation());
   ASSERT_TRUE(scan.error.empty());
-  auto out = apply_scan(scan.scan, *tiny_batch({1, 2, 3, 4}, {"a", "b", "c", "d"}, {10, 20, 30, 40}));
+  auto out = apply_scan(scan.scan, tiny_batch({1, 2, 3, 4}, {"a", "b", "c", "d"}, {10, 20, 30, 40}));
   ASSERT_NE(out, nullptr);
   ASSERT_EQ(out->columns.size(), 2u);
   EXPECT_EQ(out->columns[0].ints(), (std::vector<std::int64_t>{20, 30}));
   EXPECT_EQ(out->columns[1].ints(), (std::vector<std::int64_t>{2, 3}));
-  EXPECT_EQ(apply_scan(scan.scan, *tiny_batch({9}, {"x"}, {1})), nullptr);
+  EXPECT_EQ(apply_scan(scan.scan, tiny_batch({9}, {"x"}, {1})), nullptr);
+}
+
+TEST(source_scan, whole_batch_in_stored_order_is_shared_not_copied) {
+  auto rel = tiny_relation();
+  pxl::memory_source_op op{"tiny", std::nullopt, std::nullopt, rel.names()};
+  auto scan = make_source_scan(op, rel);
+  ASSERT_TRUE(scan.error.empty());
+  auto in = tiny_batch({1, 2}, {"a", "b"}, {10, 20});
+  EXPECT_EQ(apply_scan(scan.scan, in), in);
+  // Reordered columns are a new batch.
+  auto names = rel.names();
+  std::swap(names.front(), names.back());
+  pxl::memory_source_op reordered{"tiny", std::nullopt, std::nullopt, names};
+  auto scan2 = make_source_scan(reordered, rel);
+  auto out = apply_scan(scan2.scan, in);
+  ASSERT_NE(out, nullptr);
+  EXPECT_NE(out, in);
+  EXPECT_EQ(out->columns.front().type(), in->columns.back().type());
 }
 
 TEST(source_scan, missing_column_is_an_error) {
