@@ -6,6 +6,7 @@
 #include "pxl/functions.hpp"
 #include "pxl/lexer.hpp"
 #include "pxl/parser.hpp"
+#include "pxl/prune.hpp"
 #include "pxl/types.hpp"
 #include "pxl/vis_spec.hpp"
 #include "schemas/tables.hpp"
@@ -137,6 +138,18 @@ compile_result compile(std::string_view source, const compile_options& options) 
   if (!diags.ok()) return {{}, diags.take()};
   result.plan = compile_module(module, opts, diags, mode ? &*mode : nullptr);
   if (diags.ok()) resolve_types(result.plan, opts, diags);
+  if (diags.ok() && opts.prune_columns && opts.pruning == nullptr) {
+    // Second pass: the same script typed with the columns nobody reads left out (prune.hpp).
+    if (auto pruning = plan_pruning(result.plan)) {
+      compile_options pruned_opts = options;
+      pruned_opts.pruning = &*pruning;
+      auto pruned = compile(source, pruned_opts);
+      if (pruned.ok()) return pruned;
+      const auto& d = pruned.diagnostics.front();  // Wisp's bug: say so rather than guess
+      diags.error({d.line, d.col}, "internal error: leaving out unused columns made the plan invalid (" +
+                                       d.message + "); please report this script");
+    }
+  }
   result.diagnostics = diags.take();
   return result;
 }

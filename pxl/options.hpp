@@ -15,6 +15,7 @@
 namespace wisp::pxl {
 
 class function_registry;
+struct column_pruning;
 
 /// The tables a script may read. A callback rather than a fixed list so that tables created at
 /// run time (tracepoints, bpftrace) can be added later.
@@ -63,6 +64,11 @@ struct compile_options {
   std::vector<script_arg> args;
   table_catalog tables = table_catalog::builtin();
   const function_registry* functions = nullptr;  // nullptr: function_registry::builtin()
+  /// Leave out columns no result reads (prune.hpp). Off only for tests that feed whole stored
+  /// batches to single operators.
+  bool prune_columns = true;
+  /// Set by compile() for its second pass (see prune.hpp): the columns to keep per node.
+  const column_pruning* pruning = nullptr;
 };
 
 }  // namespace wisp::pxl

@@ -6,6 +6,7 @@
 
 #include "pxl/functions.hpp"
 #include "pxl/metadata.hpp"
+#include "pxl/prune.hpp"
 #include "pxl/udtf.hpp"
 
 namespace wisp::pxl {
@@ -53,6 +54,13 @@ class type_resolver {
   }
 
  private:
+  // The pruning decision for node n (second compile pass), or nullptr.
+  const std::set<std::string, std::less<>>* kept_outputs(const plan_node& n) const {
+    if (opts_.pruning == nullptr) return nullptr;
+    auto it = opts_.pruning->keep.find(n.id);
+    return it == opts_.pruning->keep.end() ? nullptr : &it->second;
+  }
+
   bool resolve(plan_node& n, const std::vector<const relation*>& in) {
     return std::visit([&](auto& op) { return resolve_op(n, op, in); }, n.op);
   }
@@ -64,11 +72,8 @@ class type_resolver {
                    "available tables: " + join_names(opts_.tables.names()));
       return false;
     }
-    if (op.columns.empty()) {
-      n.output = *rel;
-      op.columns = rel->names();
-      return true;
-    }
+    if (op.columns.empty()) op.columns = rel->names();
+    if (const auto* keep = kept_outputs(n)) std::erase_if(op.columns, [&](const auto& c) { return !keep->contains(c); });
     bool ok = true;
     for (const auto& c : op.columns) {
       auto idx = rel->index_of(c);
@@ -108,6 +113,7 @@ class type_resolver {
     if (!op.drop_columns.empty()) {
       std::set<std::string> drop;
       for (const auto& c : op.drop_columns) {
+        if (!parent.index_of(c) && opts_.pruning != nullptr) continue;  // pruned before the drop
         if (!parent.index_of(c)) {
           diags_.error(n.loc, "cannot drop column '" + c + "': not in the DataFrame",
                        "columns: " + join_names(parent.names()));
@@ -133,6 +139,8 @@ class type_resolver {
       op.exprs = std::move(all);
       op.keep_input_columns = false;
     }
+    if (const auto* keep = kept_outputs(n))
+      std::erase_if(op.exprs, [&](const auto& e) { return !keep->contains(e.name); });
     bool ok = true;
     for (auto& e : op.exprs) {
       if (!resolve_expr(e.expr, parent)) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "pxl/functions.hpp"
+#include "schemas/tables.hpp"
 
 namespace wisp::pxl {
 namespace {
@@ -160,7 +163,7 @@ TEST(compile, plan_shape_and_semantic_types) {
   EXPECT_EQ(col(agg, "lat").semantic, semantic_type::st_duration_ns);
   EXPECT_EQ(col(agg, "worst").semantic, semantic_type::st_duration_ns);
   const auto& map = *nodes_of<map_op>(r.plan).at(0);
-  EXPECT_EQ(col(map, "latency_ms").type, data_type::float64);
+  EXPECT_FALSE(map.output.index_of("latency_ms")) << "nothing reads it: left out";
   EXPECT_EQ(col(map, "latency").semantic, semantic_type::st_duration_ns);
   // The folded constant appears as a literal, not as a call.
   const auto& slow = std::get<map_op>(nodes_of<map_op>(r.plan).at(1)->op).exprs.back();
@@ -532,6 +535,54 @@ TEST(limits, huge_literals) {
   expect_error(compile_text("x = 9223372036854775808\n"), 1, "does not fit in 64 bits");
   EXPECT_TRUE(compile_text("x = 9223372036854775807\n").ok());
   EXPECT_TRUE(compile_text("x = '" + std::string(100'000, 'a') + "'\n").ok());
+}
+
+// Column pruning (pxl/prune.hpp): sources read, and maps compute, only what a result needs.
+TEST(compile_pruning, sources_read_only_the_columns_results_need) {
+  auto r = compile_text(
+      "import px\ndf = px.DataFrame(table='http_events')\ndf = df[df.resp_status < 500]\n"
+      "df.unused = df.latency * 2\n"
+      "df = df.groupby(['req_path', 'req_method']).agg(n=('latency', px.count))\npx.display(df)\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  const auto& src = std::get<memory_source_op>(nodes_of<memory_source_op>(r.plan).at(0)->op);
+  std::set<std::string> cols(src.columns.begin(), src.columns.end());
+  EXPECT_EQ(cols, (std::set<std::string>{"req_method", "req_path", "resp_status", "latency"}));
+  for (const auto* m : nodes_of<map_op>(r.plan)) EXPECT_FALSE(m->output.index_of("unused"));
+  EXPECT_EQ(r.plan.nodes.back().output.names(), (std::vector<std::string>{"req_path", "req_method", "n"}));
+}
+
+TEST(compile_pruning, displayed_frames_keep_every_column) {
+  auto r = compile_text("import px\ndf = px.DataFrame(table='http_events')\npx.display(df[df.resp_status < 500])\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  const auto& src = std::get<memory_source_op>(nodes_of<memory_source_op>(r.plan).at(0)->op);
+  EXPECT_EQ(src.columns, schemas::find_table("http_events")->rel.names());
+}
+
+TEST(compile_pruning, join_keeps_clashing_names_so_suffixes_hold) {
+  auto r = compile_text(
+      "import px\nl = px.DataFrame('http_events')\nr = px.DataFrame('http_events')\n"
+      "j = l.merge(r, how='inner', left_on='req_path', right_on='req_path', suffixes=['', '_r'])\n"
+      "px.display(j[['req_path', 'latency_r']])\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  const auto sources = nodes_of<memory_source_op>(r.plan);
+  ASSERT_EQ(sources.size(), 2u);
+  for (const auto* s : sources) {
+    const auto& cols = std::get<memory_source_op>(s->op).columns;
+    // Every column clashes (same table on both sides): all are kept, names stay suffixed.
+    EXPECT_EQ(cols.size(), schemas::find_table("http_events")->rel.columns.size());
+  }
+  EXPECT_EQ(r.plan.nodes.back().output.names(), (std::vector<std::string>{"req_path", "latency_r"}));
+}
+
+TEST(compile_pruning, can_be_turned_off) {
+  compile_options o;
+  o.prune_columns = false;
+  o.now_ns = now;
+  auto r = compile("import px\ndf = px.DataFrame(table='http_events')\n"
+                   "px.display(df.groupby('req_path').agg(n=('latency', px.count)))\n", o);
+  ASSERT_TRUE(r.ok());
+  const auto& src = std::get<memory_source_op>(nodes_of<memory_source_op>(r.plan).at(0)->op);
+  EXPECT_EQ(src.columns.size(), schemas::find_table("http_events")->rel.columns.size());
 }
 
 }  // namespace

@@ -31,8 +31,10 @@ inline schemas::row_batch_ptr tiny_batch(std::vector<std::int64_t> times,
   return b;
 }
 
+/// Compiles without column pruning: these tests feed whole tiny batches to single operators.
 inline pxl::plan compile_tiny(std::string_view script) {
   pxl::compile_options o;
+  o.prune_columns = false;
   o.tables.find = [](std::string_view n) -> std::optional<schemas::relation> {
     if (n == "tiny") return tiny_relation();
     return std::nullopt;
