@@ -414,6 +414,9 @@ std::size_t hand_q3(const dataset& d) {
 
 // ---- timing and report ----
 
+/// Keeps the compiler from dropping reads whose values are otherwise unused.
+volatile std::int64_t values_read = 0;
+
 template <class F>
 double best_seconds(int repeat, F&& f) {
   double best = 1e30;
@@ -559,14 +562,14 @@ int main(int argc, char** argv) {
     if (o.sqlite) r.sqlite_s = best_seconds(o.repeat, [&] {
       sqlite3_stmt* st = nullptr;
       sqlite3_prepare_v2(db.db, "SELECT time_, latency, req_path FROM http_events", -1, &st, nullptr);
-      std::int64_t sink = 0;
+      std::int64_t sum = 0;  // reads every value, as a client would
       sql_rows = 0;
       while (sqlite3_step(st) == SQLITE_ROW) {
-        sink += sqlite3_column_int64(st, 0) + sqlite3_column_int64(st, 1) + sqlite3_column_bytes(st, 2);
+        sum += sqlite3_column_int64(st, 0) + sqlite3_column_int64(st, 1) + sqlite3_column_bytes(st, 2);
         ++sql_rows;
       }
       sqlite3_finalize(st);
-      if (sink == 42) std::cerr << "";
+      values_read = sum;
     });
     r.hand_s = best_seconds(o.repeat, [&] { hand_rows = hand_q3(d); });
     if (!o.sqlite) sql_rows = o.rows;
