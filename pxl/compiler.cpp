@@ -4,12 +4,17 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <tuple>
+#include <utility>
 
+#include "pxl/builtin_modules.hpp"
 #include "pxl/functions.hpp"
+#include "pxl/lexer.hpp"
+#include "pxl/parser.hpp"
 #include "pxl/metadata.hpp"
 #include "pxl/time_parse.hpp"
 #include "pxl/udtf.hpp"
@@ -22,7 +27,8 @@ std::string describe(const value& v) {
     case value_kind::none: return "None";
     case value_kind::invalid: return "invalid value";
     case value_kind::dict: return "dict";
-    case value_kind::pending_module: return "module '" + v.name + "'";
+    case value_kind::pending_module:
+    case value_kind::builtin_module: return "module '" + v.name + "'";
     case value_kind::user_function: return "function '" + v.name + "'";
     case value_kind::constant: return std::string{schemas::to_string(v.constant.type)} + " constant";
     case value_kind::list: return "list";
@@ -47,7 +53,8 @@ constexpr std::int64_t default_head_rows = 5;
 constexpr std::string_view default_display_name = "output";
 
 // px names that are not registry functions: handled by the compiler itself.
-const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "display", "now"};
+const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "display", "debug", "now",
+                                                            "equals_any"};
 // DataFrame methods of Pixie's API; the ones not implemented yet get a specific message.
 const std::set<std::string, std::less<>> implemented_methods{"head",  "drop",  "groupby",
                                                              "agg",   "merge", "append"};
@@ -57,7 +64,19 @@ const std::map<std::string, join_kind, std::less<>> join_kinds{
     {"inner", join_kind::inner}, {"left", join_kind::left}, {"right", join_kind::right},
     {"outer", join_kind::outer}};
 // Modules a script may import but that Wisp does not implement yet: importing works, using fails.
-const std::set<std::string, std::less<>> pending_modules{"pxtrace", "pxviews"};
+const std::set<std::string, std::less<>> pending_modules{"pxtrace"};
+// pxviews functions of Pixie's library (facts §2.10) over tables Wisp does not record yet.
+const std::map<std::string, std::string, std::less<>> pxviews_missing_tables{
+    {"container_process_timeseries", "process_stats"},
+    {"container_process_summary", "process_stats"},
+    {"pod_resource_stats", "process_stats"},
+    {"processes", "process_stats"},
+    {"pod_network_timeseries", "network_stats"},
+    {"pod_network_summary", "network_stats"},
+    {"stacktraces", "stack_traces.beta"},
+    {"connection_throughput_stats", "conn_stats"}};
+// The module namespace of the script itself; built-in modules get the following ones.
+constexpr std::size_t script_module = 0;
 // Parameter annotations (facts §2.5/§2.6): Python scalars, and px types whose values are strings.
 const std::set<std::string, std::less<>> builtin_annotations{"str", "int", "float", "bool"};
 const std::set<std::string, std::less<>> px_annotations{
@@ -116,7 +135,9 @@ scalar scalar_of(const schemas::column& c) {
 class compiler {
  public:
   compiler(const compile_options& opts, diagnostics& diags, const function_mode* mode)
-      : opts_(opts), funcs_(*opts.functions), diags_(diags), mode_(mode) {}
+      : opts_(opts), funcs_(*opts.functions), diags_(diags), mode_(mode) {
+    modules_.push_back({"", {}, {}});
+  }
 
   plan run(const ast::module& m) {
     for (const auto& s : m.body) (void)statement(s);
@@ -126,11 +147,17 @@ class compiler {
 
  private:
   void error(source_location loc, std::string msg, std::string hint = {}) {
+    // Inside a built-in module's code, the script's call is the place to report.
+    if (call_site_) {
+      loc = *call_site_;
+      msg = "in " + call_site_name_ + ": " + msg;
+    }
     diags_.error(loc, std::move(msg), std::move(hint));
   }
 
   node_id add_node(node_op op, std::vector<node_id> parents, source_location loc) {
     plan_node n;
+    if (call_site_) loc = *call_site_;
     n.id = next_id_++;
     n.parents = std::move(parents);
     n.op = std::move(op);
@@ -167,9 +194,15 @@ class compiler {
     } else if (pending_modules.contains(s.module_name)) {
       v.kind = value_kind::pending_module;
       v.name = s.module_name;
+    } else if (is_builtin_module(s.module_name)) {
+      auto index = load_module(s.module_name, s.loc);
+      if (!index) return false;
+      v.kind = value_kind::builtin_module;
+      v.name = s.module_name;
+      v.function = *index;
     } else {
       error(s.loc, "unknown module '" + s.module_name + "'",
-            "PxL scripts import 'px' (and 'pxtrace', 'pxviews')");
+            "PxL scripts import 'px' (and 'pxviews', 'pxtrace')");
       return false;
     }
     bind_name(s.alias, std::move(v));
@@ -240,6 +273,7 @@ class compiler {
     std::vector<std::string> annotations;  // per parameter: "str", "px.Pod", ... or ""
     std::string returns;                   // the '->' annotation or ""
     std::set<std::string, std::less<>> locals;
+    std::size_t module = script_module;  // whose globals the body sees
   };
 
   struct frame {
@@ -257,7 +291,83 @@ class compiler {
   std::map<std::string, value, std::less<>>& scope_of(std::string_view name) {
     if (!frames_.empty() && functions_[frames_.back().function].locals.contains(name))
       return frames_.back().locals;
-    return env_;
+    return globals();
+  }
+
+  std::map<std::string, value, std::less<>>& globals() { return modules_[current_module_].globals; }
+
+  // ---- built-in modules (pxviews): parsed and evaluated once, at the first import ----
+
+  struct module_namespace {
+    std::string name;
+    std::map<std::string, value, std::less<>> globals;
+    ast::module syntax;  // the user functions point into it
+  };
+
+  static bool is_builtin_module(std::string_view name) {
+    const auto all = builtin_modules();
+    return std::any_of(all.begin(), all.end(), [&](const builtin_module& m) { return m.name == name; });
+  }
+
+  // The module's index, or nullopt when there is no such built-in module (or it failed, which
+  // is reported).
+  std::optional<std::size_t> load_module(const std::string& name, source_location loc) {
+    for (std::size_t i = 1; i < modules_.size(); ++i)
+      if (modules_[i].name == name) return i;
+    const auto all = builtin_modules();
+    auto it = std::find_if(all.begin(), all.end(), [&](const builtin_module& m) { return m.name == name; });
+    if (it == all.end()) return std::nullopt;
+    // A problem in the module's own text is Wisp's bug; report it at the import.
+    diagnostics module_diags{name + ".pxl"};
+    auto tokens = lex(it->source, module_diags);
+    auto syntax = parse(tokens, module_diags);
+    if (!module_diags.ok()) {
+      const auto& d = module_diags.list().front();
+      error(loc, "internal error in the built-in module " + d.file + ":" + std::to_string(d.line) + ":" +
+                     std::to_string(d.col) + ": " + d.message);
+      return std::nullopt;
+    }
+    const std::size_t index = modules_.size();
+    modules_.push_back({name, {}, std::move(syntax)});
+    const std::size_t saved = std::exchange(current_module_, index);
+    auto saved_site = std::exchange(call_site_, loc);
+    auto saved_name = std::exchange(call_site_name_, "module " + name);
+    bool ok = true;
+    for (const auto& st : modules_[index].syntax.body) ok = statement(st) && ok;
+    call_site_ = saved_site;
+    call_site_name_ = std::move(saved_name);
+    current_module_ = saved;
+    if (!ok) return std::nullopt;
+    return index;
+  }
+
+  opt_value module_attribute(const value& module, const std::string& attr, source_location loc) {
+    const std::string qualified = module.name + "." + attr;
+    if (module.name == "pxviews") {
+      if (auto missing = pxviews_missing_tables.find(attr); missing != pxviews_missing_tables.end()) {
+        error(loc, "'" + qualified + "' needs the table '" + missing->second +
+                       "', which Wisp does not record yet",
+              "implemented: " + module_functions(module.function));
+        return std::nullopt;
+      }
+    }
+    const auto& names = modules_[module.function].globals;
+    auto it = names.find(attr);
+    if (it == names.end() || it->second.kind == value_kind::invalid) {
+      error(loc, "module '" + module.name + "' has no function '" + attr + "'",
+            "it has: " + module_functions(module.function));
+      return std::nullopt;
+    }
+    value v = it->second;
+    v.loc = loc;
+    return v;
+  }
+
+  std::string module_functions(std::size_t module) const {
+    std::vector<std::string> names;
+    for (const auto& [n, v] : modules_[module].globals)
+      if (v.kind == value_kind::user_function && !n.starts_with('_')) names.push_back(n);
+    return join(names);
   }
 
   void bind_name(const std::string& name, value v) { scope_of(name)[name] = std::move(v); }
@@ -266,7 +376,7 @@ class compiler {
     auto& scope = scope_of(name);
     auto it = scope.find(name);
     if (it == scope.end()) {
-      if (&scope != &env_)
+      if (&scope != &globals())
         error(loc, "local variable '" + name + "' is used before it is assigned");
       else if (python_builtins.contains(name))
         error(loc, "Python's built-in '" + name + "' is not supported in PxL",
@@ -292,6 +402,7 @@ class compiler {
     }
     user_function f;
     f.def = &s;
+    f.module = current_module_;
     for (const auto& p : s.params) {
       f.locals.insert(p.name);
       std::string annotation;
@@ -332,8 +443,8 @@ class compiler {
     if (a.kind == expr_kind::name && builtin_annotations.contains(a.text)) return a.text;
     if (a.kind == expr_kind::none_lit) return "None";
     if (a.kind == expr_kind::attribute && a.children[0]->kind == expr_kind::name) {
-      auto it = env_.find(a.children[0]->text);
-      bool on_px = it != env_.end() && it->second.kind == value_kind::px_module;
+      auto it = globals().find(a.children[0]->text);
+      bool on_px = it != globals().end() && it->second.kind == value_kind::px_module;
       if (on_px && px_annotations.contains(a.text))
         return "px." + a.text;
     }
@@ -352,6 +463,14 @@ class compiler {
     auto locals = bind_parameters(f, a, loc);
     if (!locals) return std::nullopt;
     const ast::stmt& def = *f.def;  // `f` is not used below: the body may call other functions
+    const std::size_t saved_module = std::exchange(current_module_, f.module);
+    std::optional<source_location> saved_site = call_site_;
+    std::string saved_name = call_site_name_;
+    if (f.module != script_module && !call_site_) {
+      call_site_ = loc;
+      call_site_name_ = modules_[f.module].name + "." + def.name + "()";
+    }
+    const node_id first_node = next_id_;
     frames_.push_back({fn.function, std::move(*locals)});
     opt_value result = value{};
     result->loc = loc;
@@ -366,8 +485,37 @@ class compiler {
       }
     }
     frames_.pop_back();
+    if (call_site_ && !saved_site) relocate_nodes(first_node, *call_site_);
+    call_site_ = saved_site;
+    call_site_name_ = std::move(saved_name);
+    current_module_ = saved_module;
     if (result) result->loc = loc;
     return result;
+  }
+
+  // The nodes a built-in module's function added report their problems at the script's call.
+  void relocate_nodes(node_id first, source_location loc) {
+    auto fix = [&](expression& e, auto& self) -> void {
+      e.loc = loc;
+      for (auto& a : e.args) self(a, self);
+    };
+    for (auto& n : plan_.nodes) {
+      if (n.id < first) continue;
+      n.loc = loc;
+      if (auto* m = std::get_if<map_op>(&n.op)) {
+        for (auto& ne : m->exprs) fix(ne.expr, fix);
+      } else if (auto* f = std::get_if<filter_op>(&n.op)) {
+        fix(f->predicate, fix);
+      } else if (auto* a = std::get_if<aggregate_op>(&n.op)) {
+        a->agg_loc = loc;
+        for (auto& x : a->aggregates) fix(x.arg, fix);
+      } else if (auto* u = std::get_if<union_op>(&n.op)) {
+        for (auto& l : u->input_locs) l = loc;
+      } else if (auto* j = std::get_if<join_op>(&n.op)) {
+        for (auto& l : j->left_locs) l = loc;
+        for (auto& l : j->right_locs) l = loc;
+      }
+    }
   }
 
   // "f -> g -> f" when calling `function` would re-enter a call in progress.
@@ -473,6 +621,12 @@ class compiler {
   };
 
   opt_value eval(const ast::expr& e) {
+    const bool dict_ok = std::exchange(dict_allowed_, false);
+    if (e.kind == expr_kind::dict && !dict_ok) {
+      error(e.loc, "a dict literal is only supported as the third argument of px.script_reference",
+            "px.script_reference(label, script, {'arg': value, ...})");
+      return std::nullopt;
+    }
     evaluation_depth guard{depth_};
     if (depth_ > max_evaluation_depth) {
       error(e.loc, "expressions and function calls are nested too deeply (more than " +
@@ -548,6 +702,7 @@ class compiler {
         }
         error(e.loc, "unknown function 'px." + attr + "'");
         return std::nullopt;
+      case value_kind::builtin_module: return module_attribute(*base, attr, e.loc);
       case value_kind::pending_module:
         error(e.loc, "'" + base->name + "." + attr + "' cannot be used: module '" + base->name +
                          "' is not implemented in Wisp yet",
@@ -573,7 +728,7 @@ class compiler {
           return v;
         }
         if (pending_methods.contains(attr)) {
-          error(e.loc, "'df." + attr + "' is not supported yet");
+          error(e.loc, "'df." + attr + "' is not implemented in Wisp yet");
           return std::nullopt;
         }
         return value::of_expr(expression::column_ref(attr, e.loc), e.loc);
@@ -748,9 +903,11 @@ class compiler {
 
   // ---- calls ----
 
-  std::optional<call_args> eval_args(const ast::expr& e) {
+  // `dict_at`: the child index that may be a dict literal (px.script_reference's third argument).
+  std::optional<call_args> eval_args(const ast::expr& e, std::size_t dict_at = 0) {
     call_args a;
     for (std::size_t i = 1; i < e.children.size(); ++i) {
+      dict_allowed_ = i == dict_at;
       auto v = eval(*e.children[i]);
       if (!v) return std::nullopt;
       a.positional.push_back(std::move(*v));
@@ -802,7 +959,9 @@ class compiler {
   [[gnu::noinline]] opt_value call(const ast::expr& e) {
     auto callee = eval(*e.children[0]);
     if (!callee) return std::nullopt;
-    auto args = eval_args(e);
+    constexpr std::size_t script_reference_args_child = 3;
+    bool script_reference = callee->kind == value_kind::px_function && callee->name == "script_reference";
+    auto args = eval_args(e, script_reference ? script_reference_args_child : 0);
     if (!args) return std::nullopt;
     if (callee->kind == value_kind::px_function) return px_call(callee->name, *args, e.loc);
     if (callee->kind == value_kind::method) return method_call(*callee, *args, e.loc);
@@ -814,7 +973,19 @@ class compiler {
   [[gnu::noinline]] opt_value px_call(const std::string& name, const call_args& a,
                                       source_location loc) {
     if (name == "DataFrame") return dataframe(a, loc);
-    if (name == "display") return display(a, loc);
+    if (name == "display") return display(a, loc, false);
+    if (name == "debug") return display(a, loc, true);
+    if (name == "equals_any") return equals_any(a, loc);
+    if (name == "script_reference") return script_reference(a, loc);
+    if (name == "parse_time" && a.keywords.empty() && a.positional.size() == 1) {
+      // Relative times ('-5m') are relative to the compile clock, which only the compiler knows.
+      const value& v = a.positional[0];
+      if (v.kind == value_kind::constant && v.constant.type == schemas::data_type::string) {
+        const auto& text = std::get<std::string>(v.constant.value);
+        if (!parse_absolute_time(text))
+          if (auto d = parse_relative_duration(text)) return value::of_constant(scalar::of_time(opts_.now_ns + *d), loc);
+      }
+    }
     if (const udtf_def* udtf = find_udtf(name)) return udtf_call(*udtf, a, loc);
     if (name == "now") {
       if (!a.positional.empty() || !a.keywords.empty()) {
@@ -964,32 +1135,139 @@ class compiler {
     return value::of_dataframe(add_node(std::move(op), {}, loc), loc);
   }
 
-  opt_value display(const call_args& a, source_location loc) {
-    auto b = bind(a, {"out", "name", "cols"}, "px.display", loc);
+  // px.display(df, name) and px.debug(df, name) (facts §2.6): debug tables get a leading '_',
+  // and in function mode only px.debug makes a table.
+  opt_value display(const call_args& a, source_location loc, bool debug) {
+    const std::string fn = debug ? "px.debug" : "px.display";
+    auto b = bind(a, {"out", "name", "cols"}, fn, loc);
     if (!b) return std::nullopt;
     auto df = b->find("out");
     if (df == b->end() || df->second.kind != value_kind::dataframe) {
-      error(df == b->end() ? loc : df->second.loc, "px.display needs a DataFrame to display");
+      error(df == b->end() ? loc : df->second.loc,
+            fn + " needs a DataFrame to " + (debug ? "output" : "display") +
+                (df == b->end() ? std::string{} : ", not " + describe(df->second)));
       return std::nullopt;
     }
     if (b->contains("cols")) {
-      error(b->at("cols").loc, "px.display(cols=...) is not supported yet");
+      error(b->at("cols").loc, fn + "(cols=...) is not implemented in Wisp yet");
       return std::nullopt;
     }
     std::string name{default_display_name};
     if (auto n = b->find("name"); n != b->end()) {
       if (n->second.kind != value_kind::constant ||
           n->second.constant.type != schemas::data_type::string) {
-        error(n->second.loc, "the display name must be a string, not " + describe(n->second));
+        error(n->second.loc, "the " + std::string{debug ? "debug" : "display"} +
+                                 " name must be a string, not " + describe(n->second));
         return std::nullopt;
       }
       name = std::get<std::string>(n->second.constant.value);
     }
     // Function mode: the vis spec's functions make the tables, px.display none (facts §2.6).
-    if (mode_ == nullptr) add_sink(df->second.node, std::move(name), loc);
+    if (debug)
+      add_sink(df->second.node, "_" + name, loc);
+    else if (mode_ == nullptr)
+      add_sink(df->second.node, std::move(name), loc);
     value none;
     none.loc = loc;
     return none;
+  }
+
+  // Applies a two-argument function to constants or column expressions: folds constants.
+  opt_value apply2(std::string_view fn, const value& l, const value& r, source_location loc,
+                   std::string_view op_text) {
+    if (l.kind == value_kind::constant && r.kind == value_kind::constant)
+      return fold(fn, {l.constant, r.constant}, loc, op_text);
+    auto le = to_expression(l);
+    if (!le) return std::nullopt;
+    auto re = to_expression(r);
+    if (!re) return std::nullopt;
+    std::vector<expression> args;
+    args.push_back(std::move(*le));
+    args.push_back(std::move(*re));
+    auto v = value::of_expr(expression::call(std::string{fn}, std::move(args), loc), loc);
+    if (!measure(v, {&l, &r})) return std::nullopt;
+    return v;
+  }
+
+  // px.equals_any(value, [a, b, ...]): value == a or value == b or ...; false for [].
+  opt_value equals_any(const call_args& a, source_location loc) {
+    auto b = bind(a, {"value", "values"}, "px.equals_any", loc);
+    if (!b) return std::nullopt;
+    if (!b->contains("value") || !b->contains("values")) {
+      error(loc, "px.equals_any needs a value and a list of values", "px.equals_any(df.req_method, ['GET', 'HEAD'])");
+      return std::nullopt;
+    }
+    const value& x = b->at("value");
+    const value& list = b->at("values");
+    if (list.kind != value_kind::list && list.kind != value_kind::tuple) {
+      error(list.loc, "the second argument of px.equals_any must be a list of values, not " + describe(list),
+            "px.equals_any(df.req_method, ['GET', 'HEAD'])");
+      return std::nullopt;
+    }
+    if (x.kind != value_kind::constant && x.kind != value_kind::column_expr) {
+      error(x.loc, "px.equals_any compares a column expression or a constant, not " + describe(x));
+      return std::nullopt;
+    }
+    opt_value out = value::of_constant(scalar::of_bool(false), loc);
+    for (std::size_t i = 0; i < list.items.size(); ++i) {
+      const value& item = list.items[i];
+      if (item.kind != value_kind::constant && item.kind != value_kind::column_expr) {
+        error(item.loc, "px.equals_any compares with constants or column expressions, not " + describe(item));
+        return std::nullopt;
+      }
+      auto eq = apply2("equal", x, item, item.loc, "px.equals_any");
+      if (!eq) return std::nullopt;
+      out = i == 0 ? eq : apply2("logicalOr", *out, *eq, loc, "px.equals_any");
+      if (!out) return std::nullopt;
+    }
+    return out;
+  }
+
+  // px.script_reference(label, script, {'arg': value, ...}) -> _script_reference(label, script,
+  // 'arg', value, ...) (facts §2.7, §7). The flat form is accepted as is.
+  opt_value script_reference(const call_args& a, source_location loc) {
+    constexpr std::size_t max_pairs = 16;  // as registered in udf_json.cpp
+    if (!a.keywords.empty()) {
+      error(a.keyword_locs.begin()->second, "px.script_reference takes no keyword arguments",
+            "px.script_reference(label, script, {'arg': value, ...})");
+      return std::nullopt;
+    }
+    if (a.positional.size() < 2) {
+      error(loc, "px.script_reference needs a label and a script",
+            "px.script_reference(label, script, {'arg': value, ...})");
+      return std::nullopt;
+    }
+    call_args flat;
+    flat.positional = {a.positional[0], a.positional[1]};
+    if (a.positional.size() == 3) {
+      const value& args = a.positional[2];
+      if (args.kind != value_kind::dict) {
+        error(args.loc, "the third argument of px.script_reference must be a dict {'arg': value, ...}, not " +
+                            describe(args));
+        return std::nullopt;
+      }
+      if (args.items.size() / 2 > max_pairs) {
+        error(args.loc, "px.script_reference takes at most " + std::to_string(max_pairs) + " arguments");
+        return std::nullopt;
+      }
+      for (std::size_t i = 0; i < args.items.size(); i += 2) {
+        const value& key = args.items[i];
+        if (key.constant.type != schemas::data_type::string) {
+          error(key.loc, "a script argument name must be a string, not " + describe(key));
+          return std::nullopt;
+        }
+        flat.positional.push_back(key);
+        flat.positional.push_back(args.items[i + 1]);
+      }
+    } else {
+      for (std::size_t i = 2; i < a.positional.size(); ++i) flat.positional.push_back(a.positional[i]);
+    }
+    for (const auto& v : flat.positional)
+      if (v.kind != value_kind::constant && v.kind != value_kind::column_expr) {
+        error(v.loc, "px.script_reference takes strings or string columns, not " + describe(v));
+        return std::nullopt;
+      }
+    return px_call("_script_reference", flat, loc);
   }
 
   // A result table; a name used before gets a _1, _2, ... suffix.
@@ -1013,12 +1291,13 @@ class compiler {
 
   void run_function(const vis_call& call) {
     const vis_func& vf = call.func;
-    auto it = env_.find(vf.name);
-    if (it == env_.end() || it->second.kind != value_kind::user_function) {
+    const auto& script_names = modules_[script_module].globals;
+    auto it = script_names.find(vf.name);
+    if (it == script_names.end() || it->second.kind != value_kind::user_function) {
       std::vector<std::string> defined;
       for (const auto& f : functions_) defined.push_back(f.def->name);
       vis_error(vf.loc,
-                it == env_.end() ? "function '" + vf.name + "' is not defined in the script"
+                it == script_names.end() ? "function '" + vf.name + "' is not defined in the script"
                                  : "'" + vf.name + "' is " + describe(it->second) + ", not a function of the script",
                 defined.empty() ? "the script defines no functions (def name(...): ...)"
                                 : "the script's functions are: " + join(defined));
@@ -1343,7 +1622,11 @@ class compiler {
   const function_mode* mode_;  // null: script mode
   plan plan_;
   node_id next_id_ = 0;
-  std::map<std::string, value, std::less<>> env_;  // module-level names
+  std::deque<module_namespace> modules_;  // [script_module]: the script's (stable addresses)
+  std::size_t current_module_ = script_module;     // whose globals names resolve in
+  std::optional<source_location> call_site_;       // set while a built-in module's code runs
+  std::string call_site_name_;                     // "pxviews.http_graph()" for its errors
+  bool dict_allowed_ = false;                      // the next eval may be a dict literal
   std::vector<user_function> functions_;           // every `def`, in definition order
   std::vector<frame> frames_;                      // user function calls in progress
   int depth_ = 0;                                  // see evaluation_depth

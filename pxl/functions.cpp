@@ -341,6 +341,7 @@ function_registry make_builtin() {
   register_time_udfs(r);
   register_protocol_udfs(r);
   register_metadata_udfs(r);
+  register_uri_udfs(r);
   register_aggregates(r);
   return r;
 }

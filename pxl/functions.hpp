@@ -120,6 +120,7 @@ void register_json_udfs(function_registry& r);     // udf_json.cpp: pluck*, spli
 void register_time_udfs(function_registry& r);     // udf_time.cpp: durations, times, UPIDs
 void register_protocol_udfs(function_registry& r); // udf_protocol.cpp: enum names, SQL
 void register_metadata_udfs(function_registry& r); // udf_metadata.cpp: k8s, host, nslookup
+void register_uri_udfs(function_registry& r);      // udf_uri.cpp: uri_parse/recompose, PII
 
 /// The semantic type of a result under `rule` given the arguments' semantic types; `value` is
 /// the definition's semantic_value (for `fixed`).

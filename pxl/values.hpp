@@ -17,6 +17,7 @@ enum class value_kind : std::uint8_t {
   dict,         // items: key0, value0, key1, value1, ...
   px_module,
   pending_module,  // an importable module Wisp does not implement yet (name)
+  builtin_module,  // an imported built-in PxL module such as pxviews (name, function = module)
   user_function,   // a `def` of the script: function
 
   px_function,  // px.<name>, not yet called
@@ -33,7 +34,8 @@ struct value {
   scalar constant;
   std::vector<value> items;         // list, tuple, dict
   std::string name;                 // px_function, method, pending_module
-  std::size_t function = 0;         // user_function: index in the compiler's function table
+  std::size_t function = 0;         // user_function: index in the compiler's function table;
+                                    // builtin_module: index of the module's namespace
   node_id node = -1;                // dataframe, grouped, method receiver
   std::vector<std::string> groups;  // grouped, method on a grouped receiver
   bool receiver_grouped = false;    // method

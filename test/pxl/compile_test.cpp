@@ -50,6 +50,45 @@ TEST(compile, source_time_range_and_select) {
   EXPECT_EQ(src[0]->output.names(), (std::vector<std::string>{"time_", "latency"}));
 }
 
+TEST(compile, script_reference_dict_becomes_flat_call_with_script_reference_type) {
+  auto r = compile_text(
+      "import px\ndf = px.DataFrame('http_events')\n"
+      "df.link = px.script_reference(df.req_path, 'px/http_data', {'path': df.req_path, 'start_time': '-5m'})\n"
+      "px.display(df[['link']])\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  const plan_node* map = nullptr;
+  const expression* link = nullptr;
+  for (const auto* n : nodes_of<map_op>(r.plan))
+    for (const auto& ne : std::get<map_op>(n->op).exprs)
+      if (ne.name == "link" && ne.expr.kind == expression_kind::call) {
+        map = n;
+        link = &ne.expr;
+      }
+  ASSERT_NE(map, nullptr);
+  EXPECT_EQ(col(*map, "link").type, schemas::data_type::string);
+  EXPECT_EQ(col(*map, "link").semantic, schemas::semantic_type::st_script_reference);
+  const auto& e = *link;
+  EXPECT_EQ(e.function, "_script_reference");
+  ASSERT_EQ(e.args.size(), 6u);  // label, script, 'path', req_path, 'start_time', '-5m'
+  EXPECT_EQ(e.args[2].kind, expression_kind::literal);
+  EXPECT_EQ(e.args[3].kind, expression_kind::column);
+}
+
+TEST(compile, pxviews_function_nodes_are_located_at_the_scripts_call) {
+  auto r = compile_text("import px\nimport pxviews\ndf = pxviews.http_graph('-5m', px.now())\npx.display(df)\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.diagnostics[0]);
+  auto src = nodes_of<memory_source_op>(r.plan);
+  ASSERT_EQ(src.size(), 1u);
+  EXPECT_EQ(std::get<memory_source_op>(src[0]->op).table, "http_events");
+  EXPECT_EQ(std::get<memory_source_op>(src[0]->op).start_ns, now - five_minutes_ns);
+  EXPECT_EQ(std::get<memory_source_op>(src[0]->op).end_ns, now);
+  for (const auto& n : r.plan.nodes) {
+    if (!std::holds_alternative<result_sink_op>(n.op) && !std::holds_alternative<limit_op>(n.op)) {
+      EXPECT_EQ(n.loc.line, 3) << op_name(n.op);
+    }
+  }
+}
+
 TEST(compile, limit_inserted_before_every_sink_and_names_deduplicated) {
   auto r = compile_text(
       "import px\ndf = px.DataFrame('http_events')\npx.display(df)\npx.display(df)\n"
@@ -233,7 +272,7 @@ const error_case error_cases[] = {
     {"drop_unknown", "import px\ndf = px.DataFrame('http_events')\ndf = df.drop(['nope'])\n", 3, 9,
      "cannot drop column 'nope'", "latency"},
     {"pending_method", "import px\ndf = px.DataFrame('http_events')\ndf = df.rolling('1s')\n", 3,
-     9, "'df.rolling' is not supported yet", ""},
+     9, "'df.rolling' is not implemented in Wisp yet", ""},
     {"merge_unknown_key",
      "import px\ndf = px.DataFrame('http_events')\ndf = df.merge(df, left_on='upid', right_on='pid')\n",
      3, 44, "merge: column 'pid' is not in the right DataFrame", "latency"},

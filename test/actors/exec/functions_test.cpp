@@ -142,6 +142,27 @@ TEST(functions, wrong_argument_type_lists_signatures) {
   EXPECT_NE(d.hint.find("substring(STRING, INT64, INT64) -> STRING"), std::string::npos) << d.hint;
 }
 
+TEST(functions, uri_and_pii_functions_survive_hostile_input) {
+  // Malformed URIs give "" (or the parts RFC 3986's splitting finds), never a crash.
+  EXPECT_EQ(call_s("uri_parse", {s("http://[::1")}), "");
+  EXPECT_EQ(call_s("uri_parse", {s("http://h:99999/")}), "");
+  EXPECT_EQ(call_s("uri_parse", {s("1http://x")}), "");
+  EXPECT_EQ(call_s("uri_parse", {s("http://h:/p")}), R"({"scheme":"http","host":"h","path":"/p"})");
+  EXPECT_TRUE(call_s("uri_parse", {s(std::string{"\0\xff\"?#", 5})}).starts_with(R"({"path":")"));
+  EXPECT_EQ(call_s("uri_recompose", {s(""), s(""), s(""), i(-5), s(""), s(""), s("")}), "");
+  // A megabyte of digits, dots and colons: linear, and nothing is redacted that should not be.
+  std::string digits(1 << 20, '7');
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s(digits)}), digits);
+  std::string colons;
+  for (int k = 0; k < 100000; ++k) colons += "1:";
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s(colons)}), colons);
+  std::string ats(100000, '@');
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s(ats)}), ats);
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s("a@b.c x@y")}), "<REDACTED_EMAIL> x@y");
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s("10.0.0.256 10.0.0.255")}), "10.0.0.256 <REDACTED_IPV4>");
+  EXPECT_EQ(call_s("redact_pii_best_effort", {s("")}), "");
+}
+
 TEST(functions, casts_change_the_semantic_type_not_the_data) {
   auto p = testing::compile_tiny(
       "import px\ndf = px.DataFrame('tiny')\ndf.d = px.DurationNanos(df.bytes)\n"
