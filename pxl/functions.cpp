@@ -10,12 +10,7 @@ namespace wisp::pxl {
 namespace {
 
 using schemas::data_type;
-constexpr auto b_ = data_type::boolean;
-constexpr auto i_ = data_type::int64;
-constexpr auto f_ = data_type::float64;
-constexpr auto s_ = data_type::string;
-constexpr auto t_ = data_type::time64ns;
-constexpr auto u_ = data_type::uint128;
+using namespace signature_types;
 
 // Integer arithmetic wraps instead of overflowing (signed overflow would be undefined behaviour
 // on attacker-influenced data).

@@ -17,6 +17,18 @@
 
 namespace wisp::pxl {
 
+/// One-letter names of the data types, for the tables of function signatures in functions.cpp
+/// and udf_*.cpp (`make_udf<s_, op, s_, i_>("substring")` reads like the signature).
+namespace signature_types {
+inline constexpr auto b_ = schemas::data_type::boolean;
+inline constexpr auto i_ = schemas::data_type::int64;
+inline constexpr auto f_ = schemas::data_type::float64;
+inline constexpr auto s_ = schemas::data_type::string;
+inline constexpr auto t_ = schemas::data_type::time64ns;
+inline constexpr auto u_ = schemas::data_type::uint128;
+}  // namespace signature_types
+
+
 /// How a function's result semantic type follows from its arguments'.
 enum class semantic_rule : std::uint8_t {
   none,              // ST_NONE

@@ -18,10 +18,7 @@ namespace wisp::pxl {
 namespace {
 
 using schemas::data_type;
-constexpr auto b_ = data_type::boolean;
-constexpr auto i_ = data_type::int64;
-constexpr auto f_ = data_type::float64;
-constexpr auto s_ = data_type::string;
+using namespace signature_types;
 
 // pluck(json, key): the member as text ("" when missing, null, or the document is invalid).
 struct pluck_op {

@@ -26,10 +26,7 @@ namespace {
 
 using schemas::data_type;
 using st = schemas::semantic_type;
-constexpr auto i_ = data_type::int64;
-constexpr auto s_ = data_type::string;
-constexpr auto t_ = data_type::time64ns;
-constexpr auto u_ = data_type::uint128;
+using namespace signature_types;
 
 // Writes the type's zero value ("" / 0 / false) for every row, whatever the arguments.
 template <data_type R>

@@ -14,8 +14,7 @@ namespace wisp::pxl {
 namespace {
 
 using schemas::data_type;
-constexpr auto i_ = data_type::int64;
-constexpr auto s_ = data_type::string;
+using namespace signature_types;
 
 struct enum_name {
   std::int64_t value;

@@ -21,9 +21,7 @@ namespace wisp::pxl {
 namespace {
 
 using schemas::data_type;
-constexpr auto b_ = data_type::boolean;
-constexpr auto i_ = data_type::int64;
-constexpr auto s_ = data_type::string;
+using namespace signature_types;
 
 constexpr std::size_t max_pattern_bytes = 4096;
 

@@ -19,10 +19,7 @@ namespace {
 
 using schemas::data_type;
 using schemas::uint128;
-constexpr auto i_ = data_type::int64;
-constexpr auto s_ = data_type::string;
-constexpr auto t_ = data_type::time64ns;
-constexpr auto u_ = data_type::uint128;
+using namespace signature_types;
 
 constexpr std::int64_t ns_per_us = 1'000;
 constexpr std::int64_t ns_per_ms = 1'000'000;

@@ -28,8 +28,7 @@ namespace wisp::pxl {
 namespace {
 
 using schemas::data_type;
-constexpr auto i_ = data_type::int64;
-constexpr auto s_ = data_type::string;
+using namespace signature_types;
 
 constexpr std::int64_t max_port = 65535;
 
