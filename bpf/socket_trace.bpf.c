@@ -368,6 +368,19 @@ __noinline int emit_buffer(__u64 buf, __u64 len, __u64 pos) {
   return 0;
 }
 
+/* Entry i of a user iovec array, its length cut to what is left of the syscall's `total` bytes
+ * after `done`. False when the walk is over: past iovcnt, all bytes placed, or unreadable. */
+static __always_inline bool iov_part(const struct iovec *iov, __u32 i, __u64 iovcnt, __u64 total,
+                                     __u64 done, struct iovec *v) {
+  if (i >= iovcnt || done >= total)
+    return false;
+  if (bpf_probe_read_user(v, sizeof(*v), &iov[i]))
+    return false;
+  if (v->iov_len > total - done)
+    v->iov_len = total - done;
+  return true;
+}
+
 /* Gathers the first `total` bytes of an iovec array (total <= WISP_MAX_MSG_SIZE) into one event
  * at stream position pos: one ring record per syscall, as for a plain buffer. Bytes after an
  * unreadable iovec are reported as not copied. A global function for the same reason as
@@ -380,12 +393,10 @@ __noinline int emit_gathered(__u64 iov_addr, __u64 iovcnt, __u64 total, __u64 po
   const struct iovec *iov = (const struct iovec *)iov_addr;
   __u64 done = 0;
   for (__u32 i = 0; i < WISP_MAX_IOV; i++) {
-    if (i >= iovcnt || done >= total)
-      break;
     struct iovec v = {};
-    if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+    if (!iov_part(iov, i, iovcnt, total, done, &v))
       break;
-    __u64 n = v.iov_len < total - done ? v.iov_len : total - done;
+    __u64 n = v.iov_len;
     barrier_var(n);
     if (n > WISP_MAX_MSG_SIZE)
       break;
@@ -481,12 +492,10 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
   }
   __u64 done = 0;
   for (__u32 i = 0; i < WISP_MAX_IOV; i++) {
-    if (i >= iovcnt || done >= total)
-      break;
     struct iovec v = {};
-    if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+    if (!iov_part(iov, i, iovcnt, total, done, &v))
       break;
-    __u64 n = v.iov_len < total - done ? v.iov_len : total - done;
+    __u64 n = v.iov_len;
     if (n == 0)
       continue;
     emit_buffer((__u64)v.iov_base, n, pos + done);

@@ -43,22 +43,20 @@ class plan_runner {
     // Sources run one after the other here, smallest first: a join holds its probe side until
     // its build side has ended, and the build side is usually the small table (the operator
     // actors run all sources at once, so there the order does not matter).
-    std::vector<const pxl::plan_node*> sources;
-    for (const auto& n : plan_.nodes)
-      if (std::holds_alternative<pxl::udtf_source_op>(n.op) || std::holds_alternative<pxl::memory_source_op>(n.op))
-        sources.push_back(&n);
-    auto source_rows = [&](const pxl::plan_node* n) -> std::size_t {
-      const auto* src = std::get_if<pxl::memory_source_op>(&n->op);
-      if (src == nullptr) return 0;
-      auto table = tables.find(src->table);
-      if (table == tables.end()) return 0;
-      std::size_t rows = 0;
-      for (const auto& b : table->second.batches) rows += b->num_rows();
-      return rows;
-    };
+    std::vector<std::pair<std::size_t, const pxl::plan_node*>> sources;  // (rows, node)
+    for (const auto& n : plan_.nodes) {
+      std::size_t rows = 0;  // table functions: small
+      if (const auto* src = std::get_if<pxl::memory_source_op>(&n.op)) {
+        if (auto table = tables.find(src->table); table != tables.end())
+          for (const auto& b : table->second.batches) rows += b->num_rows();
+      } else if (!std::holds_alternative<pxl::udtf_source_op>(n.op)) {
+        continue;
+      }
+      sources.emplace_back(rows, &n);
+    }
     std::stable_sort(sources.begin(), sources.end(),
-                     [&](auto* a, auto* b) { return source_rows(a) < source_rows(b); });
-    for (const auto* np : sources) {
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [rows, np] : sources) {
       const auto& n = *np;
       if (std::holds_alternative<pxl::udtf_source_op>(n.op)) {
         auto rows = run_udtf(n, udtf);
