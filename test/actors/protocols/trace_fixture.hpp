@@ -1,5 +1,5 @@
 #pragma once
-// Loads the .trace fixtures recorded by http/fixtures/record.py and turns them into the
+// Loads the .trace fixtures recorded by record.py (test/actors/protocols/) and turns them into the
 // data_chunks the socket tracer would deliver for one side of the connection.
 
 #include <cstdint>
