@@ -255,8 +255,14 @@ do-nothing handler; the target here is under 5%.
         path = os.path.join(os.path.dirname(__file__), "README.md")
         head = "# Benchmarks\n\nThe last measured figures. Each section is rewritten by its harness.\n\n"
         text = open(path).read() if os.path.exists(path) else head
+        # Only this harness's section is replaced; the sections after it (other harnesses') stay.
         marker = "## HTTP tracing overhead"
-        text = (text.split(marker)[0].rstrip() + "\n\n" if marker in text else text.rstrip() + "\n\n") + report
+        if marker in text:
+            at = text.index(marker)
+            end = text.find("\n## ", at + len(marker))
+            text = text[:at] + report.rstrip() + "\n" + (text[end:] if end >= 0 else "")
+        else:
+            text = text.rstrip() + "\n\n" + report
         with open(path, "w") as f:
             f.write(text)
     print(json.dumps([{k: m[k] for k in ("layout", "ratio", "per_k_ms", "cpu_overhead", "bpf_us_per_req", "complete")} for m in results]))

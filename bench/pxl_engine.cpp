@@ -7,9 +7,10 @@
 // Each timing is the best of --repeat runs; results of the three are checked against each other,
 // so a fast wrong answer fails the run.
 //
-// Usage: wisp_pxl_bench [--rows N] [--repeat R] [--write PATH] [--no-sqlite]
+// Usage: wisp_pxl_bench [--rows N] [--repeat R] [--write PATH] [--no-sqlite] [--only Q]
 //   --write: replace the "PxL engine" section of PATH (e.g. bench/README.md)
 //   --no-sqlite: skip SQLite (to profile the engine)
+//   --only Q: run one query, q1, q1q, q2 or q3 (to profile it)
 
 #include <sqlite3.h>
 
@@ -55,6 +56,7 @@ struct options {
   int repeat = 3;
   std::string write_path;
   bool sqlite = true;  // --no-sqlite: Wisp and the hand loop only (for profiling)
+  std::string only;    // --only: one query (for profiling)
 };
 
 [[noreturn]] void fail(const std::string& what) {
@@ -78,12 +80,18 @@ options parse(int argc, char** argv) {
       o.write_path = next();
     } else if (a == "--no-sqlite") {
       o.sqlite = false;
+    } else if (a == "--only") {
+      o.only = next();
+      if (o.only != "q1" && o.only != "q1q" && o.only != "q2" && o.only != "q3")
+        fail("--only takes q1, q1q, q2 or q3, not '" + o.only + "'");
     } else {
-      fail("unknown flag '" + a + "' (use --rows N, --repeat R, --write PATH, --no-sqlite)");
+      fail("unknown flag '" + a +
+           "' (use --rows N, --repeat R, --write PATH, --no-sqlite, --only Q)");
     }
   }
   if (o.rows == 0 || o.repeat <= 0) fail("--rows and --repeat must be positive");
-  if (!o.write_path.empty() && !o.sqlite) fail("--write needs the SQLite comparison");
+  if (!o.write_path.empty() && (!o.sqlite || !o.only.empty()))
+    fail("--write needs every query and the SQLite comparison");
   return o;
 }
 
@@ -397,25 +405,35 @@ result hand_q2(const dataset& d) {
   return out;
 }
 
-/// The projection: the three columns copied out, as a result table would hold them.
-std::size_t hand_q3(const dataset& d) {
+/// What a client of the projection does with the rows it gets: reads every value (the SQLite
+/// client sums the same three values). Columns: time_, latency, req_path, in this order.
+struct projection_read {
+  std::size_t rows = 0;
+  std::uint64_t sum = 0;  // wraps around: compared, not interpreted
+};
+
+void read_rows(const schemas::column& time, const schemas::column& lat, const schemas::column& path,
+               projection_read& out) {
+  const auto& t = time.ints();
+  const auto& l = lat.ints();
+  const auto& offsets = path.strings().offsets();
+  for (std::size_t i = 0; i < t.size(); ++i)
+    out.sum += static_cast<std::uint64_t>(t[i]) + static_cast<std::uint64_t>(l[i]) +
+               (offsets[i + 1] - offsets[i]);
+  out.rows += t.size();
+}
+
+/// The projection by hand: one pass over the stored columns, reading the three values per row.
+projection_read hand_q3(const dataset& d) {
   const auto c_time = *d.events_rel.index_of("time_"), c_lat = *d.events_rel.index_of("latency"),
              c_path = *d.events_rel.index_of("req_path");
-  std::size_t rows = 0;
-  std::vector<schemas::row_batch> out;
-  for (const auto& b : d.tables.at("http_events").batches) {
-    schemas::row_batch o;
-    o.columns = {b->columns[c_time], b->columns[c_lat], b->columns[c_path]};
-    rows += o.num_rows();
-    out.push_back(std::move(o));
-  }
-  return rows;
+  projection_read r;
+  for (const auto& b : d.tables.at("http_events").batches)
+    read_rows(b->columns[c_time], b->columns[c_lat], b->columns[c_path], r);
+  return r;
 }
 
 // ---- timing and report ----
-
-/// Keeps the compiler from dropping reads whose values are otherwise unused.
-volatile std::int64_t values_read = 0;
 
 template <class F>
 double best_seconds(int repeat, F&& f) {
@@ -511,7 +529,8 @@ int main(int argc, char** argv) {
       "import px\ndf = px.DataFrame(table='http_events')\npx.display(df[['time_', 'latency', 'req_path']], 'q3')\n";
 
   std::vector<row_report> rows;
-  {
+  auto run = [&](const char* name) { return o.only.empty() || o.only == name; };
+  if (run("q1")) {
     auto plan = compile_query(d, q1, o.rows);
     result wisp_r, sql_r, hand_r;
     row_report r{"filter + group by 2 keys + count, mean"};
@@ -527,7 +546,7 @@ int main(int argc, char** argv) {
     check_same("q1", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
-  {
+  if (run("q1q")) {
     auto plan = compile_query(d, q1q, o.rows);
     result wisp_r, hand_r;
     row_report r{"... + quantiles"};
@@ -538,7 +557,7 @@ int main(int argc, char** argv) {
     check_same("q1 quantiles", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
-  {
+  if (run("q2")) {
     auto plan = compile_query(d, q2, o.rows);
     result wisp_r, sql_r, hand_r;
     row_report r{"join with a 200-row table + group by"};
@@ -554,28 +573,36 @@ int main(int argc, char** argv) {
     check_same("q2", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
-  {
+  if (run("q3")) {
     auto plan = compile_query(d, q3, o.rows);
-    std::size_t wisp_rows = 0, sql_rows = 0, hand_rows = 0;
-    row_report r{"projection of 3 columns (all rows out)"};
-    r.wisp_s = best_seconds(o.repeat, [&] { wisp_rows = run_query(d, plan).tables.at(0).num_rows(); });
+    projection_read wisp_r, sql_r, hand_r;
+    row_report r{"projection of 3 columns (all rows out, every value read)"};
+    r.wisp_s = best_seconds(o.repeat, [&] {
+      const auto result = run_query(d, plan);
+      const auto& t = result.tables.at(0);
+      wisp_r = {};
+      for (const auto& b : t.batches) read_rows(b->columns[0], b->columns[1], b->columns[2], wisp_r);
+    });
     if (o.sqlite) r.sqlite_s = best_seconds(o.repeat, [&] {
       sqlite3_stmt* st = nullptr;
       sqlite3_prepare_v2(db.db, "SELECT time_, latency, req_path FROM http_events", -1, &st, nullptr);
-      std::int64_t sum = 0;  // reads every value, as a client would
-      sql_rows = 0;
+      sql_r = {};
       while (sqlite3_step(st) == SQLITE_ROW) {
-        sum += sqlite3_column_int64(st, 0) + sqlite3_column_int64(st, 1) + sqlite3_column_bytes(st, 2);
-        ++sql_rows;
+        sql_r.sum += static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)) +
+                     static_cast<std::uint64_t>(sqlite3_column_int64(st, 1)) +
+                     static_cast<std::uint64_t>(sqlite3_column_bytes(st, 2));
+        ++sql_r.rows;
       }
       sqlite3_finalize(st);
-      values_read = sum;
     });
-    r.hand_s = best_seconds(o.repeat, [&] { hand_rows = hand_q3(d); });
-    if (!o.sqlite) sql_rows = o.rows;
-    if (wisp_rows != o.rows || sql_rows != o.rows || hand_rows != o.rows)
-      fail("q3: row counts differ: wisp " + std::to_string(wisp_rows) + ", sqlite " +
-           std::to_string(sql_rows) + ", hand " + std::to_string(hand_rows));
+    r.hand_s = best_seconds(o.repeat, [&] { hand_r = hand_q3(d); });
+    if (!o.sqlite) sql_r = hand_r;
+    if (wisp_r.rows != o.rows || sql_r.rows != o.rows || hand_r.rows != o.rows ||
+        wisp_r.sum != hand_r.sum || sql_r.sum != hand_r.sum)
+      fail("q3: results differ: rows wisp " + std::to_string(wisp_r.rows) + ", sqlite " +
+           std::to_string(sql_r.rows) + ", hand " + std::to_string(hand_r.rows) +
+           "; value sums wisp " + std::to_string(wisp_r.sum) + ", sqlite " + std::to_string(sql_r.sum) +
+           ", hand " + std::to_string(hand_r.sum));
     rows.push_back(r);
   }
 

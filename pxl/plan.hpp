@@ -136,6 +136,10 @@ struct join_op {
   // Set by the types pass: key column indexes in each parent.
   std::vector<std::size_t> left_keys;
   std::vector<std::size_t> right_keys;
+  // Set by the types pass: the columns of each parent that appear in the output, in order
+  // (all of them unless column pruning dropped some the rest of the plan does not read).
+  std::vector<std::size_t> left_out;
+  std::vector<std::size_t> right_out;
 };
 
 /// A named result table.

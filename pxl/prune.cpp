@@ -86,6 +86,12 @@ class pruner {
     };
     side(left, 0, right_names, op.left_on, needed(n.parents[0]));
     side(right, left.columns.size(), left_names, op.right_on, needed(n.parents[1]));
+    // The join's own output: what its children read (at least one column, for the row count).
+    auto& keep = result_.keep[n.id];
+    for (const auto& c : n.output.columns)
+      if (out.contains(c.name)) keep.insert(c.name);
+    if (keep.empty() && !n.output.columns.empty()) keep.insert(n.output.columns.front().name);
+    changed_ = changed_ || keep.size() != n.output.columns.size();
   }
   void apply(const plan_node& n, const union_op&, const name_set&) { keep_inputs(n); }
   void apply(const plan_node& n, const memory_source_op& op, const name_set& out) {

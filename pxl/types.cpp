@@ -303,17 +303,24 @@ class type_resolver {
       op.right_keys.push_back(*r);
     }
     if (!ok) return false;
+    // Suffixes depend on both whole inputs; pruning then drops the outputs nothing downstream
+    // reads (it keeps at least one).
+    const auto* keep = kept_outputs(n);
     n.output.columns.clear();
-    for (const auto& c : left.columns) {
-      auto out = c;
-      if (right.index_of(c.name)) out.name += op.left_suffix;
-      n.output.columns.push_back(std::move(out));
-    }
-    for (const auto& c : right.columns) {
-      auto out = c;
-      if (left.index_of(c.name)) out.name += op.right_suffix;
-      n.output.columns.push_back(std::move(out));
-    }
+    op.left_out.clear();
+    op.right_out.clear();
+    auto add_side = [&](const relation& rel, const relation& other, const std::string& suffix,
+                        std::vector<std::size_t>& out_idx) {
+      for (std::size_t i = 0; i < rel.columns.size(); ++i) {
+        auto out = rel.columns[i];
+        if (other.index_of(out.name)) out.name += suffix;
+        if (keep != nullptr && !keep->contains(out.name)) continue;
+        out_idx.push_back(i);
+        n.output.columns.push_back(std::move(out));
+      }
+    };
+    add_side(left, right, op.left_suffix, op.left_out);
+    add_side(right, left, op.right_suffix, op.right_out);
     std::set<std::string> seen;
     for (const auto& c : n.output.columns) {
       if (!seen.insert(c.name).second) {

@@ -1,6 +1,7 @@
 #include "schemas/row_batch.hpp"
 
 #include <cassert>
+#include <cstring>
 
 namespace wisp::schemas {
 
@@ -21,10 +22,12 @@ column::storage make_storage(data_type t) {
 
 }  // namespace
 
-column::column(data_type t) : type_(t), data_(make_storage(t)) {}
+column::column(data_type t) : type_(t), data_(std::make_shared<storage>(make_storage(t))) {}
+
+void column::unshare() { data_ = std::make_shared<storage>(*data_); }
 
 std::size_t column::size() const {
-  return std::visit([](const auto& v) { return v.size(); }, data_);
+  return std::visit([](const auto& v) { return v.size(); }, *data_);
 }
 
 std::size_t column::byte_size() const {
@@ -35,20 +38,20 @@ std::size_t column::byte_size() const {
         else
           return v.size() * sizeof(v[0]);
       },
-      data_);
+      *data_);
 }
 
 void column::push_from(const column& other, std::size_t row) {
   std::visit(
       [&](auto& v) {
         using T = std::decay_t<decltype(v)>;
-        const auto& o = std::get<T>(other.data_);
+        const auto& o = std::get<T>(*other.data_);
         if constexpr (std::is_same_v<T, string_column>)
           v.push_back(o.at(row));
         else
           v.push_back(o[row]);
       },
-      data_);
+      own());
 }
 
 column column::filter(std::span<const std::uint8_t> mask) const {
@@ -59,23 +62,53 @@ column column::filter(std::span<const std::uint8_t> mask) const {
   return take(rows);
 }
 
+void string_column::append_gather(const string_column& src, std::span<const std::uint32_t> rows) {
+  const auto& so = src.offsets_;
+  std::size_t bytes = 0;
+  for (auto r : rows) bytes += so[r + 1] - so[r];
+  const std::size_t base = bytes_.size();
+  offsets_.reserve(offsets_.size() + rows.size());
+  bytes_.resize(base + bytes);
+  char* out = bytes_.data() + base;
+  const char* in = src.bytes_.data();
+  const std::size_t in_size = src.bytes_.size();
+  std::size_t at = 0;
+  for (auto r : rows) {
+    const std::size_t b = so[r], n = so[r + 1] - b;
+    // Short values (most keys) move in 16-byte steps when neither side would run past its end;
+    // the overlapping tail of a step is rewritten by the next value.
+    if (n <= 32 && b + 32 <= in_size && at + 32 <= bytes) {
+      std::memcpy(out + at, in + b, 16);
+      if (n > 16) std::memcpy(out + at + 16, in + b + 16, 16);
+    } else {
+      std::memcpy(out + at, in + b, n);
+    }
+    at += n;
+    offsets_.push_back(base + at);
+  }
+}
+
 column column::take(std::span<const std::uint32_t> rows) const {
   column out(type_);
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        auto& o = std::get<T>(out.data_);
+        auto& o = std::get<T>(*out.data_);
         if constexpr (std::is_same_v<T, string_column>) {
-          std::size_t bytes = 0;
-          for (auto r : rows) bytes += v.at(r).size();
-          o.reserve(rows.size(), bytes);
-          for (auto r : rows) o.push_back(v.at(r));
+          o.append_gather(v, rows);
         } else {
           o.resize(rows.size());
           for (std::size_t k = 0; k < rows.size(); ++k) o[k] = v[rows[k]];
         }
       },
-      data_);
+      *data_);
+  if (dictionary_) {
+    auto d = std::make_shared<column_dictionary>();
+    d->values = dictionary_->values;
+    d->codes.resize(rows.size());
+    for (std::size_t k = 0; k < rows.size(); ++k) d->codes[k] = dictionary_->codes[rows[k]];
+    out.dictionary_ = std::move(d);
+  }
   return out;
 }
 
@@ -84,7 +117,7 @@ column column::slice(std::size_t begin, std::size_t count) const {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        auto& o = std::get<T>(out.data_);
+        auto& o = std::get<T>(*out.data_);
         if constexpr (std::is_same_v<T, string_column>) {
           for (std::size_t i = begin; i < begin + count; ++i) o.push_back(v.at(i));
         } else {
@@ -92,7 +125,13 @@ column column::slice(std::size_t begin, std::size_t count) const {
                    v.begin() + static_cast<std::ptrdiff_t>(begin + count));
         }
       },
-      data_);
+      *data_);
+  if (dictionary_) {
+    const auto& codes = dictionary_->codes;
+    out.dictionary_ = std::make_shared<column_dictionary>(column_dictionary{
+        dictionary_->values, {codes.begin() + static_cast<std::ptrdiff_t>(begin),
+                              codes.begin() + static_cast<std::ptrdiff_t>(begin + count)}});
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 // layout is used in memory, in RocksDB values and (as FlatBuffers vectors) on the wire.
 // A sealed batch is immutable and shared between actors as `row_batch_ptr`.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -33,6 +34,8 @@ class string_column {
     bytes_.reserve(bytes);
   }
   std::size_t byte_size() const { return bytes_.size() + offsets_.size() * sizeof(std::uint64_t); }
+  /// Appends rows[0], rows[1], ... of `src` (sized once, copied without per-row calls).
+  void append_gather(const string_column& src, std::span<const std::uint32_t> rows);
   const std::vector<std::uint64_t>& offsets() const { return offsets_; }
   const std::string& bytes() const { return bytes_; }
 
@@ -41,8 +44,21 @@ class string_column {
   std::string bytes_;
 };
 
+class column;
+
+/// Where a gathered column's values came from: row i holds values[codes[i]]. A join sets it on
+/// the columns it gathers from a small build side, so that a group-by on them can decide a
+/// group once per code instead of hashing every row. The values need not be distinct. It only
+/// lives in memory (not on the wire or on disk) and is dropped when the column is written to.
+struct column_dictionary {
+  std::shared_ptr<const column> values;
+  std::vector<std::uint32_t> codes;
+};
+
 /// One column of values of a single data_type. BOOLEAN is stored as bytes (0/1), TIME64NS as
-/// int64 nanoseconds since the epoch.
+/// int64 nanoseconds since the epoch. Copies share their values until one of them is written to
+/// (copy on write), so projecting, renaming or passing a column through costs no copy. A
+/// reference from a non-const accessor must not be kept across a copy of the column.
 class column {
  public:
   using storage = std::variant<std::vector<std::uint8_t>, std::vector<std::int64_t>,
@@ -53,17 +69,18 @@ class column {
   std::size_t size() const;
   std::size_t byte_size() const;
 
-  // Typed access; the caller must know the type (checked by std::get).
-  const std::vector<std::uint8_t>& bools() const { return std::get<0>(data_); }
-  const std::vector<std::int64_t>& ints() const { return std::get<1>(data_); }  // int64, time
-  const std::vector<uint128>& uint128s() const { return std::get<2>(data_); }
-  const std::vector<double>& floats() const { return std::get<3>(data_); }
-  const string_column& strings() const { return std::get<4>(data_); }
-  std::vector<std::uint8_t>& bools() { return std::get<0>(data_); }
-  std::vector<std::int64_t>& ints() { return std::get<1>(data_); }
-  std::vector<uint128>& uint128s() { return std::get<2>(data_); }
-  std::vector<double>& floats() { return std::get<3>(data_); }
-  string_column& strings() { return std::get<4>(data_); }
+  // Typed access; the caller must know the type (checked by std::get). The non-const ones first
+  // make the values this column's own.
+  const std::vector<std::uint8_t>& bools() const { return std::get<0>(*data_); }
+  const std::vector<std::int64_t>& ints() const { return std::get<1>(*data_); }  // int64, time
+  const std::vector<uint128>& uint128s() const { return std::get<2>(*data_); }
+  const std::vector<double>& floats() const { return std::get<3>(*data_); }
+  const string_column& strings() const { return std::get<4>(*data_); }
+  std::vector<std::uint8_t>& bools() { return std::get<0>(own()); }
+  std::vector<std::int64_t>& ints() { return std::get<1>(own()); }
+  std::vector<uint128>& uint128s() { return std::get<2>(own()); }
+  std::vector<double>& floats() { return std::get<3>(own()); }
+  string_column& strings() { return std::get<4>(own()); }
 
   void push_bool(bool v) { bools().push_back(v ? 1 : 0); }
   void push_int(std::int64_t v) { ints().push_back(v); }
@@ -80,9 +97,25 @@ class column {
   /// A new column holding rows [begin, begin + count).
   column slice(std::size_t begin, std::size_t count) const;
 
+  /// The dictionary this column's values were gathered from, or nullptr (see column_dictionary).
+  /// take, filter and slice carry it over.
+  const column_dictionary* dictionary() const { return dictionary_.get(); }
+  void set_dictionary(std::shared_ptr<const column_dictionary> d) { dictionary_ = std::move(d); }
+
  private:
+  storage& own() {
+    dictionary_.reset();
+    if (data_.use_count() != 1) unshare();
+    // Pairs with the release of the last other owner's reference count decrement, so its
+    // reads of the values happen before this column writes them.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return *data_;
+  }
+  void unshare();
+
   data_type type_;
-  storage data_;
+  std::shared_ptr<storage> data_;
+  std::shared_ptr<const column_dictionary> dictionary_;
 };
 
 /// A set of equally long columns. Batches do not carry their relation: the producing table or

@@ -31,34 +31,70 @@ void aggregate_operator::grow_slots() {
   }
 }
 
+std::uint32_t aggregate_operator::find_or_add_group(const schemas::row_batch& b,
+                                                    const std::vector<std::size_t>& key_columns,
+                                                    std::size_t r, std::uint64_t h,
+                                                    const key_view& row_keys) {
+  // Load factor at most one half: probe chains stay short.
+  if ((group_hashes_.size() + 1) * 2 > slots_.size()) grow_slots();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::uint32_t s = slots_[i];
+    if (s == 0) {
+      const auto g = static_cast<std::uint32_t>(group_hashes_.size());
+      for (std::size_t k = 0; k < key_columns.size(); ++k)
+        keys_.columns[k].push_from(b.columns[key_columns[k]], r);
+      group_keys_ = key_view{keys_, key_index_};  // the key columns may have moved
+      group_hashes_.push_back(h);
+      slots_[i] = g + 1;
+      return g;
+    }
+    const std::uint32_t g = s - 1;
+    if (group_hashes_[g] == h && keys_equal(group_keys_, g, row_keys, r, nan_rule::one_group))
+      return g;
+  }
+}
+
+bool aggregate_operator::assign_groups_by_code(const schemas::row_batch& b,
+                                               const std::vector<std::size_t>& key_columns,
+                                               std::vector<std::uint32_t>& out) {
+  const std::size_t rows = b.num_rows();
+  // A code combination indexes code_groups_; worth it while there are far fewer than rows.
+  std::size_t combinations = 1;
+  std::vector<const schemas::column_dictionary*> dicts;
+  for (auto k : key_columns) {
+    const auto* d = b.columns[k].dictionary();
+    if (d == nullptr) return false;
+    combinations *= std::max<std::size_t>(d->values->size(), 1);
+    if (combinations > rows / 4) return false;
+    dicts.push_back(d);
+  }
+  constexpr std::uint32_t unknown = 0xffffffffU;
+  code_groups_.assign(combinations, unknown);
+  const key_view row_keys{b, key_columns};
+  out.resize(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t code = 0;
+    for (const auto* d : dicts) code = code * d->values->size() + d->codes[r];
+    auto& g = code_groups_[code];
+    if (g == unknown)
+      g = find_or_add_group(b, key_columns, r, hash_row(b, key_columns, r), row_keys);
+    out[r] = g;
+  }
+  return true;
+}
+
 void aggregate_operator::assign_groups(const schemas::row_batch& b,
                                        const std::vector<std::size_t>& key_columns,
                                        std::vector<std::uint32_t>& out) {
+  group_keys_ = key_view{keys_, key_index_};
+  if (assign_groups_by_code(b, key_columns, out)) return;
   hash_rows(b, key_columns, row_hashes_);
-  out.resize(b.num_rows());
-  for (std::size_t r = 0; r < b.num_rows(); ++r) {
-    // Load factor at most one half: probe chains stay short.
-    if ((group_hashes_.size() + 1) * 2 > slots_.size()) grow_slots();
-    const std::uint64_t h = row_hashes_[r];
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const std::uint32_t s = slots_[i];
-      if (s == 0) {
-        const auto g = static_cast<std::uint32_t>(group_hashes_.size());
-        for (std::size_t k = 0; k < key_columns.size(); ++k)
-          keys_.columns[k].push_from(b.columns[key_columns[k]], r);
-        group_hashes_.push_back(h);
-        slots_[i] = g + 1;
-        out[r] = g;
-        break;
-      }
-      const std::uint32_t g = s - 1;
-      if (group_hashes_[g] == h && keys_equal(keys_, key_index_, g, b, key_columns, r, nan_rule::one_group)) {
-        out[r] = g;
-        break;
-      }
-    }
-  }
+  const key_view row_keys{b, key_columns};
+  const std::size_t rows = b.num_rows();
+  out.resize(rows);
+  for (std::size_t r = 0; r < rows; ++r)
+    out[r] = find_or_add_group(b, key_columns, r, row_hashes_[r], row_keys);
 }
 
 std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_ptr in, std::size_t) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/exec/column_ops.hpp"
 #include "actors/exec/operator.hpp"
 #include "pxl/functions.hpp"
 
@@ -30,6 +31,15 @@ class aggregate_operator final : public operator_logic {
   /// Group ids of every row of `b` (key columns `key_columns`), adding new groups.
   void assign_groups(const schemas::row_batch& b, const std::vector<std::size_t>& key_columns,
                      std::vector<std::uint32_t>& out);
+  /// assign_groups when every key column carries a small dictionary: one group lookup per code
+  /// combination. False (nothing done) otherwise.
+  bool assign_groups_by_code(const schemas::row_batch& b,
+                             const std::vector<std::size_t>& key_columns,
+                             std::vector<std::uint32_t>& out);
+  /// The group of row r of `b`, whose key hash is h, added if new.
+  std::uint32_t find_or_add_group(const schemas::row_batch& b,
+                                  const std::vector<std::size_t>& key_columns, std::size_t r,
+                                  std::uint64_t h, const key_view& row_keys);
   void grow_slots();
   void resize_states();
 
@@ -38,7 +48,9 @@ class aggregate_operator final : public operator_logic {
   std::vector<std::size_t> key_index_;       // 0, 1, ...: the columns of keys_
   std::vector<std::uint32_t> slots_;         // power-of-two table: group id + 1, 0 = empty
   std::vector<std::uint64_t> group_hashes_;  // per group
+  key_view group_keys_;                      // the key columns of keys_ (renewed as they grow)
   std::vector<std::uint64_t> row_hashes_;    // scratch: the current batch's key hashes
+  std::vector<std::uint32_t> code_groups_;   // scratch: group per code combination
   std::vector<std::unique_ptr<pxl::uda_states>> states_;
   bool finished_ = false;
 };

@@ -2,8 +2,9 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
-#include <functional>
+#include <span>
 #include <string_view>
 
 namespace wisp::exec {
@@ -22,57 +23,78 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
+// The two halves of a 64x64-bit product, folded: one multiply mixes 64 bits of input.
+std::uint64_t fold(std::uint64_t a, std::uint64_t b) {
+  const auto m = static_cast<unsigned __int128>(a) * b;
+  return static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64);
+}
+
+// A string's hash, 16 bytes per step with overlapping loads for the tail (strings that are
+// group or join keys are mostly short: paths, methods, names).
+std::uint64_t hash_bytes(std::string_view s) {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = k0 ^ n;
+  for (; n > 16; p += 16, n -= 16) h = fold(detail::load64(p) ^ k1, detail::load64(p + 8) ^ h);
+  std::uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = detail::load64(p);
+    b = detail::load64(p + n - 8);
+  } else if (n >= 4) {
+    a = detail::load32(p);
+    b = detail::load32(p + n - 4);
+  } else if (n > 0) {
+    a = static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16 |
+        static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+        static_cast<unsigned char>(p[n - 1]);
+  }
+  return fold(a ^ k1, b ^ h);
+}
+
 std::uint64_t hash_float(double v) {
   if (v == 0) v = 0;                                      // -0.0 == 0.0
   if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();  // one NaN
   return mix(std::bit_cast<std::uint64_t>(v));
 }
 
-// Hashes of one column for every row of the batch (one type switch per column).
-void hash_column(const schemas::column& c, std::vector<std::uint64_t>& h) {
-  auto combine = [&](std::size_t r, std::uint64_t x) { h[r] = mix(h[r] ^ x) + 0x9e3779b97f4a7c15ULL; };
+constexpr std::uint64_t hash_seed = 0x9e3779b97f4a7c15ULL;
+
+// Folds one column into the hashes of rows first, first + 1, ... (h[0], h[1], ...): one type
+// switch per column, then a typed loop.
+void hash_column(const schemas::column& c, std::size_t first, std::span<std::uint64_t> h) {
+  auto combine = [&](std::size_t i, std::uint64_t x) { h[i] = mix(h[i] ^ x) + hash_seed; };
   const std::size_t n = h.size();
   switch (c.type()) {
-    case data_type::boolean:
-      for (std::size_t r = 0; r < n; ++r) combine(r, mix(c.bools()[r]));
+    case data_type::boolean: {
+      const auto& v = c.bools();
+      for (std::size_t i = 0; i < n; ++i) combine(i, mix(v[first + i]));
       return;
+    }
     case data_type::int64:
-    case data_type::time64ns:
-      for (std::size_t r = 0; r < n; ++r) combine(r, mix(static_cast<std::uint64_t>(c.ints()[r])));
+    case data_type::time64ns: {
+      const auto& v = c.ints();
+      for (std::size_t i = 0; i < n; ++i) combine(i, mix(static_cast<std::uint64_t>(v[first + i])));
       return;
-    case data_type::float64:
-      for (std::size_t r = 0; r < n; ++r) combine(r, hash_float(c.floats()[r]));
+    }
+    case data_type::float64: {
+      const auto& v = c.floats();
+      for (std::size_t i = 0; i < n; ++i) combine(i, hash_float(v[first + i]));
       return;
-    case data_type::uint128:
-      for (std::size_t r = 0; r < n; ++r) {
-        const auto& v = c.uint128s()[r];
-        combine(r, mix(v.high ^ mix(v.low)));
-      }
+    }
+    case data_type::uint128: {
+      const auto& v = c.uint128s();
+      for (std::size_t i = 0; i < n; ++i)
+        combine(i, mix(v[first + i].high ^ mix(v[first + i].low)));
       return;
+    }
     case data_type::string: {
       const auto& s = c.strings();
-      for (std::size_t r = 0; r < n; ++r) combine(r, std::hash<std::string_view>{}(s.at(r)));
+      for (std::size_t i = 0; i < n; ++i) combine(i, hash_bytes(s.at(first + i)));
       return;
     }
     case data_type::unknown: return;
   }
-}
-
-bool cell_equal(const schemas::column& a, std::size_t ar, const schemas::column& b, std::size_t br,
-                nan_rule nans) {
-  switch (a.type()) {
-    case data_type::boolean: return a.bools()[ar] == b.bools()[br];
-    case data_type::int64:
-    case data_type::time64ns: return a.ints()[ar] == b.ints()[br];
-    case data_type::float64: {
-      const double x = a.floats()[ar], y = b.floats()[br];
-      return x == y || (nans == nan_rule::one_group && std::isnan(x) && std::isnan(y));
-    }
-    case data_type::uint128: return a.uint128s()[ar] == b.uint128s()[br];
-    case data_type::string: return a.strings().at(ar) == b.strings().at(br);
-    case data_type::unknown: break;
-  }
-  return false;
 }
 
 }  // namespace
@@ -124,16 +146,36 @@ void push_zero(schemas::column& dst) {
 
 void hash_rows(const schemas::row_batch& b, const std::vector<std::size_t>& keys,
                std::vector<std::uint64_t>& out) {
-  out.assign(b.num_rows(), 0x9e3779b97f4a7c15ULL);
-  for (auto k : keys) hash_column(b.columns[k], out);
+  out.assign(b.num_rows(), hash_seed);
+  for (auto k : keys) hash_column(b.columns[k], 0, out);
 }
 
-bool keys_equal(const schemas::row_batch& a, const std::vector<std::size_t>& a_keys, std::size_t ar,
-                const schemas::row_batch& b, const std::vector<std::size_t>& b_keys, std::size_t br,
-                nan_rule nans) {
-  for (std::size_t i = 0; i < a_keys.size(); ++i)
-    if (!cell_equal(a.columns[a_keys[i]], ar, b.columns[b_keys[i]], br, nans)) return false;
-  return true;
+std::uint64_t hash_row(const schemas::row_batch& b, const std::vector<std::size_t>& keys,
+                       std::size_t row) {
+  std::uint64_t h = hash_seed;
+  for (auto k : keys) hash_column(b.columns[k], row, {&h, 1});
+  return h;
+}
+
+key_view::key_view(const schemas::row_batch& b, const std::vector<std::size_t>& keys) {
+  columns.reserve(keys.size());
+  for (auto k : keys) {
+    const auto& c = b.columns[k];
+    key_column kc{c.type(), nullptr, nullptr};
+    switch (c.type()) {
+      case data_type::boolean: kc.values = c.bools().data(); break;
+      case data_type::int64:
+      case data_type::time64ns: kc.values = c.ints().data(); break;
+      case data_type::float64: kc.values = c.floats().data(); break;
+      case data_type::uint128: kc.values = c.uint128s().data(); break;
+      case data_type::string:
+        kc.values = c.strings().bytes().data();
+        kc.offsets = c.strings().offsets().data();
+        break;
+      case data_type::unknown: break;
+    }
+    columns.push_back(kc);
+  }
 }
 
 }  // namespace wisp::exec

@@ -71,6 +71,7 @@ std::vector<schemas::row_batch_ptr> join_operator::finish() {
     flush(nullptr, out);
   }
   build_batches_.clear();
+  build_views_.clear();
   return out;
 }
 
@@ -86,7 +87,8 @@ void join_operator::build() {
     const auto& b = *build_batches_[bi];
     hash_rows(b, *build_keys_, batch_hashes);
     hashes_.insert(hashes_.end(), batch_hashes.begin(), batch_hashes.end());
-    for (std::uint32_t r = 0; r < b.num_rows(); ++r) {
+    build_views_.emplace_back(b, *build_keys_);
+    for (std::uint32_t r = 0, n = static_cast<std::uint32_t>(b.num_rows()); r < n; ++r) {
       row_batch_.push_back(bi);
       row_in_batch_.push_back(r);
     }
@@ -107,14 +109,16 @@ void join_operator::build() {
 
 void join_operator::probe(const schemas::row_batch& in, std::vector<schemas::row_batch_ptr>& out) {
   const auto& pkeys = *probe_keys_;
-  const auto& bkeys = *build_keys_;
   hash_rows(in, pkeys, probe_hashes_);
-  for (std::uint32_t r = 0; r < in.num_rows(); ++r) {
+  const key_view probe_view{in, pkeys};
+  const auto rows = static_cast<std::uint32_t>(in.num_rows());
+  for (std::uint32_t r = 0; r < rows; ++r) {
     const std::uint64_t h = probe_hashes_[r];
     bool found = false;
     for (std::uint32_t g = buckets_[h & mask_]; g != no_row; g = next_[g]) {
       if (hashes_[g] != h) continue;
-      if (!keys_equal(in, pkeys, r, *build_batches_[row_batch_[g]], bkeys, row_in_batch_[g]))
+      if (!keys_equal(probe_view, r, build_views_[row_batch_[g]], row_in_batch_[g],
+                      nan_rule::never_equal))
         continue;
       found = true;
       if (keep_unmatched_build_) matched_[g] = 1;
@@ -154,7 +158,14 @@ void join_operator::flush(const schemas::row_batch* probe, std::vector<schemas::
     for (auto g : out_build_) build_rows.push_back(row_in_batch_[g]);
   }
   auto fill_build = [&](std::size_t col) {
-    if (!build_rows.empty()) return build_batches_.front()->columns[col].take(build_rows);
+    if (!build_rows.empty()) {
+      // Gathered from one build batch: the batch's column is the dictionary of the output.
+      const auto& source = build_batches_.front()->columns[col];
+      auto c = source.take(build_rows);
+      c.set_dictionary(std::make_shared<const schemas::column_dictionary>(
+          schemas::column_dictionary{std::make_shared<const schemas::column>(source), build_rows}));
+      return c;
+    }
     schemas::column c{build_types_[col]};
     for (auto g : out_build_) {
       if (g == no_row)
@@ -166,11 +177,9 @@ void join_operator::flush(const schemas::row_batch* probe, std::vector<schemas::
   };
   auto batch = std::make_shared<schemas::row_batch>();
   const bool probe_is_left = probe_parent_ == 0;
-  const std::size_t left_cols = probe_is_left ? probe_types_.size() : build_types_.size();
-  const std::size_t right_cols = probe_is_left ? build_types_.size() : probe_types_.size();
-  for (std::size_t i = 0; i < left_cols; ++i)
+  for (auto i : op_.left_out)
     batch->columns.push_back(probe_is_left ? fill_probe(i) : fill_build(i));
-  for (std::size_t i = 0; i < right_cols; ++i)
+  for (auto i : op_.right_out)
     batch->columns.push_back(probe_is_left ? fill_build(i) : fill_probe(i));
   out_probe_.clear();
   out_build_.clear();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/exec/column_ops.hpp"
 #include "actors/exec/operator.hpp"
 
 namespace wisp::exec {
@@ -48,6 +49,7 @@ class join_operator final : public operator_logic {
   std::vector<schemas::row_batch_ptr> build_batches_;
   std::vector<std::uint32_t> row_batch_;
   std::vector<std::uint32_t> row_in_batch_;
+  std::vector<key_view> build_views_;  // per build batch: its key columns
   std::vector<std::uint64_t> hashes_;
   std::vector<std::uint32_t> buckets_;  // hash & mask -> first build row of the chain, or no_row
   std::vector<std::uint32_t> next_;     // build row -> next row of its chain, or no_row

@@ -610,6 +610,13 @@ TEST(compile_pruning, join_keeps_clashing_names_so_suffixes_hold) {
     // Every column clashes (same table on both sides): all are kept, names stay suffixed.
     EXPECT_EQ(cols.size(), schemas::find_table("http_events")->rel.columns.size());
   }
+  // The join itself emits only what is read after it.
+  const auto* join = nodes_of<join_op>(r.plan).at(0);
+  EXPECT_EQ(join->output.names(), (std::vector<std::string>{"req_path", "latency_r"}));
+  const auto& op = std::get<join_op>(join->op);
+  const auto& rel = schemas::find_table("http_events")->rel;
+  EXPECT_EQ(op.left_out, (std::vector<std::size_t>{*rel.index_of("req_path")}));
+  EXPECT_EQ(op.right_out, (std::vector<std::size_t>{*rel.index_of("latency")}));
   EXPECT_EQ(r.plan.nodes.back().output.names(), (std::vector<std::string>{"req_path", "latency_r"}));
 }
 

@@ -67,6 +67,23 @@ TEST(join_operator, holds_probe_rows_until_the_build_side_ends_then_streams) {
   EXPECT_TRUE(j->finish().empty());
 }
 
+// With one build batch, the build side's output columns are gathers of it: they carry it as
+// their dictionary (codes = build rows), which a group-by downstream uses.
+TEST(join_operator, build_side_columns_carry_their_source_as_dictionary) {
+  auto p = tiny_join("inner");
+  auto j = join_of(p);
+  auto build = tiny_batch({1, 2}, {"a", "b"}, {10, 20});
+  j->push(build, right);
+  j->end_of_input(right);
+  auto out = j->push(tiny_batch({5, 6, 7}, {"b", "a", "b"}, {1, 2, 3}), left);
+  ASSERT_EQ(out.size(), 1u);
+  const auto& service_r = out[0]->columns[5];
+  ASSERT_NE(service_r.dictionary(), nullptr);
+  EXPECT_EQ(service_r.dictionary()->codes, (std::vector<std::uint32_t>{1, 0, 1}));
+  EXPECT_EQ(service_r.dictionary()->values->strings().at(1), "b");
+  EXPECT_EQ(out[0]->columns[1].dictionary(), nullptr);  // the probe side's own column
+}
+
 TEST(join_operator, string_keys_compare_by_value_across_batches) {
   auto p = tiny_join("inner");
   auto j = join_of(p);

@@ -100,6 +100,53 @@ TEST(aggregate_operator, groups_across_batches_and_merges_partials) {
   EXPECT_EQ(r.columns[4].ints(), (std::vector<std::int64_t>{30, 20, 4}));
 }
 
+// Key columns gathered from a small column (a join's build side) carry a dictionary; grouping
+// then decides a group once per code. The dictionary may repeat values ("x" twice): groups are
+// still by value, and match the groups of batches without a dictionary.
+TEST(aggregate_operator, groups_by_dictionary_code_as_by_value) {
+  auto p = compile_tiny(
+      "import px\ndf = px.DataFrame('tiny')\n"
+      "px.display(df.groupby('service').agg(n=('bytes', px.count), s=('bytes', px.sum)))\n");
+  auto made = make_operator(p, first_node<pxl::aggregate_op>(p));
+  ASSERT_TRUE(made.op);
+  auto values = std::make_shared<schemas::column>(schemas::data_type::string);
+  for (auto v : {"x", "y", "x"}) values->push_string(v);
+  std::vector<std::uint32_t> codes;
+  std::vector<std::string> services;
+  std::vector<std::int64_t> times, bytes;
+  for (std::uint32_t i = 0; i < 16; ++i) {
+    codes.push_back(i % 3);
+    services.push_back(std::string{values->strings().at(i % 3)});
+    times.push_back(i);
+    bytes.push_back(i);
+  }
+  auto coded = std::make_shared<schemas::row_batch>(*tiny_batch(times, services, bytes));
+  coded->columns[1].set_dictionary(std::make_shared<const schemas::column_dictionary>(
+      schemas::column_dictionary{values, codes}));
+  made.op->push(tiny_batch({0, 0}, {"z", "x"}, {100, 1000}), 0);  // no dictionary
+  made.op->push(coded, 0);
+  auto out = made.op->finish();
+  ASSERT_EQ(out.size(), 1u);
+  const auto& r = *out[0];
+  ASSERT_EQ(r.num_rows(), 3u);
+  // x: rows 0, 2, 3, 5, ... of the coded batch (codes 0 and 2) plus 1000; y: codes 1.
+  std::int64_t x_n = 1, x_s = 1000, y_n = 0, y_s = 0;
+  for (std::uint32_t i = 0; i < 16; ++i) {
+    if (i % 3 == 1) {
+      ++y_n;
+      y_s += i;
+    } else {
+      ++x_n;
+      x_s += i;
+    }
+  }
+  EXPECT_EQ(r.columns[0].strings().at(0), "z");
+  EXPECT_EQ(r.columns[0].strings().at(1), "x");
+  EXPECT_EQ(r.columns[0].strings().at(2), "y");
+  EXPECT_EQ(r.columns[1].ints(), (std::vector<std::int64_t>{1, x_n, y_n}));
+  EXPECT_EQ(r.columns[2].ints(), (std::vector<std::int64_t>{100, x_s, y_s}));
+}
+
 TEST(make_operator, memory_source_is_not_an_operator) {
   auto p = compile_tiny("import px\npx.display(px.DataFrame('tiny'))\n");
   EXPECT_FALSE(make_operator(p, p.nodes.front()).op);
