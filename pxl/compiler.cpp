@@ -38,6 +38,7 @@ std::string describe(const value& v) {
     case value_kind::dataframe: return "DataFrame";
     case value_kind::column_expr: return "column expression";
     case value_kind::grouped: return "grouped DataFrame";
+    case value_kind::windowed: return "rolling DataFrame";
     case value_kind::method: return "method '" + v.name + "'";
     case value_kind::metadata_context: return "df.ctx";
   }
@@ -56,9 +57,9 @@ constexpr std::string_view default_display_name = "output";
 const std::set<std::string, std::less<>> compiler_functions{"DataFrame", "display", "debug", "now",
                                                             "equals_any"};
 // DataFrame methods of Pixie's API; the ones not implemented yet get a specific message.
-const std::set<std::string, std::less<>> implemented_methods{"head",  "drop",  "groupby",
-                                                             "agg",   "merge", "append"};
-const std::set<std::string, std::less<>> pending_methods{"filter", "map", "rolling", "stream"};
+const std::set<std::string, std::less<>> implemented_methods{
+    "head", "drop", "groupby", "agg", "merge", "append", "filter", "map", "rolling"};
+const std::set<std::string, std::less<>> pending_methods{"stream"};
 // df.merge(how=...) values (facts §2.3); a cross join is how='outer' (or any) with no keys.
 const std::map<std::string, join_kind, std::less<>> join_kinds{
     {"inner", join_kind::inner}, {"left", join_kind::left}, {"right", join_kind::right},
@@ -252,14 +253,21 @@ class compiler {
     }
     auto v = eval(*s.value);
     if (!v) return false;
-    auto e = to_expression(*v);
-    if (!e) return false;
+    auto df = with_column(base->node, column, *v, target.loc);
+    if (!df) return false;
+    bind_name(base_expr.text, std::move(*df));
+    return true;
+  }
+
+  // The DataFrame of `node` with column `column` set to `v` (added, or replaced in place).
+  opt_value with_column(node_id node, const std::string& column, const value& v,
+                        source_location loc) {
+    auto e = to_expression(v);
+    if (!e) return std::nullopt;
     map_op m;
     m.keep_input_columns = true;
     m.exprs.push_back({column, std::move(*e)});
-    auto id = add_node(std::move(m), {base->node}, target.loc);
-    bind_name(base_expr.text, value::of_dataframe(id, target.loc));
-    return true;
+    return value::of_dataframe(add_node(std::move(m), {node}, loc), loc);
   }
 
   // ---- names and scopes ----
@@ -739,10 +747,25 @@ class compiler {
           v.node = base->node;
           v.groups = base->groups;
           v.receiver_grouped = true;
+          v.window_ns = base->window_ns;
+          v.window_column = base->window_column;
           return v;
         }
         error(e.loc, "a grouped DataFrame has no attribute '" + attr + "'",
               "call .agg(...) on the result of groupby");
+        return std::nullopt;
+      case value_kind::windowed:
+        if (attr == "agg" || attr == "groupby") {
+          v.kind = value_kind::method;
+          v.name = attr;
+          v.node = base->node;
+          v.receiver_grouped = attr == "agg";
+          v.window_ns = base->window_ns;
+          v.window_column = base->window_column;
+          return v;
+        }
+        error(e.loc, "a rolling DataFrame has no attribute '" + attr + "'",
+              "follow rolling(...) with .groupby(...).agg(...) or .agg(...)");
         return std::nullopt;
       default:
         error(e.loc, describe(*base) + " has no attribute '" + attr + "'");
@@ -1459,9 +1482,35 @@ class compiler {
       g.kind = value_kind::grouped;
       g.node = m.node;
       g.groups = std::move(*names);
+      g.window_ns = m.window_ns;
+      g.window_column = m.window_column;
       g.loc = loc;
       return g;
     }
+    if (m.name == "filter") {
+      auto b = bind(a, {"expr"}, "filter", loc);
+      if (!b) return std::nullopt;
+      auto it = b->find("expr");
+      if (it == b->end() || it->second.kind != value_kind::column_expr) {
+        error(it == b->end() ? loc : it->second.loc,
+              "filter needs a condition on the DataFrame's columns", "e.g. df.filter(df.latency > 100)");
+        return std::nullopt;
+      }
+      return value::of_dataframe(add_node(filter_op{it->second.expr}, {m.node}, loc), loc);
+    }
+    if (m.name == "map") {
+      auto b = bind(a, {"column_name", "expr"}, "map", loc);
+      if (!b) return std::nullopt;
+      auto name = b->find("column_name");
+      auto expr = b->find("expr");
+      if (name == b->end() || expr == b->end() || name->second.kind != value_kind::constant ||
+          name->second.constant.type != schemas::data_type::string) {
+        error(loc, "map needs a column name and an expression", "e.g. df.map('latency_ms', df.latency / 1e6)");
+        return std::nullopt;
+      }
+      return with_column(m.node, std::get<std::string>(name->second.constant.value), expr->second, loc);
+    }
+    if (m.name == "rolling") return rolling(m, a, loc);
     if (m.name == "merge") return merge(m, a, loc);
     if (m.name == "append") return append(m, a, loc);
     return agg(m, a, loc);
@@ -1541,6 +1590,43 @@ class compiler {
     return value::of_dataframe(add_node(std::move(op), {m.node, right->node}, loc), loc);
   }
 
+  // df.rolling(window, on='time_'): windows of `window` (a duration such as '10s', or
+  // nanoseconds) over the `on` column; the following agg groups by window start.
+  opt_value rolling(const value& m, const call_args& a, source_location loc) {
+    auto b = bind(a, {"window", "on"}, "rolling", loc);
+    if (!b) return std::nullopt;
+    auto it = b->find("window");
+    if (it == b->end()) {
+      error(loc, "rolling needs the window size", "e.g. df.rolling('10s')");
+      return std::nullopt;
+    }
+    const value& w = it->second;
+    std::optional<std::int64_t> ns;
+    if (w.kind == value_kind::constant && w.constant.type == schemas::data_type::string)
+      ns = parse_relative_duration(std::get<std::string>(w.constant.value));
+    else if (w.kind == value_kind::constant && w.constant.type == schemas::data_type::int64)
+      ns = std::get<std::int64_t>(w.constant.value);
+    if (!ns || *ns <= 0) {
+      error(w.loc, "rolling(window) must be a positive duration",
+            "a string such as '10s' (units ms, s, m, h, d) or nanoseconds");
+      return std::nullopt;
+    }
+    value r;
+    r.kind = value_kind::windowed;
+    r.node = m.node;
+    r.window_ns = *ns;
+    r.window_column = "time_";
+    r.loc = loc;
+    if (auto on = b->find("on"); on != b->end()) {
+      if (on->second.kind != value_kind::constant || on->second.constant.type != schemas::data_type::string) {
+        error(on->second.loc, "rolling(on=...) must be a column name");
+        return std::nullopt;
+      }
+      r.window_column = std::get<std::string>(on->second.constant.value);
+    }
+    return r;
+  }
+
   // df.append(other) or df.append([a, b]): a union, checked by the types pass.
   opt_value append(const value& m, const call_args& a, source_location loc) {
     auto b = bind(a, {"objs"}, "append", loc);
@@ -1575,7 +1661,7 @@ class compiler {
       error(a.positional[0].loc, "agg takes keyword arguments: name=('column', px.function)");
       return std::nullopt;
     }
-    if (m.groups.empty() && a.keywords.empty()) {
+    if (m.groups.empty() && m.window_ns == 0 && a.keywords.empty()) {
       error(loc, "agg() without aggregates needs groups: df.groupby(...).agg() lists the distinct "
                  "groups");
       return std::nullopt;
@@ -1583,6 +1669,21 @@ class compiler {
     aggregate_op op;
     op.group_names = m.groups;
     op.agg_loc = loc;
+    node_id input = m.node;
+    if (m.window_ns > 0) {
+      // After rolling: the window column becomes its window's start, and a group.
+      auto binned = value::of_expr(
+          expression::call("bin", {expression::column_ref(m.window_column, m.loc),
+                                   expression::constant(scalar::of_int(m.window_ns), m.loc)},
+                           m.loc),
+          m.loc);
+      auto df = with_column(m.node, m.window_column, binned, m.loc);
+      if (!df) return std::nullopt;
+      input = df->node;
+      if (std::find(op.group_names.begin(), op.group_names.end(), m.window_column) ==
+          op.group_names.end())
+        op.group_names.push_back(m.window_column);
+    }
     // Keyword order matters for the output columns: walk the AST order, not the map's.
     for (const auto& [name, v] : ordered_keywords(a)) {
       auto bad = [&] {
@@ -1603,7 +1704,7 @@ class compiler {
                                expression::column_ref(std::get<std::string>(col.constant.value), col.loc),
                                nullptr});
     }
-    return value::of_dataframe(add_node(std::move(op), {m.node}, loc), loc);
+    return value::of_dataframe(add_node(std::move(op), {input}, loc), loc);
   }
 
   std::vector<std::pair<std::string, const value*>> ordered_keywords(const call_args& a) {

@@ -23,7 +23,8 @@ enum class value_kind : std::uint8_t {
   px_function,  // px.<name>, not yet called
   dataframe,    // the output of plan node `node`
   column_expr,  // an expression over a DataFrame's columns
-  grouped,      // df.groupby(...): node + group columns
+  grouped,      // df.groupby(...): node + group columns (+ window, after rolling)
+  windowed,     // df.rolling(...): node + window
   method,       // a bound DataFrame/grouped method: receiver + name
   metadata_context,  // df.ctx: indexed by a metadata key (node)
 };
@@ -39,6 +40,10 @@ struct value {
   node_id node = -1;                // dataframe, grouped, method receiver
   std::vector<std::string> groups;  // grouped, method on a grouped receiver
   bool receiver_grouped = false;    // method
+  // windowed, grouped and methods on them after df.rolling(window, on): the window column is
+  // binned to multiples of window_ns and becomes a group of the aggregate.
+  std::int64_t window_ns = 0;
+  std::string window_column;
   expression expr;                  // column_expr
   // Size of the tree this value was built from (nested lists, expressions over expressions); the
   // compiler bounds both so that later recursive passes cannot overflow the stack.
