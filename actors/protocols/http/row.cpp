@@ -58,13 +58,6 @@ std::string headers_to_json(const std::vector<header>& headers, std::size_t max_
   return out;
 }
 
-std::string truncate_body(std::string_view body, std::size_t max_bytes) {
-  if (body.size() <= max_bytes) return std::string{body};
-  std::string out{body.substr(0, max_bytes)};
-  out.append(truncated_suffix);
-  return out;
-}
-
 std::string url_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -85,9 +78,9 @@ std::string url_decode(std::string_view s) {
 std::string request_body_column(const message& req, const row_options& options) {
   std::optional<std::string_view> ct = req.find_header("Content-Type");
   if (ct && icontains(*ct, "application/x-www-form-urlencoded")) {
-    return truncate_body(url_decode(req.body), options.max_body_bytes);
+    return truncate_text(url_decode(req.body), options.max_body_bytes);
   }
-  return truncate_body(req.body, options.max_body_bytes);
+  return truncate_text(req.body, options.max_body_bytes);
 }
 
 std::string response_body_column(const message& resp, const row_options& options) {
@@ -97,7 +90,7 @@ std::string response_body_column(const message& resp, const row_options& options
     return std::string{removed_unknown_body};
   }
   if (!icontains(*ct, "json") && !icontains(*ct, "text/")) return std::string{removed_non_text_body};
-  return truncate_body(resp.body, options.max_body_bytes);
+  return truncate_text(resp.body, options.max_body_bytes);
 }
 
 void append_row(schemas::row_batch& batch, const conn_meta& meta, const record& r,
