@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "actors/protocols/common/row.hpp"
 #include "schemas/http_events.hpp"
 #include "schemas/json.hpp"
 
@@ -95,15 +96,8 @@ std::string response_body_column(const message& resp, const row_options& options
 
 void append_row(schemas::row_batch& batch, const conn_meta& meta, const record& r,
                 const row_options& options) {
+  append_canonical_columns<http_events>(batch, meta, r.resp.timestamp_ns);
   auto& c = batch.columns;
-  c[http_events.col("time_")].push_int(r.resp.timestamp_ns);
-  c[http_events.col("upid")].push_uint128(meta.upid);
-  c[http_events.col("remote_addr")].push_string(meta.remote.addr);
-  c[http_events.col("remote_port")].push_int(meta.remote.port);
-  c[http_events.col("local_addr")].push_string(meta.local.addr);
-  c[http_events.col("local_port")].push_int(meta.local.port);
-  c[http_events.col("trace_role")].push_int(static_cast<std::int64_t>(meta.role));
-  c[http_events.col("encrypted")].push_bool(meta.encrypted);
   c[http_events.col("major_version")].push_int(http1_major_version);
   c[http_events.col("minor_version")].push_int(r.resp.minor_version);
   c[http_events.col("content_type")].push_int(static_cast<std::int64_t>(detect_content_type(r.resp)));

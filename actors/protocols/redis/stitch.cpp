@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "actors/protocols/common/fifo_stitch.hpp"
+
 namespace wisp::protocols::redis {
 namespace {
 
@@ -47,23 +49,13 @@ void stitch(std::deque<message>& requests, std::deque<message>& responses, bool 
       requests.pop_front();  // no more confirmations: the next request is due
       continue;
     }
-    if (requests.empty()) {
-      // The request may still be in flight on the other stream; wait unless the stream ended.
-      if (!end_of_stream) break;
-      ++counters.attempts;
-      ++counters.errors;
-      ++counters.orphan_responses;
+    fifo_front check = check_fifo_front(requests, resp, end_of_stream, counters);
+    if (check == fifo_front::wait) break;
+    if (check == fifo_front::orphan) {
       responses.pop_front();
       continue;
     }
-    ++counters.attempts;
     message& req = requests.front();
-    if (resp.timestamp_ns < req.timestamp_ns) {
-      ++counters.errors;
-      ++counters.orphan_responses;
-      responses.pop_front();
-      continue;
-    }
     bool more_due = confirms(req, resp) && req.expected_replies != 1;
     if (more_due) {
       out.push_back(record{req, std::move(resp)});
