@@ -12,7 +12,7 @@ packages=(
   libzmq3-dev cppzmq-dev libflatbuffers-dev flatbuffers-compiler librocksdb-dev
   libgtest-dev libgmock-dev zlib1g-dev
   # real peers for tests, the demo and the benchmark
-  nginx curl wrk python3 procps iproute2 util-linux
+  nginx curl wrk python3 procps iproute2 util-linux redis-server redis-tools
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )

@@ -1,5 +1,7 @@
 #include "actors/protocols/http/stitch.hpp"
 
+#include "actors/protocols/common/fifo_stitch.hpp"
+
 namespace wisp::protocols::http {
 
 void stitch(std::deque<message>& requests, std::deque<message>& responses, bool end_of_stream,
@@ -11,19 +13,9 @@ void stitch(std::deque<message>& requests, std::deque<message>& responses, bool 
       responses.pop_front();
       continue;
     }
-    if (requests.empty()) {
-      // The request may still be in flight on the other stream; wait unless the stream ended.
-      if (!end_of_stream) break;
-      ++counters.attempts;
-      ++counters.errors;
-      ++counters.orphan_responses;
-      responses.pop_front();
-      continue;
-    }
-    ++counters.attempts;
-    if (resp.timestamp_ns < requests.front().timestamp_ns) {
-      ++counters.errors;
-      ++counters.orphan_responses;
+    fifo_front check = check_fifo_front(requests, resp, end_of_stream, counters);
+    if (check == fifo_front::wait) break;
+    if (check == fifo_front::orphan) {
       responses.pop_front();
       continue;
     }

@@ -1,5 +1,6 @@
 #include "test/actors/protocols/trace_fixture.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iterator>
@@ -49,6 +50,30 @@ std::vector<data_chunk> to_chunks(const std::vector<trace_read>& reads, bool ser
     chunks.push_back(std::move(c));
   }
   return chunks;
+}
+
+conn_meta loopback_meta(schemas::trace_role role, std::int64_t local_port) {
+  conn_meta m;
+  m.role = role;
+  m.local = {"127.0.0.1", local_port};
+  m.remote = {"127.0.0.1", fixture_remote_port};
+  return m;
+}
+
+std::vector<std::vector<data_chunk>> split_rounds(const std::string& req, const std::string& resp,
+                                                  std::size_t k) {
+  auto piece = [](const std::string& s, std::size_t from, std::size_t to, direction d, std::int64_t ts) {
+    data_chunk c;
+    c.dir = d;
+    c.pos = std::min(from, s.size());
+    c.bytes = s.substr(c.pos, std::min(to, s.size()) - c.pos);
+    c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
+    c.time_ns = ts;
+    return c;
+  };
+  return {{piece(req, 0, k, direction::ingress, 1)},
+          {piece(req, k, req.size(), direction::ingress, 2), piece(resp, 0, k, direction::egress, 3)},
+          {piece(resp, k, resp.size(), direction::egress, 4)}};
 }
 
 }  // namespace wisp::protocols::test

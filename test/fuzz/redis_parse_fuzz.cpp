@@ -1,0 +1,58 @@
+// libFuzzer target over the Redis parser, stitcher, row builder and the data_stream/
+// conn_tracker underneath them. Input format: see trace_input.hpp.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/protocols/common/truncate.hpp"
+#include "actors/protocols/redis/parse.hpp"
+#include "actors/protocols/redis/protocol.hpp"
+#include "actors/protocols/redis/row.hpp"
+#include "schemas/redis_events.hpp"
+#include "test/fuzz/trace_input.hpp"
+
+namespace {
+
+using namespace wisp::protocols;
+
+constexpr std::size_t small_payload_bytes = 16;
+
+void parse_all(message_type type, std::string_view buf, const redis::parse_options& opts) {
+  wisp::fuzz::walk_frames(
+      buf,
+      [&](std::string_view v) {
+        redis::message m;
+        parse_result r = redis::parse_message(type, v, opts, m);
+        if (m.payload.size() > opts.max_payload_bytes + truncated_suffix.size()) __builtin_trap();
+        return r;
+      },
+      [&](std::string_view v) { return redis::find_frame_boundary(type, v, 1); });
+  (void)redis::classify(buf);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in{reinterpret_cast<const char*>(data), size};
+  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
+  auto [client, server] = wisp::fuzz::sides(entries);
+  redis::parse_options small;
+  small.max_payload_bytes = small_payload_bytes;
+  for (const redis::parse_options& opts : {redis::parse_options{}, small}) {
+    parse_all(message_type::request, client, opts);
+    parse_all(message_type::response, server, opts);
+  }
+
+  conn_meta meta;
+  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
+  redis::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds()};
+  std::vector<redis::record> records;
+  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
+
+  auto batch = wisp::schemas::make_empty_batch(wisp::schemas::to_relation(wisp::schemas::redis_events));
+  for (const redis::record& r : records) redis::append_row(batch, t.meta(), r);
+  if (!wisp::schemas::matches(batch, wisp::schemas::to_relation(wisp::schemas::redis_events))) __builtin_trap();
+  return 0;
+}
