@@ -25,12 +25,15 @@ char LICENSE[] SEC("license") = "GPL";
 #define WISP_MAX_CPUS 1024
 /* iovecs inspected for protocol inference (the first non-empty one wins). */
 #define WISP_INFER_IOV 3
-/* Bytes inspected for protocol inference: longest HTTP method plus the space. */
-#define WISP_PEEK_SIZE 8
+/* Bytes inspected for protocol inference: longest HTTP method plus the space, a PostgreSQL
+ * startup header (length, version, first parameter letter). Checks that need a byte further in
+ * (the end of the buffer, a Query's terminator) read it separately. */
+#define WISP_PEEK_SIZE 12
 
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;
-const volatile bool enable_http = true;
+/* Bit (1 << protocol) set: inference may decide for that protocol (user space has a parser). */
+const volatile __u32 enabled_protocols = 1U << WISP_PROTO_HTTP;
 /* Bit (1 << protocol) set: the client side of a connection to one of this host's addresses is
  * not copied, because the server side of the same exchange is traced and is what user space
  * records (its role policy for these protocols). Positions still advance and bytes are counted. */
@@ -248,14 +251,68 @@ static __always_inline __u32 infer_http(const char *b, __u32 n) {
   return MSG_UNKNOWN;
 }
 
-static __always_inline struct inference infer_protocol(const char *b, __u32 n) {
+static __always_inline __u32 be32(const char *b) {
+  return ((__u32)(__u8)b[0] << 24) | ((__u32)(__u8)b[1] << 16) | ((__u32)(__u8)b[2] << 8) |
+         (__u8)b[3];
+}
+
+/* The byte at offset `at` of a user buffer of `len` bytes, or -1 past its end or unreadable. */
+static __always_inline int user_byte(const char *buf, __u64 len, __u64 at) {
+  __u8 c = 0;
+  if (at >= len || bpf_probe_read_user(&c, 1, buf + at))
+    return -1;
+  return c;
+}
+
+/* PostgreSQL (requests only, as the frontend sends them first): an SSLRequest; a StartupMessage
+ * (length up to 10000, protocol 3.0, then a parameter name such as "user"); or a simple Query
+ * whose length fits the buffer, text ending in its NUL. */
+static __always_inline __u32 infer_pgsql(const char *b, __u32 n, const char *buf, __u64 len) {
+  if (n >= 8 && be32(b) == 8 && be32(b + 4) == 80877103)
+    return MSG_REQUEST;
+  if (n >= 9) {
+    __u32 l = be32(b);
+    if (l > 8 && l <= 10000 && be32(b + 4) == 0x00030000 && b[8] >= 'a' && b[8] <= 'z')
+      return MSG_REQUEST;
+  }
+  if (n >= 5 && b[0] == 'Q') {
+    __u32 l = be32(b + 1);
+    if (l > 5 && l < 30000 && user_byte(buf, len, l) == 0)
+      return MSG_REQUEST;
+  }
+  return MSG_UNKNOWN;
+}
+
+/* Redis: a RESP type byte first and CRLF last. Says nothing of direction (a reply can be an
+ * array too), so the role comes from connect/accept or the socket table. */
+static __always_inline bool infer_redis(const char *b, __u32 n, const char *buf, __u64 len) {
+  if (n < 1 || len < 3)
+    return false;
+  char c = b[0];
+  if (c != '+' && c != '-' && c != ':' && c != '$' && c != '*')
+    return false;
+  return user_byte(buf, len, len - 2) == '\r' && user_byte(buf, len, len - 1) == '\n';
+}
+
+static __always_inline bool enabled(__u32 protocol) {
+  return enabled_protocols & (1U << protocol);
+}
+
+/* Pixie's order (facts §4.4) for the protocols Wisp parses: HTTP, PGSQL, Redis. */
+static __always_inline struct inference infer_protocol(const char *b, __u32 n, const char *buf,
+                                                       __u64 len) {
   struct inference r = {WISP_PROTO_UNKNOWN, MSG_UNKNOWN};
-  if (enable_http) {
-    r.kind = infer_http(b, n);
-    if (r.kind != MSG_UNKNOWN) {
-      r.protocol = WISP_PROTO_HTTP;
-      return r;
-    }
+  if (enabled(WISP_PROTO_HTTP) && (r.kind = infer_http(b, n)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_HTTP;
+    return r;
+  }
+  if (enabled(WISP_PROTO_PGSQL) && (r.kind = infer_pgsql(b, n, buf, len)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_PGSQL;
+    return r;
+  }
+  if (enabled(WISP_PROTO_REDIS) && infer_redis(b, n, buf, len)) {
+    r.protocol = WISP_PROTO_REDIS;
+    r.kind = MSG_UNKNOWN;
   }
   return r;
 }
@@ -273,11 +330,11 @@ static __always_inline void maybe_infer(struct conn_info *ci, __u32 dir, const v
     return;
   if (bpf_probe_read_user(peek, n, buf))
     return;
-  struct inference r = infer_protocol(peek, n);
+  struct inference r = infer_protocol(peek, n, (const char *)buf, len);
   if (r.protocol == WISP_PROTO_UNKNOWN)
     return;
   ci->protocol = r.protocol;
-  if (ci->role == WISP_ROLE_UNKNOWN) {
+  if (ci->role == WISP_ROLE_UNKNOWN && r.kind != MSG_UNKNOWN) {
     bool sends_request = (dir == WISP_DIR_EGRESS) == (r.kind == MSG_REQUEST);
     ci->role = sends_request ? WISP_ROLE_CLIENT : WISP_ROLE_SERVER;
   }

@@ -80,9 +80,9 @@ socket_tracer_loader::start(const socket_tracer_options& opts) {
 
   auto* skel = self->skel_.get();
   skel->rodata->self_tgid = opts.trace_self ? 0 : static_cast<std::uint32_t>(::getpid());
-  skel->rodata->enable_http = opts.enable_http;
+  skel->rodata->enabled_protocols = opts.protocols;
   if (!opts.local_addresses.empty())
-    skel->rodata->skip_local_client_protocols = 1U << WISP_PROTO_HTTP;
+    skel->rodata->skip_local_client_protocols = opts.server_side_protocols;
   int ncpus = libbpf_num_possible_cpus();
   if (ncpus <= 0)
     return make_libbpf_error("count possible CPUs", ncpus);

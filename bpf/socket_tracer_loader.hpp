@@ -34,12 +34,14 @@ struct socket_tracer_options {
   std::uint32_t control_ring_bytes = default_control_ring_bytes;
   /// Trace the calling process too (tests); the agent leaves this off so it never sees itself.
   bool trace_self = false;
-  /// Protocol inference switches; data of connections whose protocol stays unknown is counted,
-  /// not sent.
-  bool enable_http = true;
-  /// This host's addresses (numeric IPv4 or IPv6 text). The client side of an HTTP connection
-  /// to one of them is counted (local_client_bytes), not copied: the server side of the same
-  /// exchange is traced, and it is the side the HTTP parser records. Empty: copy both sides.
+  /// Protocols inference may decide for, bit (1 << wisp_protocol) each; data of connections
+  /// whose protocol stays unknown is counted, not sent.
+  std::uint32_t protocols = 1U << WISP_PROTO_HTTP;
+  /// Of those, the protocols recorded on the server side only (their parsers' role policy).
+  /// The client side of such a connection to one of `local_addresses` is counted
+  /// (local_client_bytes), not copied: the server side of the same exchange is traced.
+  std::uint32_t server_side_protocols = 1U << WISP_PROTO_HTTP;
+  /// This host's addresses (numeric IPv4 or IPv6 text). Empty: copy both sides.
   std::vector<std::string> local_addresses;
   /// Address-space id of this agent, the high half of every upid.
   std::uint32_t asid = 0;

@@ -521,6 +521,69 @@ TEST_F(socket_tracer_test, unknown_protocol_is_counted_not_sent) {
   EXPECT_GE(counter(WISP_CNT_UNKNOWN_PROTO_BYTES) - before, 2 * blob.size());
 }
 
+// PostgreSQL and Redis inference (facts §4.4), each only when enabled: the first bytes a real
+// client sends (an SSLRequest and a simple Query from psql, a RESP array from redis-cli) decide
+// the protocol; bytes that only look close stay unknown and are counted, not sent.
+TEST_F(socket_tracer_test, pgsql_and_redis_are_inferred_when_enabled) {
+  const std::string ssl_request{"\x00\x00\x00\x08\x04\xd2\x16\x2f", 8};
+  const std::string query = std::string{"Q\x00\x00\x00\x0eselect 1;\x00", 15};
+  const std::string bad_query = std::string{"Q\x00\x00\x00\x20select 1;\x00", 15};  // length lies
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  const std::string not_resp = "+OK no line end";
+  auto before = make_tcp_pair();  // opened before the load: roles come from inference
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = (1U << WISP_PROTO_HTTP) | (1U << WISP_PROTO_PGSQL) | (1U << WISP_PROTO_REDIS);
+  start(opts);
+  auto ssl = make_tcp_pair();
+  auto bad = make_tcp_pair();
+  auto redis = make_tcp_pair();
+  auto other = make_tcp_pair();
+  write_all(ssl.client.fd, ssl_request);
+  write_all(before.client.fd, query);
+  write_all(bad.client.fd, bad_query);
+  write_all(redis.client.fd, ping);
+  write_all(other.client.fd, not_resp);
+  read_exact(ssl.server.fd, ssl_request.size());
+  read_exact(before.server.fd, query.size());
+  read_exact(bad.server.fd, bad_query.size());
+  read_exact(redis.server.fd, ping.size());
+  read_exact(other.server.fd, not_resp.size());
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, ssl.server.fd, direction::ingress) == ssl_request.size() &&
+           bytes_seen(self_, before.server.fd, direction::ingress) == query.size() &&
+           bytes_seen(self_, redis.server.fd, direction::ingress) == ping.size();
+  }));
+  auto protocol_of = [&](const tcp_pair& p, direction d) {
+    auto c = chunks(self_, d == direction::egress ? p.client.fd : p.server.fd, d);
+    return c.empty() ? -1 : static_cast<int>(c.front()->protocol);
+  };
+  EXPECT_EQ(protocol_of(ssl, direction::egress), WISP_PROTO_PGSQL);
+  EXPECT_EQ(protocol_of(ssl, direction::ingress), WISP_PROTO_PGSQL);
+  EXPECT_EQ(protocol_of(before, direction::ingress), WISP_PROTO_PGSQL);
+  EXPECT_EQ(protocol_of(redis, direction::egress), WISP_PROTO_REDIS);
+  EXPECT_EQ(protocol_of(redis, direction::ingress), WISP_PROTO_REDIS);
+  EXPECT_EQ(stream(self_, before.server.fd, direction::ingress), query);
+  EXPECT_TRUE(chunks(self_, bad.server.fd, direction::ingress).empty());
+  EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
+}
+
+TEST_F(socket_tracer_test, protocols_not_enabled_are_not_inferred) {
+  start();  // HTTP only, the default
+  auto p = make_tcp_pair();
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  write_all(p.client.fd, ping);
+  read_exact(p.server.fd, ping.size());
+  auto q = make_tcp_pair();
+  write_all(q.client.fd, http_request);
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, q.client.fd, protocols::direction::egress) == http_request.size();
+  }));
+  EXPECT_TRUE(chunks(self_, p.client.fd, protocols::direction::egress).empty());
+  EXPECT_TRUE(chunks(self_, p.server.fd, protocols::direction::ingress).empty());
+}
+
 TEST_F(socket_tracer_test, own_process_is_excluded_by_default) {
   start(/*trace_self=*/false);
   auto p = make_tcp_pair();
