@@ -52,7 +52,7 @@ constexpr flag flags[] = {
     {"http_events_percent", "40", "share of the table budget that http_events gets, percent"},
     {"max_body_bytes", "512", "body columns are truncated to this many bytes"},
     {"poll_period_ms", "100", "how often the socket tracer drains its ring buffers"},
-    {"parsers", "1", "number of HTTP parser actors"},
+    {"parsers", "1", "number of parser actors per protocol"},
     {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
     {"scheduler_threads", "2", "CAF scheduler threads"},
 };
@@ -191,11 +191,17 @@ int main(int argc, char** argv) {
   const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
   if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
   // One list for both: the kernel skips copying exactly the client-side connections that the
-  // HTTP parser's role policy would drop.
+  // parsers' role policies would drop. The kernel infers the protocols there are parsers for.
   const auto host_addresses = local_addresses();
   bpf::socket_tracer_options tracer_opts;
   tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
   tracer_opts.local_addresses = host_addresses;
+  tracer_opts.protocols = 0;
+  tracer_opts.server_side_protocols = 0;
+  for (const auto& p : protocols::parsed_protocols()) {
+    tracer_opts.protocols |= 1U << p.protocol;
+    if (p.server_side_only) tracer_opts.server_side_protocols |= 1U << p.protocol;
+  }
   auto loader = bpf::socket_tracer_loader::start(tracer_opts);
   if (!loader) die("cannot start the socket tracer: " + loader.error_value().what);
 
@@ -217,11 +223,18 @@ int main(int argc, char** argv) {
   protocols::parser_options popts;
   popts.max_body_bytes = number_flag(v, "max_body_bytes", 0, 1 << 20);
   popts.local_addresses = host_addresses;
-  std::vector<protocols::parser_actor> parsers;
-  for (std::uint64_t i = 0, n = number_flag(v, "parsers", 1, 64); i < n; ++i)
-    parsers.push_back(protocols::spawn_http_parser(sys, store.shards.at("http_events"), popts));
+  sources::parser_pools pools;
+  std::vector<protocols::parser_actor> parsers;  // all of them, for the broker's counters
+  const auto per_protocol = number_flag(v, "parsers", 1, 64);
+  for (const auto& p : protocols::parsed_protocols()) {
+    for (std::uint64_t i = 0; i < per_protocol; ++i) {
+      auto parser = protocols::spawn_parser(sys, p.protocol, store.shards.at(std::string{p.table}), popts);
+      pools[p.protocol].push_back(parser);
+      parsers.push_back(std::move(parser));
+    }
+  }
 
-  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), parsers,
+  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), std::move(pools),
                                              std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)});
 
   auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers, {this_agent(host_addresses)}});

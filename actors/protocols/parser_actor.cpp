@@ -6,6 +6,8 @@
 
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/redis/protocol.hpp"
+#include "actors/protocols/redis/row.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -14,8 +16,6 @@
 namespace wisp::protocols {
 
 namespace {
-
-constexpr const char* stage_name = "http parser";
 
 std::int64_t wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -56,14 +56,39 @@ void add_tracker(counter_map& m, const Tracker& t) {
   add_stream(m, t.stream(direction::egress).stats());
 }
 
-struct http_parser_state {
-  static inline const char* name = "http_parser";
+// A protocol's tracker, record and row function, and its parsed_protocol entry.
+struct http_binding {
+  using tracker = http::tracker;
+  using record = http::record;
+  static inline const char* actor_name = "http_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_HTTP, "http", "http_events", true};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options& o) {
+    http::append_row(b, m, r, http::row_options{o.max_body_bytes});
+  }
+};
+
+struct redis_binding {
+  using tracker = redis::tracker;
+  using record = redis::record;
+  static inline const char* actor_name = "redis_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_REDIS, "redis", "redis_events", true};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options&) {
+    redis::append_row(b, m, r);
+  }
+};
+
+template <class Binding>
+struct parser_state {
+  static inline const char* name = Binding::actor_name;
+  using tracker = typename Binding::tracker;
 
   parser_options opts;
   tables::table_shard_actor table;
   schemas::relation rel;
-  std::unordered_map<conn_key, http::tracker, conn_key_hash> trackers;
-  std::vector<http::record> records;  // reused between rounds
+  std::unordered_map<conn_key, tracker, conn_key_hash> trackers;
+  std::vector<typename Binding::record> records;  // reused between rounds
   schemas::row_batch pending;
   counter_map finished_totals;  // counters of trackers already destroyed
   std::uint64_t data_without_open = 0;
@@ -71,11 +96,12 @@ struct http_parser_state {
   bool traced(const conn_meta& meta) const {
     if (meta.role == schemas::trace_role::server) return true;
     if (meta.role != schemas::trace_role::client) return false;
+    if (!Binding::info.server_side_only) return true;
     const auto& local = opts.local_addresses;
     return std::find(local.begin(), local.end(), meta.remote.addr) == local.end();
   }
 
-  http::tracker& tracker_for(const conn_key& key, const conn_meta& meta) {
+  tracker& tracker_for(const conn_key& key, const conn_meta& meta) {
     auto it = trackers.find(key);
     if (it != trackers.end()) return it->second;
     role_policy policy = [this](const conn_meta& m) { return traced(m); };
@@ -103,11 +129,10 @@ struct http_parser_state {
   /// Runs every tracker once, turns records into rows, retires finished trackers.
   void process() {
     const auto now = wall_clock_ns();
-    const http::row_options row_opts{opts.max_body_bytes};
     for (auto it = trackers.begin(); it != trackers.end();) {
       records.clear();
       it->second.process(now, records);
-      for (const auto& r : records) http::append_row(pending, it->second.meta(), r, row_opts);
+      for (const auto& r : records) Binding::append(pending, it->second.meta(), r, opts);
       if (it->second.finished()) {
         add_tracker(finished_totals, it->second);
         it = trackers.erase(it);
@@ -129,17 +154,20 @@ struct http_parser_state {
     for (const auto& [k, t] : trackers) add_tracker(m, t);
     m["data_without_open"] += data_without_open;
     std::vector<wire::loss_counter> out;
-    for (const auto& [name, v] : m) out.push_back({stage_name, name, v});
+    const std::string stage = std::string{Binding::info.name} + " parser";
+    for (const auto& [name, v] : m) out.push_back({stage, name, v});
     return out;
   }
 };
 
-parser_actor::behavior_type http_parser(parser_actor::stateful_pointer<http_parser_state> self,
-                                        tables::table_shard_actor table, parser_options opts) {
+template <class Binding>
+parser_actor::behavior_type parser(
+    typename parser_actor::template stateful_pointer<parser_state<Binding>> self,
+    tables::table_shard_actor table, parser_options opts) {
   auto& st = self->state;
   st.table = std::move(table);
   st.opts = std::move(opts);
-  st.rel = schemas::find_table("http_events")->rel;
+  st.rel = schemas::find_table(Binding::info.table)->rel;
   st.pending = schemas::make_empty_batch(st.rel);
   self->delayed_send(self, st.opts.push_period, actors::flush_atom::value);
   return {
@@ -161,9 +189,18 @@ parser_actor::behavior_type http_parser(parser_actor::stateful_pointer<http_pars
 
 }  // namespace
 
-parser_actor spawn_http_parser(caf::actor_system& sys, tables::table_shard_actor table,
-                               parser_options opts) {
-  return sys.spawn(http_parser, std::move(table), std::move(opts));
+const std::vector<parsed_protocol>& parsed_protocols() {
+  static const std::vector<parsed_protocol> all{http_binding::info, redis_binding::info};
+  return all;
+}
+
+parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
+                          tables::table_shard_actor table, parser_options opts) {
+  switch (protocol) {
+    case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
+    case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
+    default: return {};
+  }
 }
 
 }  // namespace wisp::protocols

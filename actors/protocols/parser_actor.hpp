@@ -1,12 +1,15 @@
 #pragma once
 // Protocol parser actors: each owns the conn_trackers of the connections routed to it (the
-// socket tracer shards connections by conn_key), feeds them the raw events, turns stitched
-// records into rows and pushes sealed batches to the protocol's table shard, at the latest every
-// push period or when a batch reaches push_rows. One pool of parser actors per protocol.
+// socket tracer routes by the protocol the kernel inferred, then shards by conn_key), feeds them
+// the raw events, turns stitched records into rows and pushes sealed batches to the protocol's
+// table shard, at the latest every push period or when a batch reaches push_rows. One pool of
+// parser actors per protocol; one implementation for all, bound to a protocol's tracker and row
+// function.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/atoms.hpp"
@@ -46,9 +49,21 @@ using parser_actor = caf::typed_actor<
     // Counters of data this parser dropped (by reason), reported with query results.
     caf::replies_to<actors::stats_atom>::with<std::vector<wire::loss_counter>>>;
 
-/// Spawns an HTTP/1.x parser actor that writes to `http_events`.
-parser_actor spawn_http_parser(caf::actor_system& sys, tables::table_shard_actor table,
-                               parser_options opts);
+/// A protocol Wisp parses: its kernel protocol number, its table, and whether only the server
+/// side of a connection is recorded (plus the client side when the remote is not on this host).
+struct parsed_protocol {
+  std::uint32_t protocol;  // enum wisp_protocol
+  std::string_view name;   // "http", ...
+  std::string_view table;  // "http_events", ...
+  bool server_side_only;
+};
+
+/// Every protocol a parser actor exists for.
+const std::vector<parsed_protocol>& parsed_protocols();
+
+/// Spawns a parser actor for `protocol` (one of parsed_protocols()) that writes to `table`.
+parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
+                          tables::table_shard_actor table, parser_options opts);
 
 }  // namespace wisp::protocols
 

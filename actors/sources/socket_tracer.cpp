@@ -1,5 +1,7 @@
 #include "actors/sources/socket_tracer.hpp"
 
+#include <unordered_map>
+
 #include "actors/sources/socket_table.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
@@ -25,11 +27,81 @@ constexpr loss_kind kernel_losses[] = {
     {WISP_CNT_BYTES_NOT_COPIED, "bytes_not_copied"},
 };
 
-/// Collects one poll's events into one batch per parser.
-class router final : public bpf::socket_event_sink {
+/// Where each connection's events go: the parser pool of its protocol (decided by its first
+/// data), and there one parser by conn_key. Lives as long as the tracer.
+class connection_router {
  public:
-  router(std::vector<protocols::socket_event_batch>& shards, socket_table& table)
-      : shards_(shards), table_(table) {}
+  using batches = std::map<std::uint32_t, std::vector<protocols::socket_event_batch>>;
+
+  explicit connection_router(const parser_pools& pools) : pools_(pools) {}
+
+  void open(protocols::conn_open&& ev) {
+    if (waiting_.size() >= max_waiting_opens) {
+      waiting_.erase(waiting_.begin());
+      ++opens_dropped_;
+    }
+    waiting_.insert_or_assign(ev.key, std::move(ev));
+  }
+
+  void data(protocols::data_chunk&& ev, batches& out) {
+    if (!pools_.contains(ev.protocol)) {
+      no_parser_bytes_ += ev.bytes.size();
+      return;
+    }
+    auto [it, added] = routed_.try_emplace(ev.key, ev.protocol);
+    if (added) {
+      if (routed_.size() > max_routed) {  // closes lost: forget one
+        routed_.erase(routed_.begin() == it ? std::next(routed_.begin()) : routed_.begin());
+        ++routes_dropped_;
+      }
+      if (auto w = waiting_.find(ev.key); w != waiting_.end()) {
+        batch(out, ev.protocol, ev.key).opens.push_back(std::move(w->second));
+        waiting_.erase(w);
+      }
+    }
+    batch(out, it->second, ev.key).data.push_back(std::move(ev));
+  }
+
+  void close(protocols::conn_close&& ev, batches& out) {
+    if (auto it = routed_.find(ev.key); it != routed_.end()) {
+      const auto protocol = it->second;
+      routed_.erase(it);
+      batch(out, protocol, ev.key).closes.push_back(std::move(ev));
+      return;
+    }
+    waiting_.erase(ev.key);  // no parser ever saw it
+  }
+
+  void add_counters(std::vector<wire::loss_counter>& out, const char* stage) const {
+    out.push_back({stage, "bytes_without_parser", no_parser_bytes_});
+    out.push_back({stage, "waiting_opens_dropped", opens_dropped_});
+    out.push_back({stage, "connection_routes_dropped", routes_dropped_});
+  }
+
+ private:
+  static constexpr std::size_t max_routed = 1 << 20;
+
+  protocols::socket_event_batch& batch(batches& out, std::uint32_t protocol,
+                                       const protocols::conn_key& k) {
+    auto& shards = out[protocol];
+    const auto& pool = pools_.at(protocol);
+    shards.resize(pool.size());
+    return shards[protocols::conn_key_hash{}(k) % pool.size()];
+  }
+
+  const parser_pools& pools_;
+  std::unordered_map<protocols::conn_key, protocols::conn_open, protocols::conn_key_hash> waiting_;
+  std::unordered_map<protocols::conn_key, std::uint32_t, protocols::conn_key_hash> routed_;
+  std::uint64_t no_parser_bytes_ = 0;  // a protocol the kernel knows but no parser is for
+  std::uint64_t opens_dropped_ = 0;
+  std::uint64_t routes_dropped_ = 0;
+};
+
+/// Hands one poll's decoded events to the router.
+class poll_sink final : public bpf::socket_event_sink {
+ public:
+  poll_sink(connection_router& router, connection_router::batches& out, socket_table& table)
+      : router_(router), out_(out), table_(table) {}
 
   void on_open(protocols::conn_open&& ev) override {
     if (ev.source == WISP_OPEN_INFERRED && ev.meta.role == schemas::trace_role::unknown &&
@@ -37,16 +109,14 @@ class router final : public bpf::socket_event_sink {
       ev.meta.role = table_.infer_role(ev.key.tgid, static_cast<std::uint16_t>(ev.meta.local.port),
                                        socket_table::clock::now());
     }
-    shard(ev.key).opens.push_back(std::move(ev));
+    router_.open(std::move(ev));
   }
-  void on_close(protocols::conn_close&& ev) override { shard(ev.key).closes.push_back(std::move(ev)); }
-  void on_data(protocols::data_chunk&& ev) override { shard(ev.key).data.push_back(std::move(ev)); }
+  void on_close(protocols::conn_close&& ev) override { router_.close(std::move(ev), out_); }
+  void on_data(protocols::data_chunk&& ev) override { router_.data(std::move(ev), out_); }
 
  private:
-  protocols::socket_event_batch& shard(const protocols::conn_key& k) {
-    return shards_[protocols::conn_key_hash{}(k) % shards_.size()];
-  }
-  std::vector<protocols::socket_event_batch>& shards_;
+  connection_router& router_;
+  connection_router::batches& out_;
   socket_table& table_;
 };
 
@@ -54,7 +124,8 @@ struct tracer_state {
   static inline const char* name = "socket_tracer";
 
   std::shared_ptr<bpf::socket_tracer_loader> loader;
-  std::vector<protocols::parser_actor> parsers;
+  parser_pools parsers;
+  std::unique_ptr<connection_router> router;
   std::chrono::milliseconds period{};
   std::unique_ptr<socket_table> sockets;
   std::uint64_t poll_errors = 0;
@@ -62,19 +133,20 @@ struct tracer_state {
 
 socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_pointer<tracer_state> self,
                                                  std::shared_ptr<bpf::socket_tracer_loader> loader,
-                                                 std::vector<protocols::parser_actor> parsers,
+                                                 parser_pools parsers,
                                                  std::chrono::milliseconds period) {
   auto& st = self->state;
   st.loader = std::move(loader);
   st.parsers = std::move(parsers);
+  st.router = std::make_unique<connection_router>(st.parsers);
   st.period = period;
   st.sockets = std::make_unique<socket_table>(std::make_unique<host_proc_reader>());
   self->send(self, actors::poll_atom::value);
   return {
       [self](actors::poll_atom) {
         auto& s = self->state;
-        std::vector<protocols::socket_event_batch> shards(s.parsers.size());
-        router r{shards, *s.sockets};
+        connection_router::batches out;
+        poll_sink r{*s.router, out, *s.sockets};
         // Drain what is there now; a full ring is emptied over several rounds rather than
         // starving the parsers.
         constexpr int max_rounds_per_poll = 8;
@@ -86,8 +158,11 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
           }
           if (res->records == 0) break;
         }
-        for (std::size_t i = 0; i < shards.size(); ++i)
-          if (!shards[i].empty()) self->send(s.parsers[i], actors::events_atom::value, std::move(shards[i]));
+        for (auto& [protocol, shards] : out) {
+          const auto& pool = s.parsers.at(protocol);
+          for (std::size_t i = 0; i < shards.size(); ++i)
+            if (!shards[i].empty()) self->send(pool[i], actors::events_atom::value, std::move(shards[i]));
+        }
         self->delayed_send(self, s.period, actors::poll_atom::value);
       },
       [self](actors::stats_atom) {
@@ -104,6 +179,7 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
           out.push_back({stage_user, "bad_records", c->user.bad_records});
         }
         out.push_back({stage_user, "poll_errors", s.poll_errors});
+        s.router->add_counters(out, stage_user);
         out.push_back({stage_user, "socket_table_bad_lines", s.sockets->bad_lines()});
         return out;
       },
@@ -114,8 +190,7 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
 
 socket_tracer_actor spawn_socket_tracer(caf::actor_system& sys,
                                         std::unique_ptr<bpf::socket_tracer_loader> loader,
-                                        std::vector<protocols::parser_actor> parsers,
-                                        std::chrono::milliseconds poll_period) {
+                                        parser_pools parsers, std::chrono::milliseconds poll_period) {
     // A shared_ptr only for the hand-over: spawn arguments must be copyable; the actor is the sole
   // owner afterwards.
   return sys.spawn(socket_tracer, std::shared_ptr<bpf::socket_tracer_loader>(std::move(loader)),

@@ -2,10 +2,13 @@
 // The socket tracer actor: owns the BPF socket tracer (bpf/socket_tracer_loader), polls its ring
 // buffers every poll period without blocking, completes what the kernel could not know (the
 // role of connections opened before the agent started, from the socket table), and routes each
-// connection's events to one parser actor of the pool (sharded by conn_key so a connection
-// always lands on the same parser).
+// connection's events to the parser pool of the protocol the kernel inferred for it, and there
+// to one parser actor (sharded by conn_key so a connection always lands on the same parser).
+// An open event waits in the tracer until the connection's first data says its protocol; a
+// connection that never carries data of a parsed protocol never reaches a parser.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -26,10 +29,16 @@ using socket_tracer_actor = caf::typed_actor<
     // results.
     caf::replies_to<actors::stats_atom>::with<std::vector<wire::loss_counter>>>;
 
-/// Takes ownership of a started loader. `parsers` must not be empty.
+/// Parser pools by protocol (enum wisp_protocol); no pool may be empty.
+using parser_pools = std::map<std::uint32_t, std::vector<protocols::parser_actor>>;
+
+/// Opens waiting for their connection's first data, at most: beyond, the oldest is dropped and
+/// counted (a connection that stays silent that long is rarely one a parser wants).
+inline constexpr std::size_t max_waiting_opens = 65536;
+
+/// Takes ownership of a started loader.
 socket_tracer_actor spawn_socket_tracer(caf::actor_system& sys,
                                         std::unique_ptr<bpf::socket_tracer_loader> loader,
-                                        std::vector<protocols::parser_actor> parsers,
-                                        std::chrono::milliseconds poll_period);
+                                        parser_pools parsers, std::chrono::milliseconds poll_period);
 
 }  // namespace wisp::sources

@@ -152,3 +152,36 @@ http {{
         except (OSError, ValueError):
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisServer:
+    """redis-server on 127.0.0.1:<free port>, no persistence, in a temp directory."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="wisp-redis-")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.listening, 10, "redis-server to listen")
+
+    def listening(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"redis-server exited with {self.proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def cli(self, commands, *args):
+        """Runs redis-cli once (one connection), the commands one per line on its stdin."""
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], input=commands,
+                              capture_output=True, text=True, timeout=60, check=True).stdout
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+        shutil.rmtree(self.dir, ignore_errors=True)
