@@ -74,6 +74,11 @@ px.display(df[['time_', 'req_cmd', 'req_args', 'resp', 'latency', 'trace_role', 
                 assert word in args, (line, args)
         for r in benched:
             assert r["resp"] == "OK" and r["latency"] > 0 and r["trace_role"] == 2, r
+        # The bundled script sees the same commands.
+        bundled = [r for r in wispd.bundled_rows("px/redis_data", args=["--", "--max_rows", "1000"])
+                   if r["local_port"] == redis.port]
+        assert len(ours(bundled)) == len(COMMANDS) and len(bench(bundled)) == N_BENCH, len(bundled)
+        assert all(r["_tableName_"] == "redis_data" and r["pid"] > 0 for r in bundled), bundled[0]
         print(f"ok: {len(mine)} redis-cli commands and {len(benched)} pipelined SETs, one row each")
     finally:
         wispd.stop()
