@@ -78,19 +78,20 @@ TEST_P(redis_tracker_fixture, client_side_sees_the_same_records) {
   EXPECT_EQ(summary(run(t, test::to_chunks(reads, false))), summary(records_of(GetParam().file)));
 }
 
-TEST_P(redis_tracker_fixture, one_byte_chunks_processed_every_round_give_the_same_records) {
+// Each piece is processed in its own round. One-byte pieces, except for the fixtures with
+// replies of ~170 KB (COMMAND DOCS), where a frame still incomplete is parsed again in every
+// round: 97-byte pieces keep those to seconds while boundaries still fall everywhere.
+TEST_P(redis_tracker_fixture, small_chunks_processed_every_round_give_the_same_records) {
   auto reads = test::load_trace("redis/fixtures/" + GetParam().file);
-  constexpr std::size_t max_bytes = 20'000;
-  if (test::side_bytes(reads, true).size() + test::side_bytes(reads, false).size() > max_bytes) {
-    GTEST_SKIP() << "large fixture: split_at_every_byte_boundary covers the small ones";
-  }
+  const bool large = test::side_bytes(reads, true).size() + test::side_bytes(reads, false).size() > 20'000;
+  const std::size_t piece = large ? 97 : 1;
   std::vector<data_chunk> bytes;
   for (const data_chunk& c : test::to_chunks(reads, true)) {
-    for (std::size_t i = 0; i < c.bytes.size(); ++i) {
+    for (std::size_t i = 0; i < c.bytes.size(); i += piece) {
       data_chunk b = c;
       b.pos = c.pos + i;
-      b.bytes = c.bytes.substr(i, 1);
-      b.msg_size = 1;
+      b.bytes = c.bytes.substr(i, piece);
+      b.msg_size = static_cast<std::uint32_t>(b.bytes.size());
       bytes.push_back(std::move(b));
     }
   }
