@@ -475,11 +475,32 @@ __noinline int emit_gathered(__u64 iov_addr, __u64 iovcnt, __u64 total, __u64 po
   return 0;
 }
 
-static __always_inline void advance(struct conn_info *ci, __u32 dir, __u64 n) {
+/* A close or stats event of ci, on the control ring. */
+static __always_inline void emit_totals(struct conn_info *ci, __u32 type, __u64 ts) {
+  struct wisp_close_event ev = {};
+  ev.hdr.type = type;
+  ev.hdr.ts_ns = ts;
+  ev.hdr.conn = ci->id;
+  ev.wr_bytes = ci->wr_pos;
+  ev.rd_bytes = ci->rd_pos;
+  ev.protocol = ci->protocol;
+  ev.role = ci->role;
+  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
+    count(WISP_CNT_CONTROL_LOST, 1);
+  else
+    count(WISP_CNT_CONTROL_EVENTS, 1);
+}
+
+/* Moves a direction's position by n bytes; a stats event each time the connection's total
+ * crosses a multiple of WISP_STATS_STEP, so that conn_stats sees traffic of every protocol. */
+static __always_inline void advance(struct conn_info *ci, __u32 dir, __u64 n, __u64 ts) {
+  __u64 before = ci->wr_pos + ci->rd_pos;
   if (dir == WISP_DIR_EGRESS)
     ci->wr_pos += n;
   else
     ci->rd_pos += n;
+  if ((before + n) / WISP_STATS_STEP != before / WISP_STATS_STEP)
+    emit_totals(ci, WISP_EVENT_STATS, ts);
 }
 
 /* The connection fd belongs to, created as inferred on first sight. */
@@ -514,7 +535,7 @@ static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32
   __u64 len = (__u64)ret;
   maybe_infer(ci, dir, buf, len);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
-  advance(ci, dir, len);
+  advance(ci, dir, len, ts);
   if (copy_wanted(ci, len) && data_header(ci, dir, a->syscall, ts))
     emit_buffer((__u64)buf, len, pos);
 }
@@ -540,7 +561,7 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
     }
   }
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
-  advance(ci, dir, total);
+  advance(ci, dir, total, ts);
   if (!copy_wanted(ci, total) || !data_header(ci, dir, a->syscall, ts))
     return;
   if (total <= WISP_MAX_MSG_SIZE) {
@@ -569,7 +590,7 @@ static __always_inline void handle_counted(struct syscall_args *a, __u32 tgid, _
   if (!ci)
     return;
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
-  advance(ci, dir, len);
+  advance(ci, dir, len, ts);
   count(counter, len);
   if (ci->protocol == WISP_PROTO_UNKNOWN)
     return;
@@ -639,17 +660,8 @@ int exit_close(struct trace_event_raw_sys_exit *ctx) {
   struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
   if (!ci)
     return 0;
-  struct wisp_close_event ev = {};
-  ev.hdr.type = WISP_EVENT_CLOSE;
-  ev.hdr.ts_ns = bpf_ktime_get_ns();
-  ev.hdr.conn = ci->id;
-  ev.wr_bytes = ci->wr_pos;
-  ev.rd_bytes = ci->rd_pos;
+  emit_totals(ci, WISP_EVENT_CLOSE, bpf_ktime_get_ns());
   bpf_map_delete_elem(&conns, &key);
-  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
-    count(WISP_CNT_CONTROL_LOST, 1);
-  else
-    count(WISP_CNT_CONTROL_EVENTS, 1);
   return 0;
 }
 

@@ -20,6 +20,7 @@ enum wisp_event_type {
   WISP_EVENT_OPEN = 1,  /* a connection was seen for the first time */
   WISP_EVENT_CLOSE = 2, /* close() of a traced connection */
   WISP_EVENT_DATA = 3,  /* bytes read or written (or only counted, for sendfile) */
+  WISP_EVENT_STATS = 4, /* a connection's byte totals crossed a multiple of WISP_STATS_STEP */
 };
 
 /* Pixie's endpoint_role_t numbers; PxL scripts depend on them. */
@@ -121,11 +122,18 @@ struct wisp_open_event {
   __u32 source; /* enum wisp_open_source */
 };
 
+/* Close and stats events: a connection's totals so far (at close: final), with what the kernel
+ * knows of it. Every connection, whatever its protocol, for conn_stats. */
 struct wisp_close_event {
   struct wisp_event_header hdr;
   __u64 wr_bytes; /* total bytes written on the connection */
   __u64 rd_bytes; /* total bytes read */
+  __u32 protocol; /* enum wisp_protocol */
+  __u32 role;     /* enum wisp_role */
 };
+
+/* A stats event is sent when wr_bytes + rd_bytes crosses a multiple of this (Pixie: 64 KiB). */
+#define WISP_STATS_STEP (64 * 1024)
 
 struct wisp_data_event {
   struct wisp_event_header hdr;

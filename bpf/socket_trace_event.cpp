@@ -114,17 +114,22 @@ decode_status decode_control(std::span<const std::byte> raw, const time_base& tb
       out.open.source = e.source;
       return decode_status::ok;
     }
-    case WISP_EVENT_CLOSE: {
+    case WISP_EVENT_CLOSE:
+    case WISP_EVENT_STATS: {
       wisp_close_event e{};
       if (raw.size() != sizeof(e))
         return decode_status::bad_size;
       read_record(raw, e);
-      out.kind = WISP_EVENT_CLOSE;
+      if (!valid_role(e.role) || e.protocol > WISP_PROTO_TLS)
+        return decode_status::bad_field;
+      out.kind = static_cast<wisp_event_type>(hdr.type);
       out.close = {};
       out.close.key = to_key(e.hdr.conn);
       out.close.time_ns = static_cast<std::int64_t>(e.hdr.ts_ns) + tb.mono_to_wall_ns;
       out.close.wr_bytes = e.wr_bytes;
       out.close.rd_bytes = e.rd_bytes;
+      out.close.protocol = e.protocol;
+      out.close.role = static_cast<schemas::trace_role>(e.role);
       return decode_status::ok;
     }
     default:
@@ -175,6 +180,7 @@ std::string_view to_string(wisp_event_type t) {
     case WISP_EVENT_OPEN: return "open";
     case WISP_EVENT_CLOSE: return "close";
     case WISP_EVENT_DATA: return "data";
+    case WISP_EVENT_STATS: return "stats";
   }
   return "?";
 }
@@ -284,8 +290,11 @@ std::string to_string(const wisp_open_event& e) {
 }
 
 std::string to_string(const wisp_close_event& e) {
-  return "close " + to_string(e.hdr.conn) + " ts=" + std::to_string(e.hdr.ts_ns) +
-         " wr=" + std::to_string(e.wr_bytes) + " rd=" + std::to_string(e.rd_bytes);
+  return std::string{e.hdr.type == WISP_EVENT_STATS ? "stats " : "close "} +
+         to_string(e.hdr.conn) + " ts=" + std::to_string(e.hdr.ts_ns) + " wr=" + std::to_string(e.wr_bytes) +
+         " rd=" + std::to_string(e.rd_bytes) + " protocol=" +
+         std::string{to_string(static_cast<wisp_protocol>(e.protocol))} + " role=" +
+         std::string{to_string(static_cast<wisp_role>(e.role))};
 }
 
 std::string to_string(const wisp_data_event& e) {

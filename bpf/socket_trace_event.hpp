@@ -60,7 +60,7 @@ std::string_view to_string(decode_status s);
 struct control_record {
   wisp_event_type kind = WISP_EVENT_OPEN;
   protocols::conn_open open;
-  protocols::conn_close close;
+  protocols::conn_close close;  // close and stats events
 };
 
 decode_status decode_control(std::span<const std::byte> raw, const time_base& tb,

@@ -133,6 +133,8 @@ int socket_tracer_loader::on_control(void* ctx, void* data, std::size_t size) {
   ++self->user_.records;
   if (rec.kind == WISP_EVENT_OPEN)
     self->staged_opens_.push_back(std::move(rec.open));
+  else if (rec.kind == WISP_EVENT_STATS)
+    self->staged_stats_.push_back(std::move(rec.close));
   else
     self->staged_closes_.push_back(std::move(rec.close));
   return 0;
@@ -178,10 +180,13 @@ expected<poll_result> socket_tracer_loader::poll(int timeout_ms, socket_event_si
     sink.on_open(std::move(ev));
   for (auto& ev : staged_data_)
     sink.on_data(std::move(ev));
+  for (auto& ev : staged_stats_)
+    sink.on_stats(std::move(ev));
   for (auto& ev : staged_closes_)
     sink.on_close(std::move(ev));
   staged_opens_.clear();
   staged_data_.clear();
+  staged_stats_.clear();
   staged_closes_.clear();
   return result;
 }

@@ -54,6 +54,8 @@ class socket_event_sink {
   virtual void on_open(protocols::conn_open&& ev) = 0;
   virtual void on_close(protocols::conn_close&& ev) = 0;
   virtual void on_data(protocols::data_chunk&& ev) = 0;
+  /// A connection's byte totals crossed a multiple of WISP_STATS_STEP (for conn_stats).
+  virtual void on_stats(protocols::conn_close&&) {}
 };
 
 /// Counters of the user-space side: records that failed validation, by reason.
@@ -115,6 +117,7 @@ class socket_tracer_loader {
   // Per-poll staging (see the delivery-order contract above); reused to avoid reallocations.
   std::vector<protocols::conn_open> staged_opens_;
   std::vector<protocols::conn_close> staged_closes_;
+  std::vector<protocols::conn_close> staged_stats_;
   std::vector<protocols::data_chunk> staged_data_;
 };
 

@@ -38,9 +38,11 @@ struct collecting_sink final : socket_event_sink {
   std::vector<protocols::conn_open> opens;
   std::vector<protocols::conn_close> closes;
   std::vector<protocols::data_chunk> data;
+  std::vector<protocols::conn_close> stats;
   void on_open(protocols::conn_open&& ev) override { opens.push_back(std::move(ev)); }
   void on_close(protocols::conn_close&& ev) override { closes.push_back(std::move(ev)); }
   void on_data(protocols::data_chunk&& ev) override { data.push_back(std::move(ev)); }
+  void on_stats(protocols::conn_close&& ev) override { stats.push_back(std::move(ev)); }
 };
 
 struct fd_guard {
@@ -450,7 +452,50 @@ TEST_F(socket_tracer_test, close_reports_total_bytes) {
     if (c.key == key) {
       EXPECT_EQ(c.wr_bytes, http_request.size());
       EXPECT_EQ(c.rd_bytes, 0U);
+      EXPECT_EQ(c.protocol, WISP_PROTO_HTTP);
+      EXPECT_EQ(c.role, schemas::trace_role::client);
     }
+}
+
+// conn_stats needs the traffic of every connection, not only of parsed protocols: a stats event
+// each time a connection's total crosses a multiple of 64 KiB, protocol unknown included.
+TEST_F(socket_tracer_test, stats_events_follow_totals_of_every_protocol) {
+  start();
+  auto p = make_tcp_pair();
+  const std::string blob(200 * 1024, '\0');  // no protocol: counted, never copied
+  std::thread reader([&] { read_exact(p.server.fd, blob.size()); });
+  write_all(p.client.fd, blob);
+  reader.join();
+  ASSERT_TRUE(poll_until([&] { return open_of(self_, p.client.fd) && open_of(self_, p.server.fd); }));
+  const auto client = open_of(self_, p.client.fd)->key;
+  const auto server = open_of(self_, p.server.fd)->key;
+  auto steps = [&](const protocols::conn_key& k) {
+    std::vector<std::uint64_t> totals;
+    for (const auto& s : sink_.stats)
+      if (s.key == k) totals.push_back(s.wr_bytes + s.rd_bytes);
+    return totals;
+  };
+  // 200 KiB crosses 64, 128 and 192 KiB on each side. One syscall that crosses several
+  // boundaries sends one event, so each side gets one to three, the last at 192 KiB or later.
+  auto crossed_last = [&](const protocols::conn_key& k) {
+    auto t = steps(k);
+    return !t.empty() && t.back() >= 3 * WISP_STATS_STEP;
+  };
+  ASSERT_TRUE(poll_until([&] { return crossed_last(client) && crossed_last(server); }));
+  for (const auto& k : {client, server}) {
+    auto t = steps(k);
+    EXPECT_LE(t.size(), 3U);
+    EXPECT_GE(t.front(), WISP_STATS_STEP);
+    EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
+    EXPECT_LE(t.back(), blob.size());
+  }
+  for (const auto& s : sink_.stats)
+    if (s.key == client) {
+      EXPECT_EQ(s.protocol, WISP_PROTO_UNKNOWN);
+      EXPECT_EQ(s.role, schemas::trace_role::client);
+      EXPECT_EQ(s.rd_bytes, 0U);
+    }
+  EXPECT_TRUE(chunks(self_, p.client.fd, protocols::direction::egress).empty());
 }
 
 TEST_F(socket_tracer_test, connection_opened_before_load_is_inferred) {

@@ -58,11 +58,14 @@ struct conn_open {
   std::uint32_t source = 0;  // enum wisp_open_source
 };
 
+/// A close, or (delivered through on_stats) a connection's totals so far.
 struct conn_close {
   conn_key key;
   std::int64_t time_ns = 0;
   std::uint64_t wr_bytes = 0;
   std::uint64_t rd_bytes = 0;
+  std::uint32_t protocol = WISP_PROTO_UNKNOWN;  // as the kernel knew it
+  schemas::trace_role role = schemas::trace_role::unknown;
 };
 
 /// A contiguous piece of one direction of a connection's byte stream. `pos` is the position of
