@@ -1,6 +1,7 @@
 #include "schemas/tables.hpp"
 
 #include "schemas/http_events.hpp"
+#include "schemas/pgsql_events.hpp"
 
 namespace wisp::schemas {
 
@@ -14,7 +15,7 @@ table_schema make(const table_def<N>& t) {
 }  // namespace
 
 const std::vector<table_schema>& all_tables() {
-  static const std::vector<table_schema> tables{make(http_events)};
+  static const std::vector<table_schema> tables{make(http_events), make(pgsql_events)};
   return tables;
 }
 

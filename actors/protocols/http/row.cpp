@@ -58,13 +58,6 @@ std::string headers_to_json(const std::vector<header>& headers, std::size_t max_
   return out;
 }
 
-std::string truncate_body(std::string_view body, std::size_t max_bytes) {
-  if (body.size() <= max_bytes) return std::string{body};
-  std::string out{body.substr(0, max_bytes)};
-  out.append(truncated_suffix);
-  return out;
-}
-
 std::string url_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -85,9 +78,9 @@ std::string url_decode(std::string_view s) {
 std::string request_body_column(const message& req, const row_options& options) {
   std::optional<std::string_view> ct = req.find_header("Content-Type");
   if (ct && icontains(*ct, "application/x-www-form-urlencoded")) {
-    return truncate_body(url_decode(req.body), options.max_body_bytes);
+    return truncate_column(url_decode(req.body), options.max_body_bytes);
   }
-  return truncate_body(req.body, options.max_body_bytes);
+  return truncate_column(req.body, options.max_body_bytes);
 }
 
 std::string response_body_column(const message& resp, const row_options& options) {
@@ -97,20 +90,13 @@ std::string response_body_column(const message& resp, const row_options& options
     return std::string{removed_unknown_body};
   }
   if (!icontains(*ct, "json") && !icontains(*ct, "text/")) return std::string{removed_non_text_body};
-  return truncate_body(resp.body, options.max_body_bytes);
+  return truncate_column(resp.body, options.max_body_bytes);
 }
 
 void append_row(schemas::row_batch& batch, const conn_meta& meta, const record& r,
                 const row_options& options) {
+  append_canonical_columns<http_events>(batch, meta, r.resp.timestamp_ns);
   auto& c = batch.columns;
-  c[http_events.col("time_")].push_int(r.resp.timestamp_ns);
-  c[http_events.col("upid")].push_uint128(meta.upid);
-  c[http_events.col("remote_addr")].push_string(meta.remote.addr);
-  c[http_events.col("remote_port")].push_int(meta.remote.port);
-  c[http_events.col("local_addr")].push_string(meta.local.addr);
-  c[http_events.col("local_port")].push_int(meta.local.port);
-  c[http_events.col("trace_role")].push_int(static_cast<std::int64_t>(meta.role));
-  c[http_events.col("encrypted")].push_bool(meta.encrypted);
   c[http_events.col("major_version")].push_int(http1_major_version);
   c[http_events.col("minor_version")].push_int(r.resp.minor_version);
   c[http_events.col("content_type")].push_int(static_cast<std::int64_t>(detect_content_type(r.resp)));

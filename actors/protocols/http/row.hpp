@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/protocols/common/row_columns.hpp"
 #include "actors/protocols/common/socket_events.hpp"
 #include "actors/protocols/http/message.hpp"
 #include "actors/protocols/http/stitch.hpp"
@@ -18,13 +19,12 @@ namespace wisp::protocols::http {
 
 inline constexpr std::size_t default_max_body_bytes = 512;            // Pixie's max_body_bytes
 inline constexpr std::size_t default_max_headers_json_bytes = 8192;
-inline constexpr std::string_view truncated_suffix = "... [TRUNCATED]";
 inline constexpr std::string_view removed_non_text_body = "<removed: non-text content-type>";
 inline constexpr std::string_view removed_unknown_body = "<removed: unknown content-type>";
 inline constexpr std::int64_t http1_major_version = 1;
 
 struct row_options {
-  /// Body columns longer than this are cut and get truncated_suffix.
+  /// Body columns longer than this are cut and get protocols::truncated_suffix.
   std::size_t max_body_bytes = default_max_body_bytes;
   /// Header JSON never exceeds this; members that do not fit are left out.
   std::size_t max_headers_json_bytes = default_max_headers_json_bytes;
@@ -48,8 +48,6 @@ std::string headers_to_json(const std::vector<header>& headers, std::size_t max_
 std::string request_body_column(const message& req, const row_options& options);
 /// The resp_body column: kept for JSON and text content types, else a placeholder, truncated.
 std::string response_body_column(const message& resp, const row_options& options);
-/// Cuts `body` to max_bytes and appends truncated_suffix if it was longer.
-std::string truncate_body(std::string_view body, std::size_t max_bytes);
 /// application/x-www-form-urlencoded decoding ('+' is a space, %XX a byte; bad escapes kept).
 std::string url_decode(std::string_view s);
 
