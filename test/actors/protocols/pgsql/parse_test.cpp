@@ -11,10 +11,10 @@
 namespace wisp::protocols::pgsql {
 namespace {
 
-using test::be16;
-using test::be32;
-using test::cstr;
-using test::msg;
+using wire::be16;
+using wire::be32;
+using wire::cstr;
+using wire::msg;
 
 constexpr std::uint32_t ssl_code = 80877103;
 constexpr std::uint32_t protocol_3_0 = 196608;
@@ -67,7 +67,7 @@ std::vector<parse_case> cases() {
       {"ssl_refused", rs, "NR" + be32(8) + be32(0), true, parse_state::success, 1, message_kind::encryption_reply, 'N', ""},
       {"ssl_accepted", rs, "S\x16\x03\x01", true, parse_state::success, 1, message_kind::encryption_reply, 'S', ""},
       {"bare_n_without_request_is_no_notice", rs, "NR" + be32(8) + be32(0), false, parse_state::invalid, 0, reg, 0, ""},
-      {"data_row_rendered", rs, msg('D', test::data_row({"1", nullptr, "x"})), false, parse_state::success, 0, reg, 'D', "1,[NULL],x"},
+      {"data_row_rendered", rs, msg('D', wire::data_row({"1", nullptr, "x"})), false, parse_state::success, 0, reg, 'D', "1,[NULL],x"},
       {"data_row_short", rs, msg('D', be16(2) + be32(1) + "1"), false, parse_state::invalid, 0, reg, 0, ""},
       {"data_row_value_past_end", rs, msg('D', be16(1) + be32(100) + "1"), false, parse_state::invalid, 0, reg, 0, ""},
       {"data_row_negative_length", rs, msg('D', be16(1) + be32(0xfffffff0)), false, parse_state::invalid, 0, reg, 0, ""},
@@ -104,7 +104,7 @@ TEST(pgsql_parse, every_prefix_of_a_message_needs_more_data) {
   std::vector<std::pair<message_type, std::string>> whole{
       {message_type::request, msg('P', cstr("") + cstr("SELECT $1") + be16(0))},
       {message_type::request, startup(cstr("user") + cstr("u") + cstr(""))},
-      {message_type::response, msg('D', test::data_row({"abc", nullptr}))},
+      {message_type::response, msg('D', wire::data_row({"abc", nullptr}))},
       {message_type::response, msg('E', "SERROR" + std::string(1, '\0') + std::string(1, '\0'))},
   };
   for (const auto& [type, bytes] : whole) {
@@ -122,7 +122,7 @@ TEST(pgsql_parse, data_row_text_is_cut_at_the_limit) {
   parse_options o;
   o.max_row_text_bytes = 100;
   message m;
-  auto bytes = msg('D', test::data_row({value.c_str(), value.c_str()}));
+  auto bytes = msg('D', wire::data_row({value.c_str(), value.c_str()}));
   ASSERT_EQ(parse_response(bytes, {}, o, m).state, parse_state::success);
   EXPECT_EQ(m.payload, std::string(100, 'v'));
 }
@@ -165,9 +165,9 @@ TEST(pgsql_parse, classify) {
   EXPECT_EQ(classify(msg('Z', "I")), message_type::response);
   // Tags both sides use are walked over.
   EXPECT_EQ(classify(msg('S', "") + msg('P', cstr("") + cstr("x") + be16(0))), message_type::request);
-  EXPECT_EQ(classify(msg('D', test::data_row({"1"})) + msg('C', cstr("SELECT 1")) + msg('Z', "I")),
+  EXPECT_EQ(classify(msg('D', wire::data_row({"1"})) + msg('C', cstr("SELECT 1")) + msg('Z', "I")),
             message_type::response);
-  EXPECT_EQ(classify(msg('D', test::data_row({"1"}))), std::nullopt);
+  EXPECT_EQ(classify(msg('D', wire::data_row({"1"}))), std::nullopt);
   EXPECT_EQ(classify("GET / HTTP/1.1\r\n"), std::nullopt);
   EXPECT_EQ(classify(""), std::nullopt);
   EXPECT_EQ(classify("Z" + be32(99)), std::nullopt);

@@ -12,10 +12,10 @@
 namespace wisp::protocols::pgsql {
 namespace {
 
-using test::be16;
-using test::be32;
-using test::cstr;
-using test::msg;
+using wire::be16;
+using wire::be32;
+using wire::cstr;
+using wire::msg;
 
 // Parses every message of `bytes` into q, all stamped ts.
 void push(std::deque<message>& q, message_type type, const std::string& bytes, std::int64_t ts) {
@@ -101,7 +101,7 @@ TEST(pgsql_stitch, extended_error_skips_to_sync) {
        parse_msg("", "SELEC 1") + bind_msg("", "", "1") + execute_msg("") + sync +
            parse_msg("", "SELECT $1") + bind_msg("", "", "7") + execute_msg("") + sync, 1);
   push(h.resps, message_type::response,
-       error_msg("42601") + ready + msg('1', "") + msg('2', "") + msg('D', test::data_row({"7"})) +
+       error_msg("42601") + ready + msg('1', "") + msg('2', "") + msg('D', wire::data_row({"7"})) +
            complete_msg("SELECT 1") + ready, 2);
   h.run();
   EXPECT_EQ(h.texts(), (std::vector<std::string>{
@@ -124,7 +124,7 @@ TEST(pgsql_stitch, statement_describe_gives_execute_its_column_names) {
   std::string row_desc = msg('T', be16(1) + cstr("a") + be32(1) + be16(1) + be32(23) + be16(4) + be32(0xffffffff) + be16(0));
   push(h.resps, message_type::response,
        msg('1', "") + msg('t', be16(1) + be32(25)) + row_desc + ready + msg('2', "") +
-           msg('D', test::data_row({"5"})) + msg('D', test::data_row({nullptr})) + complete_msg("SELECT 2") + ready, 2);
+           msg('D', wire::data_row({"5"})) + msg('D', wire::data_row({nullptr})) + complete_msg("SELECT 2") + ready, 2);
   h.run();
   ASSERT_EQ(h.out.size(), 4u);
   EXPECT_EQ(h.out[1].req, "type=kStatement name=s1");
@@ -181,7 +181,7 @@ TEST(pgsql_stitch, leftovers_at_end_of_stream_are_orphans) {
 TEST(pgsql_stitch, long_results_are_merged_while_waiting) {
   harness h;
   push(h.reqs, message_type::request, msg('Q', cstr("SELECT g FROM generate_series(1, 10000) g")), 1);
-  for (int i = 1; i <= 10000; ++i) push(h.resps, message_type::response, msg('D', test::data_row({"123456"})), 2);
+  for (int i = 1; i <= 10000; ++i) push(h.resps, message_type::response, msg('D', wire::data_row({"123456"})), 2);
   h.run();
   ASSERT_EQ(h.resps.size(), 1u);
   EXPECT_EQ(h.resps[0].rows, 10000u);

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace wisp::protocols::pgsql::test {
+namespace wisp::protocols::pgsql::wire {
 
 inline std::string be32(std::uint32_t v) {
   std::string s(4, '\0');
@@ -46,4 +46,4 @@ inline std::string data_row(std::initializer_list<const char*> values) {
   return p;
 }
 
-}  // namespace wisp::protocols::pgsql::test
+}  // namespace wisp::protocols::pgsql::wire
