@@ -30,8 +30,12 @@ void parse_all(message_type type, std::string_view buf) {
       pgsql::message m;
       parse_result r = pgsql::parse_message(type, v, {reply_due}, opts, m);
       if (r.state == parse_state::success) {
-        if (r.consumed == 0 || r.consumed > v.size() || r.consumed > small_message_limit) __builtin_trap();
-        if (m.payload.size() >= r.consumed) __builtin_trap();
+        if (r.consumed == 0 || r.consumed > v.size()) __builtin_trap();
+        // Startup-family messages have PostgreSQL's own bound instead.
+        std::size_t limit = m.kind == pgsql::message_kind::regular ? small_message_limit : pgsql::max_startup_bytes;
+        if (r.consumed > limit) __builtin_trap();
+        // A DataRow's text may outgrow its wire bytes ("[NULL]" for 4 bytes), not its limit.
+        if (m.payload.size() >= r.consumed && m.payload.size() > opts.max_row_text_bytes) __builtin_trap();
         v.remove_prefix(r.consumed);
         continue;
       }

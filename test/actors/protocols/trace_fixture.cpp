@@ -1,5 +1,6 @@
 #include "test/actors/protocols/trace_fixture.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iterator>
@@ -49,6 +50,24 @@ std::vector<data_chunk> to_chunks(const std::vector<trace_read>& reads, bool ser
     chunks.push_back(std::move(c));
   }
   return chunks;
+}
+
+conn_meta meta_with(schemas::trace_role role, std::int64_t local_port) {
+  conn_meta m;
+  m.role = role;
+  m.local = {"127.0.0.1", local_port};
+  m.remote = {"127.0.0.1", 40000};
+  return m;
+}
+
+data_chunk piece(const std::string& s, std::size_t from, std::size_t to, direction d, std::int64_t ts) {
+  data_chunk c;
+  c.dir = d;
+  c.time_ns = ts;
+  c.pos = std::min(from, s.size());
+  c.bytes = s.substr(c.pos, std::min(to, s.size()) - c.pos);
+  c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
+  return c;
 }
 
 }  // namespace wisp::protocols::test

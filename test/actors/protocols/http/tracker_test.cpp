@@ -13,27 +13,10 @@ namespace wisp::protocols::http {
 namespace {
 
 using schemas::trace_role;
+using test::now_ns;
+using test::run;
 
-constexpr std::int64_t now_ns = test::fixture_start_ns + 1'000'000;
-
-conn_meta meta_with(trace_role role) {
-  conn_meta m;
-  m.role = role;
-  m.local = {"127.0.0.1", 8080};
-  m.remote = {"127.0.0.1", 40000};
-  return m;
-}
-
-std::vector<record> run(tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
-  std::vector<record> out;
-  for (const data_chunk& c : chunks) t.add(c);
-  t.process(now_ns, out);
-  if (close) {
-    t.on_close({});
-    t.process(now_ns, out);
-  }
-  return out;
-}
+conn_meta meta_with(trace_role role) { return test::meta_with(role, 8080); }
 
 std::vector<std::string> paths(const std::vector<record>& rs) {
   std::vector<std::string> p;
@@ -84,25 +67,7 @@ TEST_P(tracker_fixture, split_at_every_byte_boundary) {
   std::size_t longest = std::max(req.size(), resp.size());
   for (std::size_t k = 0; k <= longest; ++k) {
     tracker t{{}, meta_with(trace_role::server)};
-    std::vector<record> out;
-    auto piece = [](const std::string& s, std::size_t from, std::size_t to, direction d, std::int64_t ts) {
-      data_chunk c;
-      c.dir = d;
-      c.pos = std::min(from, s.size());
-      c.bytes = s.substr(c.pos, std::min(to, s.size()) - c.pos);
-      c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
-      c.time_ns = ts;
-      return c;
-    };
-    t.add(piece(req, 0, k, direction::ingress, 1));
-    t.process(now_ns, out);
-    t.add(piece(req, k, req.size(), direction::ingress, 2));
-    t.add(piece(resp, 0, k, direction::egress, 3));
-    t.process(now_ns, out);
-    t.add(piece(resp, k, resp.size(), direction::egress, 4));
-    t.process(now_ns, out);
-    t.on_close({});
-    t.process(now_ns, out);
+    auto out = test::run_split(t, req, resp, k);
     ASSERT_EQ(paths(out), GetParam().records) << "split at " << k;
     ASSERT_EQ(t.stats().parse_errors, 0u) << "split at " << k;
   }

@@ -14,27 +14,10 @@ namespace wisp::protocols::pgsql {
 namespace {
 
 using schemas::trace_role;
+using test::now_ns;
+using test::run;
 
-constexpr std::int64_t now_ns = test::fixture_start_ns + 1'000'000;
-
-conn_meta meta_with(trace_role role) {
-  conn_meta m;
-  m.role = role;
-  m.local = {"127.0.0.1", 5432};
-  m.remote = {"127.0.0.1", 40000};
-  return m;
-}
-
-std::vector<record> run(tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
-  std::vector<record> out;
-  for (const data_chunk& c : chunks) t.add(c);
-  t.process(now_ns, out);
-  if (close) {
-    t.on_close({});
-    t.process(now_ns, out);
-  }
-  return out;
-}
+conn_meta meta_with(trace_role role) { return test::meta_with(role, 5432); }
 
 // "<req_cmd>: <req> -> <resp>", the whole record as the row shows it.
 std::vector<std::string> texts(const std::vector<record>& rs) {
@@ -151,20 +134,7 @@ TEST_P(tracker_fixture, split_at_every_byte_boundary) {
   std::size_t longest = std::max(req.size(), resp.size());
   for (std::size_t k = 0; k <= longest; ++k) {
     tracker t{{}, meta_with(trace_role::server)};
-    std::vector<record> out;
-    auto piece = [](const std::string& s, std::size_t from, std::size_t to, direction d, std::int64_t ts) {
-      std::size_t a = std::min(from, s.size());
-      return chunk(d, a, s.substr(a, std::min(to, s.size()) - a), ts);
-    };
-    t.add(piece(req, 0, k, direction::ingress, 1));
-    t.process(now_ns, out);
-    t.add(piece(req, k, req.size(), direction::ingress, 2));
-    t.add(piece(resp, 0, k, direction::egress, 3));
-    t.process(now_ns, out);
-    t.add(piece(resp, k, resp.size(), direction::egress, 4));
-    t.process(now_ns, out);
-    t.on_close({});
-    t.process(now_ns, out);
+    auto out = test::run_split(t, req, resp, k);
     ASSERT_EQ(commands(out), GetParam().commands) << "split at " << k;
     ASSERT_EQ(t.stats().parse_errors, 0u) << "split at " << k;
   }
