@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/protocols/common/socket_events.hpp"
@@ -75,6 +76,22 @@ auto run_split(Tracker& t, const std::string& req, const std::string& resp, std:
   }
   t.on_close({});
   t.process(now_ns, out);
+  return out;
+}
+
+/// Feeds garbage() as one ingress chunk per round, processing after each, for at most
+/// max_rounds rounds or until the tracker disables itself; returns the records.
+template <class Tracker, class Garbage>
+auto feed_until_disabled(Tracker& t, Garbage garbage, int max_rounds = 20) {
+  std::vector<typename Tracker::record> out;
+  std::uint64_t pos = 0;
+  for (int round = 0; round < max_rounds && !t.disabled(); ++round) {
+    std::string bytes = garbage();
+    std::size_t n = bytes.size();
+    t.add(chunk(direction::ingress, pos, std::move(bytes), round + 1));
+    pos += n;
+    t.process(now_ns, out);
+  }
   return out;
 }
 

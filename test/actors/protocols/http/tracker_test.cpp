@@ -181,19 +181,11 @@ TEST(http_tracker, gap_loses_one_exchange_and_parsing_resumes_after_it) {
 TEST(http_tracker, garbage_is_counted_and_disables_the_tracker) {
   std::mt19937 rng{42};
   tracker t{{}, meta_with(trace_role::server)};
-  std::vector<record> out;
-  std::uint64_t pos = 0;
-  for (int round = 0; round < 20 && !t.disabled(); ++round) {
-    data_chunk c;
-    c.dir = direction::ingress;
-    c.pos = pos;
-    for (int i = 0; i < 300; ++i) c.bytes.push_back(static_cast<char>(rng()));
-    c.bytes += "\nGET / HTTP/1.1\r\nX\r\n\r\n";  // looks like a request, is invalid
-    c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
-    pos += c.bytes.size();
-    t.add(c);
-    t.process(now_ns, out);
-  }
+  auto out = test::feed_until_disabled(t, [&] {
+    std::string bytes;
+    for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(rng()));
+    return bytes + "\nGET / HTTP/1.1\r\nX\r\n\r\n";  // looks like a request, is invalid
+  });
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(t.disabled());
   EXPECT_EQ(t.why_disabled(), disable_reason::parse_failures);

@@ -255,15 +255,11 @@ TEST(pgsql_tracker, gap_loses_one_answer_and_parsing_resumes_after_it) {
 TEST(pgsql_tracker, garbage_is_counted_and_disables_the_tracker) {
   std::mt19937 rng{7};
   tracker t{{}, meta_with(trace_role::server)};
-  std::vector<record> out;
-  std::uint64_t pos = 0;
-  for (int round = 0; round < 20 && !t.disabled(); ++round) {
+  auto out = test::feed_until_disabled(t, [&] {
     std::string bytes;
     for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(rng() % 200 + 40));
-    t.add(test::chunk(direction::ingress, pos, bytes, round));
-    pos += bytes.size();
-    t.process(now_ns, out);
-  }
+    return bytes;
+  });
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(t.disabled());
   EXPECT_EQ(t.why_disabled(), disable_reason::parse_failures);

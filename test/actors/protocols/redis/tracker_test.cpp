@@ -318,16 +318,11 @@ TEST(redis_tracker, lying_bulk_length_within_redis_limit_is_bounded_and_recovers
 TEST(redis_tracker, garbage_is_counted_and_disables_the_tracker) {
   std::mt19937 rng{7};
   tracker t{{}, meta_with(trace_role::server)};
-  std::vector<record> out;
-  std::uint64_t pos = 0;
-  for (int round = 0; round < 20 && !t.disabled(); ++round) {
+  auto out = test::feed_until_disabled(t, [&] {
     std::string bytes;
     for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(rng() | 0x80));
-    bytes += "\n*1\r\n:1\r\n";  // looks like a request, is not one
-    t.add(test::chunk(direction::ingress, pos, bytes, 1));
-    pos += bytes.size();
-    t.process(now_ns, out);
-  }
+    return bytes + "\n*1\r\n:1\r\n";  // looks like a request, is not one
+  });
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(t.disabled());
   EXPECT_EQ(t.why_disabled(), disable_reason::parse_failures);
