@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev zlib1g-dev
   # real peers for tests, the demo and the benchmark
   nginx curl wrk python3 procps iproute2 util-linux redis-server redis-tools
+  # PostgreSQL 15 server with initdb and pgbench, and psql: the pgsql fixtures' real peers
+  postgresql postgresql-client
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )

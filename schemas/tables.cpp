@@ -2,6 +2,7 @@
 
 #include "schemas/http_events.hpp"
 #include "schemas/redis_events.hpp"
+#include "schemas/pgsql_events.hpp"
 
 namespace wisp::schemas {
 
@@ -15,7 +16,8 @@ table_schema make(const table_def<N>& t) {
 }  // namespace
 
 const std::vector<table_schema>& all_tables() {
-  static const std::vector<table_schema> tables{make(http_events), make(redis_events)};
+  static const std::vector<table_schema> tables{make(http_events), make(redis_events),
+                                                make(pgsql_events)};
   return tables;
 }
 

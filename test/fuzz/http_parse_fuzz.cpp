@@ -1,5 +1,7 @@
 // libFuzzer target over the HTTP/1.x parser, stitcher, row builder and the data_stream/
-// conn_tracker underneath them. Input format: see trace_input.hpp.
+// conn_tracker underneath them.
+//
+// Input: see trace_input.hpp; the seed corpus is test/actors/protocols/http/fixtures.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,5 +1,7 @@
 // libFuzzer target over the Redis parser, stitcher, row builder and the data_stream/
-// conn_tracker underneath them. Input format: see trace_input.hpp.
+// conn_tracker underneath them.
+//
+// Input: see trace_input.hpp; the seed corpus is test/actors/protocols/redis/fixtures.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -68,6 +68,8 @@ std::string_view to_string(disable_reason r);
 struct tracker_stats {
   std::uint64_t frames_parsed = 0;
   std::uint64_t frames_ignored = 0;          // parse_state::ignored
+  std::uint64_t frames_oversize = 0;         // parse_state::oversize: skipped, not kept
+  std::uint64_t oversize_bytes = 0;          // bytes of those frames skipped so far
   std::uint64_t parse_errors = 0;            // parse_state::invalid
   std::uint64_t invalid_bytes = 0;           // skipped to resynchronise
   std::uint64_t unparsed_bytes_at_close = 0; // incomplete frame left when the stream ended
@@ -175,7 +177,11 @@ class conn_tracker {
     parse_direction(message_type::response, req_in ? egress_ : ingress_, eos);
 
     std::size_t before = out.size();
-    P::stitch(requests_, responses_, eos, stats_.stitch, out);
+    if constexpr (stateful_stitch<P>) {
+      P::stitch(requests_, responses_, eos, state_, stats_.stitch, out);
+    } else {
+      P::stitch(requests_, responses_, eos, stats_.stitch, out);
+    }
     stats_.records_emitted += out.size() - before;
 
     expire(now_ns);
@@ -194,7 +200,22 @@ class conn_tracker {
   }
 
   void parse_direction(message_type type, data_stream& s, bool eos) {
+    std::uint64_t& skip_end = &s == &ingress_ ? ingress_skip_end_ : egress_skip_end_;
     for (;;) {
+      if (s.position() < skip_end) {
+        // The rest of an oversize frame. A gap inside it moves position() past the lost bytes.
+        std::size_t n = static_cast<std::size_t>(
+            std::min<std::uint64_t>(skip_end - s.position(), s.head().size()));
+        if (n == 0) {
+          if (!s.at_gap()) return;
+          s.skip_gap();
+          if (s.position() <= skip_end) s.clear_resync();  // the skip end is still a frame boundary
+          continue;
+        }
+        stats_.oversize_bytes += n;
+        s.consume(n);
+        continue;
+      }
       std::string_view buf = s.head();
       if (!buf.empty() && s.needs_resync()) {
         std::size_t at = P::find_frame_boundary(type, buf, 0);
@@ -233,6 +254,10 @@ class conn_tracker {
         case parse_state::ignored:
           ++stats_.frames_ignored;
           s.consume(std::clamp<std::size_t>(r.consumed, 1, buf.size()));
+          break;
+        case parse_state::oversize:
+          ++stats_.frames_oversize;
+          skip_end = s.position() + std::max<std::size_t>(r.consumed, 1);
           break;
         case parse_state::invalid: {
           ++stats_.parse_errors;
@@ -330,6 +355,9 @@ class conn_tracker {
   data_stream egress_;
   std::deque<frame> requests_;
   std::deque<frame> responses_;
+  [[no_unique_address]] typename stitch_state<P>::type state_{};
+  std::uint64_t ingress_skip_end_ = 0;  // stream position where an oversize frame ends
+  std::uint64_t egress_skip_end_ = 0;
   tracker_stats stats_;
   disable_reason reason_ = disable_reason::none;
   bool closed_ = false;

@@ -22,6 +22,8 @@ enum class parse_state : std::uint8_t {
   invalid,          // not a frame: the tracker resynchronises
   ignored,          // well-formed bytes that carry no frame (e.g. stray CRLF); consumed
   success,          // one frame parsed
+  oversize,         // a frame too large to keep: `consumed` is its full size, which may run past
+                    // the buffer; the tracker skips those bytes, including the ones still to come
 };
 
 struct parse_result {
@@ -46,6 +48,7 @@ struct stitch_counters {
   std::uint64_t errors = 0;
   std::uint64_t orphan_responses = 0;   // a response with no request before it: dropped
   std::uint64_t interim_responses = 0;  // informational frames consumed without a record
+  std::uint64_t state_dropped = 0;      // per-connection stitch state dropped by its bound
 };
 
 inline constexpr std::size_t no_frame_boundary = static_cast<std::size_t>(-1);
@@ -60,19 +63,43 @@ inline constexpr std::size_t no_frame_boundary = static_cast<std::size_t>(-1);
 ///    or no_frame_boundary;
 ///  - P::classify(bytes) -> which message type the stream starts with, for role inference;
 ///  - P::stitch(requests, responses, end_of_stream, counters, out): pops what it pairs or drops,
-///    appends records to out, leaves the rest for later.
+///    appends records to out, leaves the rest for later;
+///  - or, for a protocol whose pairing depends on earlier messages of the connection (PostgreSQL's
+///    prepared statements), P::state (default-constructible, owned by the tracker, bounded by the
+///    protocol) and P::stitch(requests, responses, end_of_stream, state, counters, out).
+template <class P>
+concept stateless_stitch = requires(std::deque<typename P::frame>& q, stitch_counters& c,
+                                    std::vector<typename P::record>& out) {
+  P::stitch(q, q, true, c, out);
+};
+
+template <class P>
+concept stateful_stitch = requires(std::deque<typename P::frame>& q, typename P::state& s,
+                                   stitch_counters& c, std::vector<typename P::record>& out) {
+  P::stitch(q, q, true, s, c, out);
+};
+
 template <class P>
 concept protocol = requires(message_type t, std::string_view bytes,
                             const parse_context<typename P::frame>& ctx,
-                            const typename P::options& opts, typename P::frame& f,
-                            std::deque<typename P::frame>& q, stitch_counters& c,
-                            std::vector<typename P::record>& out) {
+                            const typename P::options& opts, typename P::frame& f) {
   { f.timestamp_ns } -> std::convertible_to<std::int64_t>;
   { f.wire_size } -> std::convertible_to<std::size_t>;
   { P::parse(t, bytes, ctx, opts, f) } -> std::same_as<parse_result>;
   { P::find_frame_boundary(t, bytes, std::size_t{0}) } -> std::same_as<std::size_t>;
   { P::classify(bytes) } -> std::same_as<std::optional<message_type>>;
-  P::stitch(q, q, true, c, out);
+} && (stateless_stitch<P> || stateful_stitch<P>);
+
+/// The tracker-held stitch state of P: P::state, or an empty placeholder.
+template <class P>
+struct stitch_state {
+  struct none {};
+  using type = none;
+};
+template <class P>
+  requires stateful_stitch<P>
+struct stitch_state<P> {
+  using type = typename P::state;
 };
 
 }  // namespace wisp::protocols

@@ -24,7 +24,7 @@ inline constexpr std::string_view removed_unknown_body = "<removed: unknown cont
 inline constexpr std::int64_t http1_major_version = 1;
 
 struct row_options {
-  /// Body columns longer than this are cut and get truncated_suffix.
+  /// Body columns longer than this are cut and get protocols::truncated_suffix.
   std::size_t max_body_bytes = default_max_body_bytes;
   /// Header JSON never exceeds this; members that do not fit are left out.
   std::size_t max_headers_json_bytes = default_max_headers_json_bytes;

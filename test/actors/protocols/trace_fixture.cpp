@@ -4,6 +4,7 @@
 #include <charconv>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 namespace wisp::protocols::test {
 
@@ -60,16 +61,22 @@ conn_meta loopback_meta(schemas::trace_role role, std::int64_t local_port) {
   return m;
 }
 
+data_chunk chunk(direction d, std::uint64_t pos, std::string bytes, std::int64_t ts) {
+  data_chunk c;
+  c.dir = d;
+  c.pos = pos;
+  c.time_ns = ts;
+  c.msg_size = static_cast<std::uint32_t>(bytes.size());
+  c.bytes = std::move(bytes);
+  return c;
+}
+
 std::vector<std::vector<data_chunk>> split_rounds(const std::string& req, const std::string& resp,
                                                   std::size_t k) {
+  // The bytes [from, to) of s, clamped to s.
   auto piece = [](const std::string& s, std::size_t from, std::size_t to, direction d, std::int64_t ts) {
-    data_chunk c;
-    c.dir = d;
-    c.pos = std::min(from, s.size());
-    c.bytes = s.substr(c.pos, std::min(to, s.size()) - c.pos);
-    c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
-    c.time_ns = ts;
-    return c;
+    std::size_t at = std::min(from, s.size());
+    return chunk(d, at, s.substr(at, std::min(to, s.size()) - at), ts);
   };
   return {{piece(req, 0, k, direction::ingress, 1)},
           {piece(req, k, req.size(), direction::ingress, 2), piece(resp, 0, k, direction::egress, 3)},

@@ -2,20 +2,20 @@
 // Loads the .trace fixtures recorded by record.py (test/actors/protocols/) and turns them into the
 // data_chunks the socket tracer would deliver for one side of the connection.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/protocols/common/socket_events.hpp"
+#include "schemas/canonical.hpp"
 
 namespace wisp::protocols::test {
 
 inline constexpr std::int64_t fixture_start_ns = 1'000'000'000;
 inline constexpr std::int64_t fixture_step_ns = 1'000;
-/// The wall clock tracker tests process at: after every fixture chunk, before any expiry.
-inline constexpr std::int64_t fixture_now_ns = fixture_start_ns + 1'000'000;
-inline constexpr std::int64_t fixture_remote_port = 40000;
 
 struct trace_read {
   bool from_client = false;
@@ -32,27 +32,67 @@ std::string side_bytes(const std::vector<trace_read>& reads, bool from_client);
 /// direction, time fixture_start_ns + i * fixture_step_ns for read i.
 std::vector<data_chunk> to_chunks(const std::vector<trace_read>& reads, bool server_side);
 
+// Driving a conn_tracker in tests (HTTP, Redis and pgsql tracker tests).
+
+/// The wall clock handed to process(): after every fixture chunk, long before any expiry.
+inline constexpr std::int64_t now_ns = fixture_start_ns + 1'000'000;
+/// The remote (client) port of loopback_meta's connection.
+inline constexpr std::int64_t fixture_remote_port = 40000;
+
 /// A loopback connection's metadata with the given role and local (server) port.
 conn_meta loopback_meta(schemas::trace_role role, std::int64_t local_port);
+
+/// One chunk of direction d at stream position pos, stamped ts, msg_size its length (nothing lost).
+data_chunk chunk(direction d, std::uint64_t pos, std::string bytes, std::int64_t ts);
 
 /// Adds every chunk, processes one round, then (if close) closes and processes again; returns
 /// the records.
 template <class Tracker>
-auto run_tracker(Tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
+auto run(Tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
   std::vector<typename Tracker::record> out;
   for (const data_chunk& c : chunks) t.add(c);
-  t.process(fixture_now_ns, out);
+  t.process(now_ns, out);
   if (close) {
     t.on_close({});
-    t.process(fixture_now_ns, out);
+    t.process(now_ns, out);
   }
   return out;
 }
 
 /// A server's view of a connection whose requests `req` and responses `resp` are each cut at
 /// byte k into two chunks, delivered over three processing rounds: [req < k], [req >= k,
-/// resp < k], [resp >= k]. Split-at-every-byte tests run every k.
+/// resp < k], [resp >= k].
 std::vector<std::vector<data_chunk>> split_rounds(const std::string& req, const std::string& resp,
                                                   std::size_t k);
+
+/// Delivers split_rounds(req, resp, k), processing after each round, then closes and processes
+/// again; returns the records. Split-at-every-byte tests run it for every k.
+template <class Tracker>
+auto run_split(Tracker& t, const std::string& req, const std::string& resp, std::size_t k) {
+  std::vector<typename Tracker::record> out;
+  for (const auto& round : split_rounds(req, resp, k)) {
+    for (const data_chunk& c : round) t.add(c);
+    t.process(now_ns, out);
+  }
+  t.on_close({});
+  t.process(now_ns, out);
+  return out;
+}
+
+/// Feeds garbage() as one ingress chunk per round, processing after each, for at most
+/// max_rounds rounds or until the tracker disables itself; returns the records.
+template <class Tracker, class Garbage>
+auto feed_until_disabled(Tracker& t, Garbage garbage, int max_rounds = 20) {
+  std::vector<typename Tracker::record> out;
+  std::uint64_t pos = 0;
+  for (int round = 0; round < max_rounds && !t.disabled(); ++round) {
+    std::string bytes = garbage();
+    std::size_t n = bytes.size();
+    t.add(chunk(direction::ingress, pos, std::move(bytes), round + 1));
+    pos += n;
+    t.process(now_ns, out);
+  }
+  return out;
+}
 
 }  // namespace wisp::protocols::test

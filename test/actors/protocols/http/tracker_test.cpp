@@ -13,15 +13,10 @@ namespace wisp::protocols::http {
 namespace {
 
 using schemas::trace_role;
+using test::now_ns;
+using test::run;
 
-constexpr std::int64_t now_ns = test::fixture_now_ns;
-constexpr std::int64_t server_port = 8080;
-
-conn_meta meta_with(trace_role role) { return test::loopback_meta(role, server_port); }
-
-std::vector<record> run(tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
-  return test::run_tracker(t, chunks, close);
-}
+conn_meta meta_with(trace_role role) { return test::loopback_meta(role, 8080); }
 
 std::vector<std::string> paths(const std::vector<record>& rs) {
   std::vector<std::string> p;
@@ -72,13 +67,7 @@ TEST_P(tracker_fixture, split_at_every_byte_boundary) {
   std::size_t longest = std::max(req.size(), resp.size());
   for (std::size_t k = 0; k <= longest; ++k) {
     tracker t{{}, meta_with(trace_role::server)};
-    std::vector<record> out;
-    for (const auto& round : test::split_rounds(req, resp, k)) {
-      for (const data_chunk& c : round) t.add(c);
-      t.process(now_ns, out);
-    }
-    t.on_close({});
-    t.process(now_ns, out);
+    auto out = test::run_split(t, req, resp, k);
     ASSERT_EQ(paths(out), GetParam().records) << "split at " << k;
     ASSERT_EQ(t.stats().parse_errors, 0u) << "split at " << k;
   }
@@ -159,11 +148,8 @@ TEST(http_tracker, mid_stream_start_resynchronises) {
   std::size_t req_cut = req.find("GET /data.json") - 7;
   std::size_t resp_cut = resp.find("HTTP/1.1 200", 1) - 9;
   tracker t{{}, meta_with(trace_role::server)};
-  data_chunk a{{}, 1, direction::ingress, WISP_PROTO_HTTP, req_cut, 0, req.substr(req_cut)};
-  data_chunk b{{}, 2, direction::egress, WISP_PROTO_HTTP, resp_cut, 0, resp.substr(resp_cut)};
-  a.msg_size = static_cast<std::uint32_t>(a.bytes.size());
-  b.msg_size = static_cast<std::uint32_t>(b.bytes.size());
-  auto rs = run(t, {a, b});
+  auto rs = run(t, {test::chunk(direction::ingress, req_cut, req.substr(req_cut), 1),
+                    test::chunk(direction::egress, resp_cut, resp.substr(resp_cut), 2)});
   EXPECT_EQ(paths(rs), (std::vector<std::string>{"GET /data.json 200", "GET /missing 404"}));
   EXPECT_GT(t.stats().parse_errors, 0u);
   EXPECT_EQ(t.stats().invalid_bytes, 7u + 9u);
@@ -195,19 +181,11 @@ TEST(http_tracker, gap_loses_one_exchange_and_parsing_resumes_after_it) {
 TEST(http_tracker, garbage_is_counted_and_disables_the_tracker) {
   std::mt19937 rng{42};
   tracker t{{}, meta_with(trace_role::server)};
-  std::vector<record> out;
-  std::uint64_t pos = 0;
-  for (int round = 0; round < 20 && !t.disabled(); ++round) {
-    data_chunk c;
-    c.dir = direction::ingress;
-    c.pos = pos;
-    for (int i = 0; i < 300; ++i) c.bytes.push_back(static_cast<char>(rng()));
-    c.bytes += "\nGET / HTTP/1.1\r\nX\r\n\r\n";  // looks like a request, is invalid
-    c.msg_size = static_cast<std::uint32_t>(c.bytes.size());
-    pos += c.bytes.size();
-    t.add(c);
-    t.process(now_ns, out);
-  }
+  auto out = test::feed_until_disabled(t, [&] {
+    std::string bytes;
+    for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(rng()));
+    return bytes + "\nGET / HTTP/1.1\r\nX\r\n\r\n";  // looks like a request, is invalid
+  });
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(t.disabled());
   EXPECT_EQ(t.why_disabled(), disable_reason::parse_failures);
@@ -265,12 +243,8 @@ TEST(http_tracker, stored_messages_over_the_size_limit_are_dropped) {
 TEST(http_tracker, orphan_response_before_any_request_is_dropped) {
   tracker t{{}, meta_with(trace_role::server)};
   std::vector<record> out;
-  data_chunk resp{{}, 1, direction::egress, WISP_PROTO_HTTP, 0, 0, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"};
-  data_chunk req{{}, 2, direction::ingress, WISP_PROTO_HTTP, 0, 0, "GET / HTTP/1.1\r\n\r\n"};
-  resp.msg_size = static_cast<std::uint32_t>(resp.bytes.size());
-  req.msg_size = static_cast<std::uint32_t>(req.bytes.size());
-  t.add(resp);
-  t.add(req);
+  t.add(test::chunk(direction::egress, 0, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 1));
+  t.add(test::chunk(direction::ingress, 0, "GET / HTTP/1.1\r\n\r\n", 2));
   t.process(now_ns, out);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(t.stats().stitch.orphan_responses, 1u);

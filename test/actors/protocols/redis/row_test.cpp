@@ -16,12 +16,7 @@ std::vector<record> records_of(const std::string& file) {
   conn_meta m;
   m.role = schemas::trace_role::server;
   tracker t{{}, m};
-  std::vector<record> out;
-  for (const data_chunk& c : test::to_chunks(test::load_trace("redis/fixtures/" + file), true)) t.add(c);
-  t.process(test::fixture_start_ns, out);
-  t.on_close({});
-  t.process(test::fixture_start_ns, out);
-  return out;
+  return test::run(t, test::to_chunks(test::load_trace("redis/fixtures/" + file), true));
 }
 
 TEST(redis_row, table_is_registered_with_pixies_columns) {

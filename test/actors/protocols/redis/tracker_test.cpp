@@ -17,15 +17,10 @@ namespace wisp::protocols::redis {
 namespace {
 
 using schemas::trace_role;
+using test::now_ns;
+using test::run;
 
-constexpr std::int64_t now_ns = test::fixture_now_ns;
-constexpr std::int64_t server_port = 6379;
-
-conn_meta meta_with(trace_role role) { return test::loopback_meta(role, server_port); }
-
-std::vector<record> run(tracker& t, const std::vector<data_chunk>& chunks, bool close = true) {
-  return test::run_tracker(t, chunks, close);
-}
+conn_meta meta_with(trace_role role) { return test::loopback_meta(role, 6379); }
 
 std::vector<record> records_of(const std::string& file) {
   tracker t{{}, meta_with(trace_role::server)};
@@ -246,27 +241,11 @@ TEST(redis_tracker, split_at_every_byte_boundary) {
     auto expected = summary(records_of(file));
     for (std::size_t k = 0; k <= std::max(req.size(), resp.size()); ++k) {
       tracker t{{}, meta_with(trace_role::server)};
-      std::vector<record> out;
-      for (const auto& round : test::split_rounds(req, resp, k)) {
-        for (const data_chunk& c : round) t.add(c);
-        t.process(now_ns, out);
-      }
-      t.on_close({});
-      t.process(now_ns, out);
+      auto out = test::run_split(t, req, resp, k);
       ASSERT_EQ(summary(out), expected) << file << " split at " << k;
       ASSERT_EQ(t.stats().parse_errors, 0u) << file << " split at " << k;
     }
   }
-}
-
-data_chunk chunk_at(direction d, std::uint64_t pos, std::string bytes, std::int64_t ts) {
-  data_chunk c;
-  c.dir = d;
-  c.pos = pos;
-  c.time_ns = ts;
-  c.msg_size = static_cast<std::uint32_t>(bytes.size());
-  c.bytes = std::move(bytes);
-  return c;
 }
 
 TEST(redis_tracker, mid_stream_start_resynchronises) {
@@ -278,8 +257,8 @@ TEST(redis_tracker, mid_stream_start_resynchronises) {
   std::size_t req_cut = 16 * one_req + 9;
   std::size_t resp_cut = 16 * 5 + 2;
   tracker t{{}, meta_with(trace_role::server)};
-  auto rs = run(t, {chunk_at(direction::ingress, req_cut, req.substr(req_cut), 1),
-                    chunk_at(direction::egress, resp_cut, resp.substr(resp_cut), 2)});
+  auto rs = run(t, {test::chunk(direction::ingress, req_cut, req.substr(req_cut), 1),
+                    test::chunk(direction::egress, resp_cut, resp.substr(resp_cut), 2)});
   EXPECT_EQ(rs.size(), 48u - 17u);
   EXPECT_GT(t.stats().invalid_bytes, 0u);
 }
@@ -289,13 +268,13 @@ TEST(redis_tracker, gap_in_replies_is_counted_and_parsing_resumes) {
   std::string reqs;
   for (int i = 0; i < 4; ++i) reqs += resp::command({"GET", "k" + std::to_string(i)});
   std::string first = "$3\r\nv0\r";  // the rest of this read was not copied
-  data_chunk lost = chunk_at(direction::egress, 0, first, 2);
+  data_chunk lost = test::chunk(direction::egress, 0, first, 2);
   lost.msg_size = 9;  // "$3\r\nv0v\r\n"
   std::string rest = "$2\r\nv1\r\n$2\r\nv2\r\n";
   std::vector<record> out;
-  t.add(chunk_at(direction::ingress, 0, reqs, 1));
+  t.add(test::chunk(direction::ingress, 0, reqs, 1));
   t.add(lost);
-  t.add(chunk_at(direction::egress, 9, rest, 3));
+  t.add(test::chunk(direction::egress, 9, rest, 3));
   t.process(now_ns, out);
   EXPECT_EQ(t.stream(direction::egress).stats().gaps, 1u);
   EXPECT_EQ(t.stream(direction::egress).stats().bytes_dropped_at_gap, first.size());
@@ -308,8 +287,8 @@ TEST(redis_tracker, bulk_length_beyond_redis_limit_is_rejected_at_once) {
   std::vector<record> out;
   std::string lie = "*2\r\n$3\r\nGET\r\n$999999999\r\n";
   std::string next = resp::command({"GET", "key"});
-  t.add(chunk_at(direction::ingress, 0, lie + next, 1));
-  t.add(chunk_at(direction::egress, 0, "$1\r\nv\r\n", 2));
+  t.add(test::chunk(direction::ingress, 0, lie + next, 1));
+  t.add(test::chunk(direction::egress, 0, "$1\r\nv\r\n", 2));
   t.process(now_ns, out);
   EXPECT_EQ(t.stats().parse_errors, 1u);
   EXPECT_EQ(t.stats().invalid_bytes, lie.size());
@@ -323,14 +302,14 @@ TEST(redis_tracker, lying_bulk_length_within_redis_limit_is_bounded_and_recovers
   std::string lie = "*2\r\n$3\r\nGET\r\n$500000000\r\n";  // 500 MB announced, never sent
   std::string traffic;
   while (traffic.size() < 3 * default_max_retained_bytes) traffic += resp::command({"GET", "key"});
-  t.add(chunk_at(direction::ingress, 0, lie + traffic, 1));
+  t.add(test::chunk(direction::ingress, 0, lie + traffic, 1));
   t.process(now_ns, out);
   EXPECT_TRUE(out.empty());
   EXPECT_LE(t.stream(direction::ingress).retained_bytes(), default_max_retained_bytes);
   EXPECT_GE(t.stream(direction::ingress).stats().overflow_bytes, 2 * default_max_retained_bytes);
   // After the forced resync the following requests parse again.
-  t.add(chunk_at(direction::ingress, lie.size() + traffic.size(), resp::command({"PING"}), 2));
-  t.add(chunk_at(direction::egress, 0, "+PONG\r\n", 3));
+  t.add(test::chunk(direction::ingress, lie.size() + traffic.size(), resp::command({"PING"}), 2));
+  t.add(test::chunk(direction::egress, 0, "+PONG\r\n", 3));
   t.process(now_ns, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].req.command, "GET");  // FIFO: the first request parsed after the resync
@@ -340,16 +319,11 @@ TEST(redis_tracker, lying_bulk_length_within_redis_limit_is_bounded_and_recovers
 TEST(redis_tracker, garbage_is_counted_and_disables_the_tracker) {
   std::mt19937 rng{7};
   tracker t{{}, meta_with(trace_role::server)};
-  std::vector<record> out;
-  std::uint64_t pos = 0;
-  for (int round = 0; round < 20 && !t.disabled(); ++round) {
+  auto out = test::feed_until_disabled(t, [&] {
     std::string bytes;
     for (int i = 0; i < 300; ++i) bytes.push_back(static_cast<char>(rng() | 0x80));
-    bytes += "\n*1\r\n:1\r\n";  // looks like a request, is not one
-    t.add(chunk_at(direction::ingress, pos, bytes, 1));
-    pos += bytes.size();
-    t.process(now_ns, out);
-  }
+    return bytes + "\n*1\r\n:1\r\n";  // looks like a request, is not one
+  });
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(t.disabled());
   EXPECT_EQ(t.why_disabled(), disable_reason::parse_failures);
