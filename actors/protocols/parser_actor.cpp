@@ -6,6 +6,8 @@
 
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/pgsql/protocol.hpp"
+#include "actors/protocols/pgsql/row.hpp"
 #include "actors/protocols/redis/protocol.hpp"
 #include "actors/protocols/redis/row.hpp"
 #include "caf/actor_system.hpp"
@@ -52,6 +54,9 @@ void add_tracker(counter_map& m, const Tracker& t) {
   m["unmatched_at_close"] += s.unmatched_at_close;
   m["orphan_responses"] += s.stitch.orphan_responses;
   m["stitch_errors"] += s.stitch.errors;
+  m["stitch_state_dropped"] += s.stitch.state_dropped;
+  m["frames_oversize"] += s.frames_oversize;
+  m["oversize_bytes"] += s.oversize_bytes;
   add_stream(m, t.stream(direction::ingress).stats());
   add_stream(m, t.stream(direction::egress).stats());
 }
@@ -76,6 +81,17 @@ struct redis_binding {
   static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
                      const parser_options&) {
     redis::append_row(b, m, r);
+  }
+};
+
+struct pgsql_binding {
+  using tracker = pgsql::tracker;
+  using record = pgsql::record;
+  static inline const char* actor_name = "pgsql_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_PGSQL, "pgsql", "pgsql_events", true};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options&) {
+    pgsql::append_row(b, m, r);
   }
 };
 
@@ -190,7 +206,8 @@ parser_actor::behavior_type parser(
 }  // namespace
 
 const std::vector<parsed_protocol>& parsed_protocols() {
-  static const std::vector<parsed_protocol> all{http_binding::info, redis_binding::info};
+  static const std::vector<parsed_protocol> all{http_binding::info, pgsql_binding::info,
+                                                redis_binding::info};
   return all;
 }
 
@@ -198,6 +215,7 @@ parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
                           tables::table_shard_actor table, parser_options opts) {
   switch (protocol) {
     case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
+    case WISP_PROTO_PGSQL: return sys.spawn(parser<pgsql_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
     default: return {};
   }

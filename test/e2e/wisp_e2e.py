@@ -185,3 +185,50 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(timeout=15)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster (initdb as the postgres user) on 127.0.0.1:<free port>,
+    trust authentication, TLS off, with a database `wisp`."""
+
+    def __init__(self):
+        bins = sorted(d for d in os.listdir("/usr/lib/postgresql") if d.isdigit()) \
+            if os.path.isdir("/usr/lib/postgresql") else []
+        if not bins:
+            skip("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin)")
+        self.bin = f"/usr/lib/postgresql/{bins[-1]}/bin"
+        self.dir = tempfile.mkdtemp(prefix="wisp-pg-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        shutil.chown(self.dir, "postgres", "postgres")
+        data = os.path.join(self.dir, "data")
+        self._as_postgres([f"{self.bin}/initdb", "-D", data, "-A", "trust", "-U", "postgres"])
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                    f"unix_socket_directories = '{self.dir}'\nssl = off\nfsync = off\n")
+        self._as_postgres([f"{self.bin}/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "server.log"),
+                           "-w", "start"])
+        self.data = data
+        self.psql("CREATE DATABASE wisp", db="postgres")
+
+    def _as_postgres(self, cmd):
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, capture_output=True,
+                       timeout=120)
+
+    def conn(self, db="wisp"):
+        return f"host=127.0.0.1 port={self.port} dbname={db} user=postgres"
+
+    def psql(self, *sql, db="wisp", check=True):
+        """One psql connection; each statement is one -c (one simple Query)."""
+        args = []
+        for s in sql:
+            args += ["-c", s]
+        return subprocess.run(["psql", "-X", "-q", self.conn(db), *args], capture_output=True,
+                              text=True, timeout=60, check=check)
+
+    def stop(self):
+        try:
+            self._as_postgres([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"])
+        except (subprocess.CalledProcessError, AttributeError):
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
