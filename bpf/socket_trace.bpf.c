@@ -19,6 +19,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define WISP_AF_INET6 10
 #define WISP_S_IFMT 0170000
 #define WISP_S_IFSOCK 0140000
+#define WISP_TCP_CLOSE 7 /* TCP_CLOSE of the kernel's include/net/tcp_states.h */
 #define WISP_EINPROGRESS 115
 #define WISP_MAX_CONNS 131072
 #define WISP_MAX_LOCAL_ADDRS 256
@@ -49,6 +50,7 @@ struct conn_info {
   __u32 role;
   __u16 protocol;
   __u16 flags; /* CONN_* */
+  __u64 sk;    /* the struct sock, key of sock_conns */
 };
 
 struct syscall_args {
@@ -73,6 +75,15 @@ struct {
   __type(key, __u64); /* tgid << 32 | fd */
   __type(value, struct conn_info);
 } conns SEC(".maps");
+
+/* struct sock -> conns key, so that a socket the kernel closes without a close() of ours (the
+ * process exited, or was killed) still ends its connection (see exit_sock_state). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, WISP_MAX_CONNS);
+  __type(key, __u64);
+  __type(value, __u64);
+} sock_conns SEC(".maps");
 
 /* Written by the loader: this host's addresses. */
 struct {
@@ -189,7 +200,34 @@ static __always_inline bool is_local_addr(const struct wisp_addr *a) {
   return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
 }
 
-/* Starts tracking fd (replacing any stale entry with the same key) and emits the open event.
+/* A close or stats event of ci, on the control ring. */
+static __always_inline void emit_totals(struct conn_info *ci, __u32 type, __u64 ts) {
+  struct wisp_close_event ev = {};
+  ev.hdr.type = type;
+  ev.hdr.ts_ns = ts;
+  ev.hdr.conn = ci->id;
+  ev.wr_bytes = ci->wr_pos;
+  ev.rd_bytes = ci->rd_pos;
+  ev.protocol = ci->protocol;
+  ev.role = ci->role;
+  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
+    count(WISP_CNT_CONTROL_LOST, 1);
+  else
+    count(WISP_CNT_CONTROL_EVENTS, 1);
+}
+
+/* The connection's close event, and it is forgotten. */
+static __always_inline void end_conn(struct conn_info *ci, __u64 key, __u64 ts) {
+  emit_totals(ci, WISP_EVENT_CLOSE, ts);
+  __u64 sk = ci->sk;
+  __u64 *mapped = bpf_map_lookup_elem(&sock_conns, &sk);
+  if (mapped && *mapped == key)
+    bpf_map_delete_elem(&sock_conns, &sk);
+  bpf_map_delete_elem(&conns, &key);
+}
+
+/* Starts tracking fd and emits the open event; a stale entry with the same key (another socket)
+ * is ended first, with a close event.
  * Returns the map entry, or NULL when fd is not an inet socket or the map is full. */
 static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 role, __u32 source,
                                                    __u64 ts) {
@@ -197,6 +235,12 @@ static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 r
   if (!sk)
     return NULL;
   __u64 key = conn_key(tgid, fd);
+  struct conn_info *old = bpf_map_lookup_elem(&conns, &key);
+  if (old) {
+    if (old->sk == (__u64)sk)
+      return old; /* the same socket: a second connect() reporting the first one's completion */
+    end_conn(old, key, ts); /* fd reused: the old connection ended without a close() we saw */
+  }
   struct conn_info ci = {};
   ci.id.tgid = tgid;
   ci.id.fd = fd;
@@ -204,6 +248,7 @@ static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 r
   ci.id.generation = ts;
   ci.role = role;
   ci.protocol = WISP_PROTO_UNKNOWN;
+  ci.sk = (__u64)sk;
   struct wisp_open_event ev = {};
   ev.hdr.type = WISP_EVENT_OPEN;
   ev.hdr.ts_ns = ts;
@@ -217,6 +262,7 @@ static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 r
     count(WISP_CNT_CONN_MAP_FULL, 1);
     return NULL;
   }
+  bpf_map_update_elem(&sock_conns, &ci.sk, &key, BPF_ANY);
   if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
     count(WISP_CNT_CONTROL_LOST, 1);
   else
@@ -475,22 +521,6 @@ __noinline int emit_gathered(__u64 iov_addr, __u64 iovcnt, __u64 total, __u64 po
   return 0;
 }
 
-/* A close or stats event of ci, on the control ring. */
-static __always_inline void emit_totals(struct conn_info *ci, __u32 type, __u64 ts) {
-  struct wisp_close_event ev = {};
-  ev.hdr.type = type;
-  ev.hdr.ts_ns = ts;
-  ev.hdr.conn = ci->id;
-  ev.wr_bytes = ci->wr_pos;
-  ev.rd_bytes = ci->rd_pos;
-  ev.protocol = ci->protocol;
-  ev.role = ci->role;
-  if (bpf_ringbuf_output(&control_events, &ev, sizeof(ev), 0))
-    count(WISP_CNT_CONTROL_LOST, 1);
-  else
-    count(WISP_CNT_CONTROL_EVENTS, 1);
-}
-
 /* Moves a direction's position by n bytes; a stats event each time the connection's total
  * crosses a multiple of WISP_STATS_STEP, so that conn_stats sees traffic of every protocol. */
 static __always_inline void advance(struct conn_info *ci, __u32 dir, __u64 n, __u64 ts) {
@@ -660,8 +690,29 @@ int exit_close(struct trace_event_raw_sys_exit *ctx) {
   struct conn_info *ci = bpf_map_lookup_elem(&conns, &key);
   if (!ci)
     return 0;
-  emit_totals(ci, WISP_EVENT_CLOSE, bpf_ktime_get_ns());
-  bpf_map_delete_elem(&conns, &key);
+  end_conn(ci, key, bpf_ktime_get_ns());
+  return 0;
+}
+
+/* A TCP socket of a tracked connection reached TCP_CLOSE: after a close() whose exit we did not
+ * see end it (the process exited or was killed, so no close() returned), and after a reset. The
+ * close() of an open fd reaches TCP_CLOSE only once the FIN exchange is over, so it is usually
+ * exit_close that ends the connection, and this finds nothing. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int exit_sock_state(struct trace_event_raw_inet_sock_set_state *ctx) {
+  if (ctx->newstate != WISP_TCP_CLOSE)
+    return 0;
+  __u64 sk = (__u64)ctx->skaddr;
+  __u64 *key = bpf_map_lookup_elem(&sock_conns, &sk);
+  if (!key)
+    return 0;
+  __u64 k = *key;
+  struct conn_info *ci = bpf_map_lookup_elem(&conns, &k);
+  if (!ci || ci->sk != sk) {
+    bpf_map_delete_elem(&sock_conns, &sk);
+    return 0;
+  }
+  end_conn(ci, k, bpf_ktime_get_ns());
   return 0;
 }
 

@@ -53,6 +53,7 @@ constexpr flag flags[] = {
     {"max_body_bytes", "512", "body columns are truncated to this many bytes"},
     {"poll_period_ms", "100", "how often the socket tracer drains its ring buffers"},
     {"parsers", "1", "number of parser actors per protocol"},
+    {"conn_stats_period_s", "10", "seconds between conn_stats rows (Pixie: 10)"},
     {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
     {"scheduler_threads", "2", "CAF scheduler threads"},
 };
@@ -234,8 +235,12 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), std::move(pools),
-                                             std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)});
+  sources::socket_tracer_config tracer_config;
+  tracer_config.parsers = std::move(pools);
+  tracer_config.conn_stats_table = store.shards.at("conn_stats");
+  tracer_config.poll_period = std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)};
+  tracer_config.conn_stats_period = std::chrono::seconds{number_flag(v, "conn_stats_period_s", 1, 3600)};
+  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), std::move(tracer_config));
 
   auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers, {this_agent(host_addresses)}});
 

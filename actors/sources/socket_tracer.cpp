@@ -2,10 +2,12 @@
 
 #include <unordered_map>
 
+#include "actors/sources/conn_stats.hpp"
 #include "actors/sources/socket_table.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "schemas/tables.hpp"
 
 namespace wisp::sources {
 
@@ -97,11 +99,12 @@ class connection_router {
   std::uint64_t routes_dropped_ = 0;
 };
 
-/// Hands one poll's decoded events to the router.
+/// Hands one poll's decoded events to the router and to the conn_stats aggregator.
 class poll_sink final : public bpf::socket_event_sink {
  public:
-  poll_sink(connection_router& router, connection_router::batches& out, socket_table& table)
-      : router_(router), out_(out), table_(table) {}
+  poll_sink(connection_router& router, connection_router::batches& out, socket_table& table,
+            conn_stats_aggregator& stats)
+      : router_(router), out_(out), table_(table), stats_(stats) {}
 
   void on_open(protocols::conn_open&& ev) override {
     if (ev.source == WISP_OPEN_INFERRED && ev.meta.role == schemas::trace_role::unknown &&
@@ -109,44 +112,64 @@ class poll_sink final : public bpf::socket_event_sink {
       ev.meta.role = table_.infer_role(ev.key.tgid, static_cast<std::uint16_t>(ev.meta.local.port),
                                        socket_table::clock::now());
     }
+    stats_.on_open(ev);
     router_.open(std::move(ev));
   }
-  void on_close(protocols::conn_close&& ev) override { router_.close(std::move(ev), out_); }
-  void on_data(protocols::data_chunk&& ev) override { router_.data(std::move(ev), out_); }
+  void on_close(protocols::conn_close&& ev) override {
+    stats_.on_close(ev);
+    router_.close(std::move(ev), out_);
+  }
+  void on_data(protocols::data_chunk&& ev) override {
+    stats_.on_data(ev);
+    router_.data(std::move(ev), out_);
+  }
+  void on_stats(protocols::conn_close&& ev) override { stats_.on_stats(ev); }
 
  private:
   connection_router& router_;
   connection_router::batches& out_;
   socket_table& table_;
+  conn_stats_aggregator& stats_;
 };
 
 struct tracer_state {
   static inline const char* name = "socket_tracer";
 
   std::shared_ptr<bpf::socket_tracer_loader> loader;
-  parser_pools parsers;
+  socket_tracer_config config;
   std::unique_ptr<connection_router> router;
-  std::chrono::milliseconds period{};
   std::unique_ptr<socket_table> sockets;
   std::uint64_t poll_errors = 0;
+  conn_stats_aggregator conn_stats;
+  std::int64_t next_conn_stats_ns = 0;
+
+  void emit_conn_stats(std::int64_t now_ns) {
+    const auto& table = config.conn_stats_table;
+    if (!table || now_ns < next_conn_stats_ns) return;
+    next_conn_stats_ns =
+        now_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(config.conn_stats_period).count();
+    auto batch = schemas::make_empty_batch(schemas::find_table("conn_stats")->rel);
+    conn_stats.emit(now_ns, batch);
+    if (batch.num_rows() > 0)
+      caf::anon_send(table, actors::append_atom::value,
+                     std::make_shared<const schemas::row_batch>(std::move(batch)));
+  }
 };
 
 socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_pointer<tracer_state> self,
                                                  std::shared_ptr<bpf::socket_tracer_loader> loader,
-                                                 parser_pools parsers,
-                                                 std::chrono::milliseconds period) {
+                                                 socket_tracer_config config) {
   auto& st = self->state;
   st.loader = std::move(loader);
-  st.parsers = std::move(parsers);
-  st.router = std::make_unique<connection_router>(st.parsers);
-  st.period = period;
+  st.config = std::move(config);
+  st.router = std::make_unique<connection_router>(st.config.parsers);
   st.sockets = std::make_unique<socket_table>(std::make_unique<host_proc_reader>());
   self->send(self, actors::poll_atom::value);
   return {
       [self](actors::poll_atom) {
         auto& s = self->state;
         connection_router::batches out;
-        poll_sink r{*s.router, out, *s.sockets};
+        poll_sink r{*s.router, out, *s.sockets, s.conn_stats};
         // Drain what is there now; a full ring is emptied over several rounds rather than
         // starving the parsers.
         constexpr int max_rounds_per_poll = 8;
@@ -159,11 +182,14 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
           if (res->records == 0) break;
         }
         for (auto& [protocol, shards] : out) {
-          const auto& pool = s.parsers.at(protocol);
+          const auto& pool = s.config.parsers.at(protocol);
           for (std::size_t i = 0; i < shards.size(); ++i)
             if (!shards[i].empty()) self->send(pool[i], actors::events_atom::value, std::move(shards[i]));
         }
-        self->delayed_send(self, s.period, actors::poll_atom::value);
+        s.emit_conn_stats(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+        self->delayed_send(self, s.config.poll_period, actors::poll_atom::value);
       },
       [self](actors::stats_atom) {
         auto& s = self->state;
@@ -180,6 +206,9 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
         }
         out.push_back({stage_user, "poll_errors", s.poll_errors});
         s.router->add_counters(out, stage_user);
+        out.push_back({stage_user, "conn_stats_events_without_open", s.conn_stats.events_without_open()});
+        out.push_back({stage_user, "conn_stats_connections_not_followed",
+                       s.conn_stats.connections_not_followed()});
         out.push_back({stage_user, "socket_table_bad_lines", s.sockets->bad_lines()});
         return out;
       },
@@ -190,11 +219,11 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
 
 socket_tracer_actor spawn_socket_tracer(caf::actor_system& sys,
                                         std::unique_ptr<bpf::socket_tracer_loader> loader,
-                                        parser_pools parsers, std::chrono::milliseconds poll_period) {
+                                        socket_tracer_config config) {
     // A shared_ptr only for the hand-over: spawn arguments must be copyable; the actor is the sole
   // owner afterwards.
   return sys.spawn(socket_tracer, std::shared_ptr<bpf::socket_tracer_loader>(std::move(loader)),
-                   std::move(parsers), poll_period);
+                   std::move(config));
 }
 
 }  // namespace wisp::sources

@@ -5,7 +5,8 @@
 // connection's events to the parser pool of the protocol the kernel inferred for it, and there
 // to one parser actor (sharded by conn_key so a connection always lands on the same parser).
 // An open event waits in the tracer until the connection's first data says its protocol; a
-// connection that never carries data of a parsed protocol never reaches a parser.
+// connection that never carries data of a parsed protocol never reaches a parser. Every
+// connection counts in conn_stats, which the tracer aggregates and emits itself.
 
 #include <chrono>
 #include <map>
@@ -14,6 +15,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/protocols/parser_actor.hpp"
+#include "actors/sources/conn_stats.hpp"
+#include "actors/tables/table_shard.hpp"
 #include "bpf/socket_tracer_loader.hpp"
 #include "caf/fwd.hpp"
 #include "caf/replies_to.hpp"
@@ -36,9 +39,18 @@ using parser_pools = std::map<std::uint32_t, std::vector<protocols::parser_actor
 /// counted (a connection that stays silent that long is rarely one a parser wants).
 inline constexpr std::size_t max_waiting_opens = 65536;
 
+struct socket_tracer_config {
+  parser_pools parsers;
+  /// Every conn_stats_period the changed conn_stats rows (see conn_stats.hpp) go here, unless
+  /// it is null.
+  tables::table_shard_actor conn_stats_table;
+  std::chrono::milliseconds poll_period = default_poll_period;
+  std::chrono::milliseconds conn_stats_period{conn_stats_period_ns / 1'000'000};
+};
+
 /// Takes ownership of a started loader.
 socket_tracer_actor spawn_socket_tracer(caf::actor_system& sys,
                                         std::unique_ptr<bpf::socket_tracer_loader> loader,
-                                        parser_pools parsers, std::chrono::milliseconds poll_period);
+                                        socket_tracer_config config);
 
 }  // namespace wisp::sources

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -496,6 +497,69 @@ TEST_F(socket_tracer_test, stats_events_follow_totals_of_every_protocol) {
       EXPECT_EQ(s.rd_bytes, 0U);
     }
   EXPECT_TRUE(chunks(self_, p.client.fd, protocols::direction::egress).empty());
+}
+
+// A process that exits with its socket open never calls close(): the socket's move to
+// TCP_CLOSE ends the connection instead, with its final totals.
+TEST_F(socket_tracer_test, exit_without_close_still_ends_the_connection) {
+  start();
+  auto p = make_tcp_pair();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(p.port);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) ::_exit(1);
+    const std::string msg(100, 'x');
+    if (::write(fd, msg.data(), msg.size()) != 100) ::_exit(2);
+    ::_exit(0);  // no close()
+  }
+  fd_guard server{::accept(p.listener.fd, nullptr, nullptr)};
+  ASSERT_GE(server.fd, 0);
+  read_exact(server.fd, 100);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const protocols::conn_close* closed = nullptr;
+  ASSERT_TRUE(poll_until([&] {
+    for (auto& c : sink_.closes)
+      if (c.key.tgid == static_cast<std::uint32_t>(child)) closed = &c;
+    return closed != nullptr;
+  }));
+  EXPECT_EQ(closed->wr_bytes, 100U);
+  EXPECT_EQ(closed->role, schemas::trace_role::client);
+}
+
+// A non-blocking connect() returns EINPROGRESS and a second connect() reports its completion
+// (hiredis, so redis-cli, does this): one connection, one open event.
+TEST_F(socket_tracer_test, second_connect_of_the_same_socket_is_not_a_new_connection) {
+  start();
+  auto p = make_tcp_pair();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(p.port);
+  fd_guard c{::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
+  int first = ::connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  ASSERT_TRUE(first == 0 || errno == EINPROGRESS);
+  fd_guard s{::accept(p.listener.fd, nullptr, nullptr)};
+  ASSERT_GE(s.fd, 0);
+  int second = ::connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  EXPECT_TRUE(second == 0 || errno == EISCONN);
+  write_all(s.fd, http_response);
+  // The accepted side's data arrives after both connects were processed.
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, s.fd, protocols::direction::egress) == http_response.size();
+  }));
+  int opens = 0;
+  for (const auto& o : sink_.opens)
+    if (o.key.tgid == static_cast<std::uint32_t>(self_) && o.key.fd == c.fd) ++opens;
+  EXPECT_EQ(opens, 1);
+  for (const auto& cl : sink_.closes)
+    EXPECT_FALSE(cl.key.tgid == static_cast<std::uint32_t>(self_) && cl.key.fd == c.fd);
 }
 
 TEST_F(socket_tracer_test, connection_opened_before_load_is_inferred) {

@@ -28,10 +28,45 @@ COMMANDS = [
 ]
 
 
+def check_conn_stats(wispd, redis, server_upids):
+    """conn_stats sees the same connections from both ends: what the clients (redis-cli,
+    redis-benchmark) sent to the server's port is what redis-server received, and every
+    connection opened was closed."""
+    script = """
+import px
+px.display(px.DataFrame(table='conn_stats', start_time='-5m'), 'c')
+"""
+    def latest():
+        last = {}
+        for r in wispd.rows(script):
+            k = (r["upid"], r["remote_addr"], r["remote_port"], r["trace_role"])
+            if k not in last or r["time_"] >= last[k]["time_"]:
+                last[k] = r
+        clients = [r for r in last.values() if r["trace_role"] == 1 and r["remote_port"] == redis.port]
+        servers = [r for r in last.values() if r["trace_role"] == 2 and r["upid"] in server_upids]
+        return clients, servers
+
+    def settled():
+        clients, servers = latest()
+        if not clients or len(servers) != 1 or servers[0]["conn_active"] != 0:
+            return None
+        if servers[0]["bytes_recv"] != sum(c["bytes_sent"] for c in clients):
+            return None
+        return clients, servers[0]
+
+    clients, server = e2e.wait_until(settled, 30, "conn_stats rows of both ends to agree")
+    assert server["remote_port"] == 0 and server["remote_addr"] == "127.0.0.1", server
+    assert server["protocol"] == 7, server  # Redis
+    assert server["conn_open"] == server["conn_close"] == sum(c["conn_open"] for c in clients), (server, clients)
+    assert server["bytes_sent"] == sum(c["bytes_recv"] for c in clients), (server, clients)
+    assert server["bytes_recv"] > N_BENCH * 30, server  # 320 SETs of ~40 bytes each at least
+    assert all(c["conn_active"] == 0 and c["addr_family"] == 1 for c in clients), clients
+
+
 def main():
     e2e.require_root_and_tools("redis-server", "redis-cli", "redis-benchmark")
     redis = e2e.RedisServer()
-    wispd = e2e.Wispd()
+    wispd = e2e.Wispd("--conn_stats_period_s=1")
     try:
         redis.cli("".join(c + "\n" for c, _, _ in COMMANDS))
         subprocess.run(["redis-benchmark", "-p", str(redis.port), "-n", str(N_BENCH), "-P", "16",
@@ -41,7 +76,7 @@ def main():
 import px
 df = px.DataFrame(table='redis_events', start_time='-5m')
 df = df[df.local_port == {redis.port}]
-px.display(df[['time_', 'req_cmd', 'req_args', 'resp', 'latency', 'trace_role', 'remote_addr']], 'r')
+px.display(df[['time_', 'upid', 'req_cmd', 'req_args', 'resp', 'latency', 'trace_role', 'remote_addr']], 'r')
 """
         def ours(rows):
             return [r for r in rows if "wisp:" in r["req_args"] or "NOSUCHCOMMAND" in r["req_args"]]
@@ -74,6 +109,8 @@ px.display(df[['time_', 'req_cmd', 'req_args', 'resp', 'latency', 'trace_role', 
                 assert word in args, (line, args)
         for r in benched:
             assert r["resp"] == "OK" and r["latency"] > 0 and r["trace_role"] == 2, r
+        check_conn_stats(wispd, redis, {r["upid"] for r in rows})
+
         # The bundled script sees the same commands.
         bundled = [r for r in wispd.bundled_rows("px/redis_data", args=["--", "--max_rows", "1000"])
                    if r["local_port"] == redis.port]
