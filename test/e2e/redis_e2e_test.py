@@ -62,6 +62,16 @@ px.display(px.DataFrame(table='conn_stats', start_time='-5m'), 'c')
     assert server["bytes_recv"] > N_BENCH * 30, server  # 320 SETs of ~40 bytes each at least
     assert all(c["conn_active"] == 0 and c["addr_family"] == 1 for c in clients), clients
 
+    # The bundled conn_stats scripts show the same totals.
+    inbound = [r for r in wispd.bundled_rows("px/inbound_conns") if r["protocol"] == "Redis" and
+               r["bytes_recv"] == server["bytes_recv"]]
+    assert len(inbound) == 1 and inbound[0]["conn_open"] == server["conn_open"], inbound
+    assert inbound[0]["conn_active"] == 0 and inbound[0]["pid"] > 0, inbound
+    outbound = [r for r in wispd.bundled_rows("px/outbound_conns") if r["remote_port"] == redis.port]
+    assert sum(r["conn_open"] for r in outbound) == server["conn_open"], outbound
+    assert sum(r["bytes_sent"] for r in outbound) == server["bytes_recv"], outbound
+    assert all(r["protocol"] == "Redis" for r in outbound), outbound
+
 
 def main():
     e2e.require_root_and_tools("redis-server", "redis-cli", "redis-benchmark")
