@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "test", "e2e"))
 import wisp_e2e as e2e  # noqa: E402
+import readme_section  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -252,19 +253,7 @@ do-nothing handler; the target here is under 5%.
 """
     print(report)
     if args.write:
-        path = os.path.join(os.path.dirname(__file__), "README.md")
-        head = "# Benchmarks\n\nThe last measured figures. Each section is rewritten by its harness.\n\n"
-        text = open(path).read() if os.path.exists(path) else head
-        # Only this harness's section is replaced; the sections after it (other harnesses') stay.
-        marker = "## HTTP tracing overhead"
-        if marker in text:
-            at = text.index(marker)
-            end = text.find("\n## ", at + len(marker))
-            text = text[:at] + report.rstrip() + "\n" + (text[end:] if end >= 0 else "")
-        else:
-            text = text.rstrip() + "\n\n" + report
-        with open(path, "w") as f:
-            f.write(text)
+        readme_section.write_section("## HTTP tracing overhead", report)
     print(json.dumps([{k: m[k] for k in ("layout", "ratio", "per_k_ms", "cpu_overhead", "bpf_us_per_req", "complete")} for m in results]))
 
 
