@@ -26,10 +26,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define WISP_MAX_CPUS 1024
 /* iovecs inspected for protocol inference (the first non-empty one wins). */
 #define WISP_INFER_IOV 3
-/* Bytes inspected for protocol inference: longest HTTP method plus the space, a PostgreSQL
- * startup header (length, version, first parameter letter). Checks that need a byte further in
- * (the end of the buffer, a Query's terminator) read it separately. */
-#define WISP_PEEK_SIZE 12
+/* Bytes inspected for protocol inference: a DNS header behind a TCP length prefix is the
+ * longest need (14). Checks that need a byte further in (the end of the buffer, a Query's
+ * terminator) read it separately. */
+#define WISP_PEEK_SIZE 16
 
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;
@@ -340,11 +340,77 @@ static __always_inline bool infer_redis(const char *b, __u32 n, const char *buf,
   return user_byte(buf, len, len - 2) == '\r' && user_byte(buf, len, len - 1) == '\n';
 }
 
+static __always_inline __u32 le24(const char *b) {
+  return (__u32)(__u8)b[0] | ((__u32)(__u8)b[1] << 8) | ((__u32)(__u8)b[2] << 16);
+}
+
+static __always_inline __u32 be16(const char *b) {
+  return ((__u32)(__u8)b[0] << 8) | (__u8)b[1];
+}
+
+/* MySQL: a whole packet (3-byte little-endian length, sequence id) that is either a command
+ * starting a conversation (sequence 0, a command byte Wisp parses, under 10000 bytes) or the
+ * server's greeting (sequence 0, protocol version 10). */
+static __always_inline __u32 infer_mysql(const char *b, __u32 n, __u64 len) {
+  if (n < 5 || b[3] != 0 || (__u64)le24(b) + 4 != len)
+    return MSG_UNKNOWN;
+  __u8 cmd = (__u8)b[4];
+  if (cmd == 0x0a && len > 40)
+    return MSG_RESPONSE; /* the greeting: version 10, then a NUL-terminated server version */
+  if (len > 10000)
+    return MSG_UNKNOWN;
+  /* COM_INIT_DB, COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE, COM_STMT_CLOSE */
+  if (cmd == 0x02 || cmd == 0x03 || cmd == 0x16 || cmd == 0x17 || cmd == 0x19)
+    return MSG_REQUEST;
+  return MSG_UNKNOWN;
+}
+
+/* DNS: a 12-byte header `h` of a message of `len` bytes, of a standard query or its answer:
+ * opcode 0, Z 0, one question, at most 25 records per section (Pixie's bound), and a query
+ * carries no records. The QR bit says which. */
+static __always_inline __u32 infer_dns_header(const char *h, __u64 len) {
+  if (len < 12 || len > 512)
+    return MSG_UNKNOWN;
+  __u8 flags = (__u8)h[2];
+  __u8 flags2 = (__u8)h[3];
+  if ((flags & 0x78) != 0 || (flags2 & 0x40) != 0) /* opcode, Z */
+    return MSG_UNKNOWN;
+  if (be16(h + 4) != 1 || be16(h + 6) > 25 || be16(h + 8) > 25 || be16(h + 10) > 25)
+    return MSG_UNKNOWN;
+  bool response = flags & 0x80;
+  if (!response && (be16(h + 6) != 0 || be16(h + 8) != 0))
+    return MSG_UNKNOWN;
+  return response ? MSG_RESPONSE : MSG_REQUEST;
+}
+
+/* DNS over UDP (the datagram is the message) or TCP (a 2-byte length first). Constant offsets
+ * only: the verifier rejects the pointer arithmetic a variable one compiles to. */
+static __always_inline __u32 infer_dns(const char *b, __u32 n, __u64 len) {
+  if (n >= 14 && (__u64)be16(b) + 2 == len)
+    return infer_dns_header(b + 2, len - 2);
+  if (n >= 12)
+    return infer_dns_header(b, len);
+  return MSG_UNKNOWN;
+}
+
+/* NATS: the verbs that open a conversation: CONNECT, SUB, UNSUB, PUB, HPUB from the client;
+ * INFO (always the server's first words), MSG, HMSG from the server. */
+static __always_inline __u32 infer_nats(const char *b, __u32 n) {
+  if (starts_with(b, n, "CONNECT {", 9) || starts_with(b, n, "SUB ", 4) ||
+      starts_with(b, n, "UNSUB ", 6) || starts_with(b, n, "PUB ", 4) ||
+      starts_with(b, n, "HPUB ", 5))
+    return MSG_REQUEST;
+  if (starts_with(b, n, "INFO {", 6) || starts_with(b, n, "MSG ", 4) || starts_with(b, n, "HMSG ", 5))
+    return MSG_RESPONSE;
+  return MSG_UNKNOWN;
+}
+
 static __always_inline bool enabled(__u32 protocol) {
   return enabled_protocols & (1U << protocol);
 }
 
-/* Pixie's order (facts §4.4) for the protocols Wisp parses: HTTP, PGSQL, Redis. */
+/* Pixie's order (facts §4.4) for the protocols Wisp parses: HTTP, PGSQL, MySQL, DNS, Redis,
+ * NATS. */
 static __always_inline struct inference infer_protocol(const char *b, __u32 n, const char *buf,
                                                        __u64 len) {
   struct inference r = {WISP_PROTO_UNKNOWN, MSG_UNKNOWN};
@@ -356,10 +422,21 @@ static __always_inline struct inference infer_protocol(const char *b, __u32 n, c
     r.protocol = WISP_PROTO_PGSQL;
     return r;
   }
+  if (enabled(WISP_PROTO_MYSQL) && (r.kind = infer_mysql(b, n, len)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_MYSQL;
+    return r;
+  }
+  if (enabled(WISP_PROTO_DNS) && (r.kind = infer_dns(b, n, len)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_DNS;
+    return r;
+  }
   if (enabled(WISP_PROTO_REDIS) && infer_redis(b, n, buf, len)) {
     r.protocol = WISP_PROTO_REDIS;
     r.kind = MSG_UNKNOWN;
+    return r;
   }
+  if (enabled(WISP_PROTO_NATS) && (r.kind = infer_nats(b, n)) != MSG_UNKNOWN)
+    r.protocol = WISP_PROTO_NATS;
   return r;
 }
 

@@ -678,6 +678,67 @@ TEST_F(socket_tracer_test, pgsql_and_redis_are_inferred_when_enabled) {
   EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
 }
 
+// MySQL, DNS (over TCP and UDP) and NATS inference, with the bytes their real clients send
+// first: a COM_QUERY packet, a standard query for one name, a CONNECT.
+TEST_F(socket_tracer_test, mysql_dns_and_nats_are_inferred_when_enabled) {
+  const std::string select1 = "select 1";
+  std::string mysql_query{"\x09\x00\x00\x00\x03", 5};
+  mysql_query += select1;
+  // Query id 0x1234, RD, one question: wisp.test A IN.
+  const std::string dns_query{"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                              "\x04wisp\x04test\x00\x00\x01\x00\x01", 27};
+  const std::string dns_tcp = std::string{"\x00\x1b", 2} + dns_query;
+  std::string not_dns = dns_query;
+  not_dns[5] = 2;  // two questions: never sent by resolvers
+  const std::string nats_connect = "CONNECT {\"verbose\":false}\r\n";
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = (1U << WISP_PROTO_MYSQL) | (1U << WISP_PROTO_DNS) | (1U << WISP_PROTO_NATS);
+  start(opts);
+  auto mysql = make_tcp_pair();
+  auto dns = make_tcp_pair();
+  auto nats = make_tcp_pair();
+  auto other = make_tcp_pair();
+  write_all(mysql.client.fd, mysql_query);
+  write_all(dns.client.fd, dns_tcp);
+  write_all(nats.client.fd, nats_connect);
+  write_all(other.client.fd, not_dns);
+  read_exact(mysql.server.fd, mysql_query.size());
+  read_exact(dns.server.fd, dns_tcp.size());
+  read_exact(nats.server.fd, nats_connect.size());
+  read_exact(other.server.fd, not_dns.size());
+  // DNS over connected UDP sockets, as resolvers send it.
+  fd_guard u_server{::socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(u_server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  a.sin_port = htons(local_port(u_server.fd));
+  fd_guard u_client{::socket(AF_INET, SOCK_DGRAM, 0)};
+  ASSERT_EQ(::connect(u_client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::send(u_client.fd, dns_query.data(), dns_query.size(), 0),
+            static_cast<ssize_t>(dns_query.size()));
+  char buf[64];
+  ASSERT_EQ(::recv(u_server.fd, buf, sizeof buf, 0), static_cast<ssize_t>(dns_query.size()));
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, mysql.server.fd, direction::ingress) == mysql_query.size() &&
+           bytes_seen(self_, dns.server.fd, direction::ingress) == dns_tcp.size() &&
+           bytes_seen(self_, nats.server.fd, direction::ingress) == nats_connect.size() &&
+           bytes_seen(self_, u_client.fd, direction::egress) == dns_query.size();
+  }));
+  auto protocol_of = [&](int fd, direction d) {
+    auto c = chunks(self_, fd, d);
+    return c.empty() ? -1 : static_cast<int>(c.front()->protocol);
+  };
+  EXPECT_EQ(protocol_of(mysql.server.fd, direction::ingress), WISP_PROTO_MYSQL);
+  EXPECT_EQ(protocol_of(dns.server.fd, direction::ingress), WISP_PROTO_DNS);
+  EXPECT_EQ(protocol_of(nats.server.fd, direction::ingress), WISP_PROTO_NATS);
+  EXPECT_EQ(protocol_of(u_client.fd, direction::egress), WISP_PROTO_DNS);
+  EXPECT_EQ(stream(self_, u_client.fd, direction::egress), dns_query);
+  EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
+}
+
 TEST_F(socket_tracer_test, protocols_not_enabled_are_not_inferred) {
   start();  // HTTP only, the default
   auto p = make_tcp_pair();
