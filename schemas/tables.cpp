@@ -1,5 +1,6 @@
 #include "schemas/tables.hpp"
 
+#include "schemas/dns_events.hpp"
 #include "schemas/http_events.hpp"
 #include "schemas/redis_events.hpp"
 #include "schemas/pgsql_events.hpp"
@@ -17,7 +18,7 @@ table_schema make(const table_def<N>& t) {
 
 const std::vector<table_schema>& all_tables() {
   static const std::vector<table_schema> tables{make(http_events), make(redis_events),
-                                                make(pgsql_events)};
+                                                make(pgsql_events), make(dns_events)};
   return tables;
 }
 
