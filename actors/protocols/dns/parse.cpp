@@ -39,12 +39,12 @@ walk read_name(std::string_view msg, std::size_t at, std::size_t& next, std::str
   std::size_t wire = 0;
   std::size_t hops = 0;
   bool jumped = false;
-  const walk short_bytes = walk::truncated;
   for (;;) {
-    if (pos >= msg.size()) return jumped ? walk::malformed : short_bytes;
+    const walk out_of_bytes = jumped ? walk::malformed : walk::truncated;
+    if (pos >= msg.size()) return out_of_bytes;
     auto len = static_cast<unsigned char>(msg[pos]);
     if ((len & pointer_tag) == pointer_tag) {
-      if (pos + 1 >= msg.size()) return jumped ? walk::malformed : short_bytes;
+      if (pos + 1 >= msg.size()) return out_of_bytes;
       std::size_t target = be16(msg, pos) & pointer_offset_mask;
       if (target < header_bytes || target >= piece_start || ++hops > max_pointer_hops) return walk::malformed;
       if (!jumped) next = pos + 2;
@@ -59,7 +59,7 @@ walk read_name(std::string_view msg, std::size_t at, std::size_t& next, std::str
       if (!jumped) next = pos + 1;
       return walk::complete;
     }
-    if (pos + 1 + len > msg.size()) return jumped ? walk::malformed : short_bytes;
+    if (pos + 1 + len > msg.size()) return out_of_bytes;
     if (text) {
       if (!text->empty()) text->push_back('.');
       text->append(msg.substr(pos + 1, len));
