@@ -87,24 +87,8 @@ TEST_P(dns_tracker_fixture, split_at_every_byte_gives_the_same_records) {
 }
 
 TEST_P(dns_tracker_fixture, one_byte_chunks_processed_every_round_give_the_same_records) {
-  std::vector<data_chunk> bytes;
-  for (const data_chunk& c : test::to_chunks(reads_of(GetParam().file), true)) {
-    for (std::size_t i = 0; i < c.bytes.size(); ++i) {
-      data_chunk b = c;
-      b.pos = c.pos + i;
-      b.bytes = c.bytes.substr(i, 1);
-      b.msg_size = 1;
-      bytes.push_back(std::move(b));
-    }
-  }
   tracker t{{}, meta_with(trace_role::server), trace_both_sides};
-  std::vector<record> out;
-  for (const data_chunk& b : bytes) {
-    t.add(b);
-    t.process(now_ns, out);
-  }
-  t.on_close({});
-  t.process(now_ns, out);
+  auto out = test::run_rounds(t, test::pieces(test::to_chunks(reads_of(GetParam().file), true), 1));
   EXPECT_EQ(summary(out), summary(records_of(GetParam().file)));
 }
 
@@ -112,8 +96,10 @@ TEST_P(dns_tracker_fixture, one_byte_chunks_processed_every_round_give_the_same_
 // tracker resynchronises on the second message of each side and loses only the first exchange.
 // Over TCP, starting inside or right after the 2-byte length leaves the whole message on each
 // side, which resynchronisation finds as a bare message: nothing is lost then.
-TEST_P(dns_tracker_fixture, mid_stream_start_loses_only_the_first_exchange) {
-  if (GetParam().records < 2) GTEST_SKIP() << "needs a second exchange";
+// The fixtures with more than one exchange.
+class dns_tracker_batch : public dns_tracker_fixture {};
+
+TEST_P(dns_tracker_batch, mid_stream_start_loses_only_the_first_exchange) {
   auto reads = reads_of(GetParam().file);
   const std::string req = test::side_bytes(reads, true);
   const std::string resp = test::side_bytes(reads, false);
@@ -132,8 +118,7 @@ TEST_P(dns_tracker_fixture, mid_stream_start_loses_only_the_first_exchange) {
   }
 }
 
-TEST_P(dns_tracker_fixture, gap_loses_one_exchange_and_parsing_resumes_after_it) {
-  if (GetParam().records < 2) GTEST_SKIP() << "needs a second exchange";
+TEST_P(dns_tracker_batch, gap_loses_one_exchange_and_parsing_resumes_after_it) {
   auto chunks = test::to_chunks(reads_of(GetParam().file), true);
   // The second answer's read keeps 3 bytes; the rest is declared lost.
   std::size_t at = 0;
@@ -151,15 +136,20 @@ TEST_P(dns_tracker_fixture, gap_loses_one_exchange_and_parsing_resumes_after_it)
   EXPECT_EQ(t.stats().unmatched_at_close, 1u);  // the second query, never answered whole
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    dns, dns_tracker_fixture,
-    ::testing::Values(fixture_expectation{"udp_dig_single.trace", 1}, fixture_expectation{"udp_dig_batch.trace", 8},
-                      fixture_expectation{"tcp_dig_single.trace", 1},
-                      fixture_expectation{"tcp_dig_keepopen.trace", 8}),
-    [](const auto& info) {
-      std::string n = info.param.file;
-      return n.substr(0, n.find('.'));
-    });
+std::string fixture_name(const ::testing::TestParamInfo<fixture_expectation>& info) {
+  return info.param.file.substr(0, info.param.file.find('.'));
+}
+
+// dig's 8 queries of queries.txt, over UDP and on one TCP connection.
+const auto batches = ::testing::Values(fixture_expectation{"udp_dig_batch.trace", 8},
+                                       fixture_expectation{"tcp_dig_keepopen.trace", 8});
+
+INSTANTIATE_TEST_SUITE_P(dns, dns_tracker_fixture,
+                         ::testing::Values(fixture_expectation{"udp_dig_single.trace", 1},
+                                           fixture_expectation{"tcp_dig_single.trace", 1}),
+                         fixture_name);
+INSTANTIATE_TEST_SUITE_P(dns_batch, dns_tracker_fixture, batches, fixture_name);
+INSTANTIATE_TEST_SUITE_P(dns, dns_tracker_batch, batches, fixture_name);
 
 // What dnsmasq answered (fixtures/README.md has its configuration), over UDP and over TCP.
 TEST(dns_tracker, dig_batch_answers_as_configured) {
