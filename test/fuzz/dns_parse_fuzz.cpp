@@ -36,6 +36,12 @@ void parse_all(message_type type, std::string_view buf) {
         if (r.state == parse_state::success) {
           check(m);
           if (r.consumed > (m.tcp ? dns::tcp_length_bytes : 0) + dns::max_message_bytes) __builtin_trap();
+          // Self-delimiting: the message alone parses the same, whatever followed it.
+          dns::message alone;
+          parse_result again = dns::parse_message(type, v.substr(0, r.consumed), alone);
+          if (again.state != parse_state::success || again.consumed != r.consumed || alone.tcp != m.tcp ||
+              alone.answers.size() != m.answers.size())
+            __builtin_trap();
         }
         return r;
       },

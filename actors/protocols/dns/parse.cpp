@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
 
 namespace wisp::protocols::dns {
 namespace {
@@ -76,7 +79,8 @@ std::string address_text(int family, std::string_view rdata) {
   return buf.data();
 }
 
-// The answer's addr or cname from its RDATA at [at, at + len) of msg.
+// Checks the RDATA at [at, at + len) of msg of an A, AAAA or CNAME record (in any section) and
+// sets its addr or cname; other types' RDATA is opaque.
 walk decode_rdata(std::string_view msg, std::size_t at, std::size_t len, answer& a) {
   switch (static_cast<rr_type>(a.type)) {
     case rr_type::a:
@@ -131,10 +135,8 @@ walk walk_message(message_type type, std::string_view msg, std::size_t& size, me
     const std::size_t rdlength = be16(msg, next + 8);
     pos = next + record_fixed_bytes;
     if (pos + rdlength > msg.size()) return short_bytes;
-    if (out && in_answers) {
-      if (decode_rdata(msg, pos, rdlength, a) != walk::complete) return walk::malformed;
-      out->answers.push_back(std::move(a));
-    }
+    if (decode_rdata(msg, pos, rdlength, a) != walk::complete) return walk::malformed;
+    if (out && in_answers) out->answers.push_back(std::move(a));
     pos += rdlength;
   }
   size = pos;
@@ -156,24 +158,24 @@ bool plausible_header(message_type type, std::string_view hdr) {
 parse_result parse_message(message_type type, std::string_view buf, message& out) {
   walk tcp = walk::truncated;
   std::size_t tcp_len = 0;
+  message m;
   if (buf.size() >= tcp_length_bytes) {
     tcp_len = be16(buf, 0);
     std::string_view body = buf.substr(tcp_length_bytes, tcp_len);
     std::size_t size = 0;
-    tcp = tcp_len < header_bytes ? walk::malformed : walk_message(type, body, size, nullptr);
+    tcp = tcp_len < header_bytes ? walk::malformed : walk_message(type, body, size, &m);
     // The length must be the message's: a walk that ends early, or runs out of a body that is
     // all there, means the length lies.
     if ((tcp == walk::complete && size != tcp_len) || (tcp == walk::truncated && body.size() == tcp_len))
       tcp = walk::malformed;
   }
-  std::size_t size = 0;
-  message m;
   if (tcp == walk::complete) {
-    walk_message(type, buf.substr(tcp_length_bytes, tcp_len), size, &m);
     m.tcp = true;
     out = std::move(m);
     return {parse_state::success, tcp_length_bytes + tcp_len};
   }
+  m = message{};
+  std::size_t size = 0;
   walk udp = walk_message(type, buf, size, &m);
   if (udp == walk::complete) {
     out = std::move(m);

@@ -48,6 +48,7 @@ std::vector<parse_case> cases() {
   const std::string name_256 = wire_header(1, query_flags, 1, 0) + wire_question(name(long_name(3, 62)), type_a);
   const std::string label_0x40 = wire_header(1, query_flags, 1, 0) + wire_question("\x41x\0"s, type_a);
   const std::string a_5_bytes = wire_header(1, response_flags, 0, 1) + rr(name("x"), type_a, "12345");
+  const std::string a_5_additional = wire_header(1, response_flags, 0, 0, 0, 1) + rr(name("x"), type_a, "12345");
   const std::string cname_trailing = wire_header(1, response_flags, 0, 1) + rr(name("x"), type_cname, name("y") + "z");
   std::string big_txt = wire_header(1, response_flags, 0, 2);
   for (int i = 0; i < 2; ++i) big_txt += rr(name("t"), type_txt, std::string(40000, 'x'));
@@ -79,6 +80,8 @@ std::vector<parse_case> cases() {
       {"name_of_256_bytes", rq, name_256, parse_state::invalid, 0},
       {"extended_label_type", rq, label_0x40, parse_state::invalid, 0},
       {"a_record_of_5_bytes", rs, a_5_bytes, parse_state::invalid, 0},
+      {"a_record_of_5_bytes_over_tcp", rs, tcp(a_5_bytes), parse_state::invalid, 0},
+      {"a_record_of_5_bytes_in_additional", rs, a_5_additional, parse_state::invalid, 0},
       {"cname_with_trailing_bytes", rs, cname_trailing, parse_state::invalid, 0},
       {"message_over_64k", rs, big_txt, parse_state::invalid, 0},
       {"message_over_64k_prefix", rs, big_txt.substr(0, 30000), parse_state::needs_more_data, 0},
