@@ -34,24 +34,30 @@ std::uint16_t be16(std::string_view b, std::size_t at) {
 
 // The name written at `at` of msg (msg starts with the header). On complete, next is the offset
 // just past the name as written (after its first pointer or its final zero) and its labels are
-// appended to *text unless text is null. Bytes running out after a pointer are malformed: a
-// pointer only goes backwards, into bytes that must be there.
+// appended to *text unless text is null.
+//
+// A pointer refers to a name written earlier: it must go before the start of the piece of name
+// it is found in (so pointers cannot loop), and what it leads to must end before the pointer
+// itself. The name therefore depends only on bytes before its own end, as it must for a message
+// to parse the same whatever follows it; running past that bound is malformed, not truncated.
 walk read_name(std::string_view msg, std::size_t at, std::size_t& next, std::string* text) {
   std::size_t pos = at;
-  std::size_t piece_start = at;  // a pointer must go before the piece of name it is found in
+  std::size_t piece_start = at;
+  std::size_t end = msg.size();  // after a pointer: that pointer's offset
   std::size_t wire = 0;
   std::size_t hops = 0;
   bool jumped = false;
   for (;;) {
     const walk out_of_bytes = jumped ? walk::malformed : walk::truncated;
-    if (pos >= msg.size()) return out_of_bytes;
+    if (pos >= end) return out_of_bytes;
     auto len = static_cast<unsigned char>(msg[pos]);
     if ((len & pointer_tag) == pointer_tag) {
-      if (pos + 1 >= msg.size()) return out_of_bytes;
+      if (pos + 1 >= end) return out_of_bytes;
       std::size_t target = be16(msg, pos) & pointer_offset_mask;
       if (target < header_bytes || target >= piece_start || ++hops > max_pointer_hops) return walk::malformed;
       if (!jumped) next = pos + 2;
       jumped = true;
+      end = pos;
       pos = piece_start = target;
       continue;
     }
@@ -62,7 +68,7 @@ walk read_name(std::string_view msg, std::size_t at, std::size_t& next, std::str
       if (!jumped) next = pos + 1;
       return walk::complete;
     }
-    if (pos + 1 + len > msg.size()) return out_of_bytes;
+    if (pos + 1 + len > end) return out_of_bytes;
     if (text) {
       if (!text->empty()) text->push_back('.');
       text->append(msg.substr(pos + 1, len));

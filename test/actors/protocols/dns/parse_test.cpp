@@ -44,6 +44,10 @@ std::vector<parse_case> cases() {
   // Two names that point at each other: the second points back to the first, which points on.
   const std::string mutual = wire_header(1, query_flags, 2, 0) + wire_question("\x01x" + pointer(20), type_a) +
                              wire_question(pointer(12), type_a);
+  // The answer's name points at the low byte of the question's class (0x01 at offset 18): a label
+  // that runs over the pointer itself and on into what follows.
+  const std::string past_pointer = wire_header(1, response_flags, 1, 1) + wire_question(name("x"), type_a) +
+                                   pointer(18) + std::string(18, 'a') + name("") + be16(type_a) + be16(1);
   const std::string name_255 = wire_header(1, query_flags, 1, 0) + wire_question(name(long_name(3, 61)), type_a);
   const std::string name_256 = wire_header(1, query_flags, 1, 0) + wire_question(name(long_name(3, 62)), type_a);
   const std::string label_0x40 = wire_header(1, query_flags, 1, 0) + wire_question("\x41x\0"s, type_a);
@@ -76,6 +80,7 @@ std::vector<parse_case> cases() {
       {"pointer_past_the_end", rq, past_end, parse_state::invalid, 0},
       {"pointer_into_the_header", rq, into_header, parse_state::invalid, 0},
       {"pointers_in_a_loop", rq, mutual, parse_state::invalid, 0},
+      {"pointed_name_running_past_the_pointer", rs, past_pointer, parse_state::invalid, 0},
       {"name_of_255_bytes", rq, name_255, parse_state::success, 0},
       {"name_of_256_bytes", rq, name_256, parse_state::invalid, 0},
       {"extended_label_type", rq, label_0x40, parse_state::invalid, 0},
