@@ -1,9 +1,10 @@
 #include "schemas/tables.hpp"
 
 #include "schemas/conn_stats.hpp"
+#include "schemas/dns_events.hpp"
 #include "schemas/http_events.hpp"
-#include "schemas/pgsql_events.hpp"
 #include "schemas/redis_events.hpp"
+#include "schemas/pgsql_events.hpp"
 
 namespace wisp::schemas {
 
@@ -17,8 +18,9 @@ table_schema make(const table_def<N>& t) {
 }  // namespace
 
 const std::vector<table_schema>& all_tables() {
-  static const std::vector<table_schema> tables{make(http_events), make(redis_events),
-                                                make(pgsql_events), make(conn_stats)};
+  static const std::vector<table_schema> tables{make(http_events),  make(redis_events),
+                                                make(pgsql_events), make(dns_events),
+                                                make(conn_stats)};
   return tables;
 }
 

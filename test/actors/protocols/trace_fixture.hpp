@@ -79,6 +79,23 @@ auto run_split(Tracker& t, const std::string& req, const std::string& resp, std:
   return out;
 }
 
+/// Each chunk cut into pieces of at most `piece` bytes (same direction, time and positions).
+std::vector<data_chunk> pieces(const std::vector<data_chunk>& chunks, std::size_t piece);
+
+/// Adds each chunk in a round of its own (processing after each), then closes and processes
+/// again; returns the records.
+template <class Tracker>
+auto run_rounds(Tracker& t, const std::vector<data_chunk>& chunks) {
+  std::vector<typename Tracker::record> out;
+  for (const data_chunk& c : chunks) {
+    t.add(c);
+    t.process(now_ns, out);
+  }
+  t.on_close({});
+  t.process(now_ns, out);
+  return out;
+}
+
 /// Feeds garbage() as one ingress chunk per round, processing after each, for at most
 /// max_rounds rounds or until the tracker disables itself; returns the records.
 template <class Tracker, class Garbage>
