@@ -302,10 +302,11 @@ static __always_inline __u32 be32(const char *b) {
          (__u8)b[3];
 }
 
-/* The byte at offset `at` of a user buffer of `len` bytes, or -1 past its end or unreadable. */
+/* The byte at offset `at` of a user buffer of `len` bytes, or -1 past its end, unreadable or
+ * without a buffer (bytes gathered from several iovecs). */
 static __always_inline int user_byte(const char *buf, __u64 len, __u64 at) {
   __u8 c = 0;
-  if (at >= len || bpf_probe_read_user(&c, 1, buf + at))
+  if (!buf || at >= len || bpf_probe_read_user(&c, 1, buf + at))
     return -1;
   return c;
 }
@@ -442,6 +443,24 @@ static __always_inline struct inference infer_protocol(const char *b, __u32 n, c
 
 /* Runs inference on the first bytes of a user buffer until the connection's protocol is known.
  * An inferred connection also learns its role: whoever sends requests is the client. */
+/* Decides ci's protocol (and, when unknown, its role) from the first n bytes `peek` of a
+ * syscall's len bytes; buf is the user buffer they start, for checks reading further in (NULL
+ * when the bytes were gathered from several iovecs: those checks then fail). */
+static __always_inline void infer_from(struct conn_info *ci, __u32 dir, const char *peek, __u32 n,
+                                       const char *buf, __u64 len) {
+  struct inference r = infer_protocol(peek, n, buf, len);
+  if (r.protocol == WISP_PROTO_UNKNOWN)
+    return;
+  ci->protocol = r.protocol;
+  if (ci->role == WISP_ROLE_UNKNOWN && r.kind != MSG_UNKNOWN) {
+    bool sends_request = (dir == WISP_DIR_EGRESS) == (r.kind == MSG_REQUEST);
+    ci->role = sends_request ? WISP_ROLE_CLIENT : WISP_ROLE_SERVER;
+  }
+  if (ci->role == WISP_ROLE_CLIENT && (ci->flags & CONN_REMOTE_LOCAL) &&
+      (skip_local_client_protocols & (1U << r.protocol)))
+    ci->flags |= CONN_SKIP;
+}
+
 static __always_inline void maybe_infer(struct conn_info *ci, __u32 dir, const void *buf,
                                         __u64 len) {
   if (ci->protocol != WISP_PROTO_UNKNOWN || !buf || len == 0)
@@ -453,17 +472,42 @@ static __always_inline void maybe_infer(struct conn_info *ci, __u32 dir, const v
     return;
   if (bpf_probe_read_user(peek, n, buf))
     return;
-  struct inference r = infer_protocol(peek, n, (const char *)buf, len);
-  if (r.protocol == WISP_PROTO_UNKNOWN)
-    return;
-  ci->protocol = r.protocol;
-  if (ci->role == WISP_ROLE_UNKNOWN && r.kind != MSG_UNKNOWN) {
-    bool sends_request = (dir == WISP_DIR_EGRESS) == (r.kind == MSG_REQUEST);
-    ci->role = sends_request ? WISP_ROLE_CLIENT : WISP_ROLE_SERVER;
+  infer_from(ci, dir, peek, n, (const char *)buf, len);
+}
+
+/* Inference over an iovec array of `total` bytes: its first non-empty iovec among the first
+ * WISP_INFER_IOV, completed from the next one when shorter than the peek (a length prefix
+ * written apart from its message, as dig does over TCP). */
+static __always_inline void maybe_infer_iov(struct conn_info *ci, __u32 dir,
+                                            const struct iovec *iov, __u64 iovcnt, __u64 total) {
+  struct iovec v = {};
+  __u32 i = 0;
+  for (; i < WISP_INFER_IOV; i++) {
+    if (i >= iovcnt || bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+      return;
+    if (v.iov_len != 0)
+      break;
   }
-  if (ci->role == WISP_ROLE_CLIENT && (ci->flags & CONN_REMOTE_LOCAL) &&
-      (skip_local_client_protocols & (1U << r.protocol)))
-    ci->flags |= CONN_SKIP;
+  if (i >= WISP_INFER_IOV)
+    return;
+  struct iovec w = {};
+  if (v.iov_len >= WISP_PEEK_SIZE || i + 1 >= iovcnt ||
+      bpf_probe_read_user(&w, sizeof(w), &iov[i + 1]) || w.iov_len == 0) {
+    maybe_infer(ci, dir, v.iov_base, v.iov_len < total ? v.iov_len : total);
+    return;
+  }
+  char first[WISP_PEEK_SIZE] = {}, second[WISP_PEEK_SIZE] = {}, peek[WISP_PEEK_SIZE] = {};
+  /* Masks the verifier can follow (both lengths are known to be below the peek size here, or
+   * the second is cut to it). */
+  __u32 n0 = (__u32)v.iov_len & (WISP_PEEK_SIZE - 1);
+  __u32 n1 = w.iov_len < WISP_PEEK_SIZE ? (__u32)w.iov_len & (WISP_PEEK_SIZE - 1) : WISP_PEEK_SIZE;
+  if (bpf_probe_read_user(first, n0, v.iov_base) || bpf_probe_read_user(second, n1, w.iov_base))
+    return;
+#pragma unroll
+  for (__u32 j = 0; j < WISP_PEEK_SIZE; j++)
+    peek[j] = j < n0 ? first[j] : second[(j - n0) & (WISP_PEEK_SIZE - 1)];
+  __u32 n = n0 + n1 < WISP_PEEK_SIZE ? n0 + n1 : WISP_PEEK_SIZE;
+  infer_from(ci, dir, peek, n, NULL, total);
 }
 
 /* ---- Data events ---- */
@@ -654,19 +698,8 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
   if (!ci)
     return;
   __u64 total = (__u64)ret;
-  if (ci->protocol == WISP_PROTO_UNKNOWN) {
-    for (__u32 i = 0; i < WISP_INFER_IOV; i++) {
-      if (i >= iovcnt)
-        break;
-      struct iovec v = {};
-      if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
-        break;
-      if (v.iov_len == 0)
-        continue;
-      maybe_infer(ci, dir, v.iov_base, v.iov_len < total ? v.iov_len : total);
-      break;
-    }
-  }
+  if (ci->protocol == WISP_PROTO_UNKNOWN)
+    maybe_infer_iov(ci, dir, iov, iovcnt, total);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, total, ts);
   if (!copy_wanted(ci, total) || !data_header(ci, dir, a->syscall, ts))
@@ -845,8 +878,9 @@ IOV_PROBE(readv, WISP_SYS_READV, WISP_DIR_INGRESS)
 MSG_PROBE(sendmsg, WISP_SYS_SENDMSG, WISP_DIR_EGRESS)
 MSG_PROBE(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
 
-/* sendmmsg/recvmmsg (fd, struct mmsghdr *, vlen, ...): ret is the number of messages; their
- * byte counts (msg_len) advance the stream, nothing is copied. */
+/* sendmmsg/recvmmsg (fd, struct mmsghdr *, vlen, ...): ret is the number of messages. One
+ * message (how resolvers such as dig send a query) is copied like sendmsg/recvmsg, msg_len
+ * bytes; for several, their byte counts (msg_len) advance the stream and nothing is copied. */
 #define MMSG_PROBE(name, sys, dir)                                                   \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
@@ -857,6 +891,13 @@ MSG_PROBE(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
     if (!id)                                                                         \
       return 0;                                                                      \
     const struct mmsghdr *m = (const struct mmsghdr *)a.buf;                         \
+    if (ctx->ret == 1) {                                                             \
+      struct mmsghdr one = {};                                                       \
+      if (!bpf_probe_read_user(&one, sizeof(one), m) && one.msg_len > 0)             \
+        handle_iov(&a, one.msg_hdr.msg_iov, one.msg_hdr.msg_iovlen, id >> 32, dir,   \
+                   one.msg_len);                                                     \
+      return 0;                                                                      \
+    }                                                                                \
     __u64 bytes = 0;                                                                 \
     for (__u32 i = 0; i < WISP_MAX_IOV; i++) {                                       \
       if (i >= ctx->ret)                                                             \

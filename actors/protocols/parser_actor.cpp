@@ -4,6 +4,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "actors/protocols/dns/protocol.hpp"
+#include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
 #include "actors/protocols/pgsql/protocol.hpp"
@@ -81,6 +83,17 @@ struct redis_binding {
   static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
                      const parser_options&) {
     redis::append_row(b, m, r);
+  }
+};
+
+struct dns_binding {
+  using tracker = dns::tracker;
+  using record = dns::record;
+  static inline const char* actor_name = "dns_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_DNS, "dns", "dns_events", false};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options&) {
+    dns::append_row(b, m, r);
   }
 };
 
@@ -207,7 +220,7 @@ parser_actor::behavior_type parser(
 
 const std::vector<parsed_protocol>& parsed_protocols() {
   static const std::vector<parsed_protocol> all{http_binding::info, pgsql_binding::info,
-                                                redis_binding::info};
+                                                dns_binding::info, redis_binding::info};
   return all;
 }
 
@@ -215,6 +228,7 @@ parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
                           tables::table_shard_actor table, parser_options opts) {
   switch (protocol) {
     case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
+    case WISP_PROTO_DNS: return sys.spawn(parser<dns_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_PGSQL: return sys.spawn(parser<pgsql_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
     default: return {};

@@ -739,6 +739,44 @@ TEST_F(socket_tracer_test, mysql_dns_and_nats_are_inferred_when_enabled) {
   EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
 }
 
+// dig sends a UDP query with sendmmsg (one message) and over TCP writes the 2-byte length and
+// the message as two iovecs: both are inferred and copied.
+TEST_F(socket_tracer_test, one_message_sendmmsg_and_a_split_length_prefix_are_copied) {
+  const std::string dns_query{"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                              "\x04wisp\x04test\x00\x00\x01\x00\x01", 27};
+  const std::string prefix{"\x00\x1b", 2};
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = 1U << WISP_PROTO_DNS;
+  start(opts);
+  auto tcp = make_tcp_pair();
+  iovec parts[2] = {{const_cast<char*>(prefix.data()), prefix.size()},
+                    {const_cast<char*>(dns_query.data()), dns_query.size()}};
+  ASSERT_EQ(::writev(tcp.client.fd, parts, 2), static_cast<ssize_t>(prefix.size() + dns_query.size()));
+  read_exact(tcp.server.fd, prefix.size() + dns_query.size());
+  fd_guard u_server{::socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(u_server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  a.sin_port = htons(local_port(u_server.fd));
+  fd_guard u_client{::socket(AF_INET, SOCK_DGRAM, 0)};
+  ASSERT_EQ(::connect(u_client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  iovec one{const_cast<char*>(dns_query.data()), dns_query.size()};
+  mmsghdr m{};
+  m.msg_hdr.msg_iov = &one;
+  m.msg_hdr.msg_iovlen = 1;
+  ASSERT_EQ(::sendmmsg(u_client.fd, &m, 1, 0), 1);
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, tcp.client.fd, direction::egress) == prefix.size() + dns_query.size() &&
+           bytes_seen(self_, u_client.fd, direction::egress) == dns_query.size();
+  }));
+  EXPECT_EQ(stream(self_, tcp.client.fd, direction::egress), prefix + dns_query);
+  EXPECT_EQ(stream(self_, u_client.fd, direction::egress), dns_query);
+  EXPECT_EQ(chunks(self_, u_client.fd, direction::egress).front()->protocol, WISP_PROTO_DNS);
+}
+
 TEST_F(socket_tracer_test, protocols_not_enabled_are_not_inferred) {
   start();  // HTTP only, the default
   auto p = make_tcp_pair();

@@ -232,3 +232,31 @@ class PostgresServer:
         except (subprocess.CalledProcessError, AttributeError):
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Dnsmasq:
+    """dnsmasq on 127.0.0.1:<free port> (UDP and TCP), answering only from its command line:
+    *.wisp.test A 10.1.2.3; both.wisp.lan A 10.9.8.7 and AAAA fd00::7; alias.wisp.lan a CNAME to
+    it; any other name under wisp.lan NXDOMAIN."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+             "--pid-file=", "--user=root", "--bind-interfaces", "--listen-address=127.0.0.1",
+             f"--port={self.port}", "--address=/wisp.test/10.1.2.3", "--local=/wisp.lan/",
+             "--host-record=both.wisp.lan,10.9.8.7,fd00::7", "--cname=alias.wisp.lan,both.wisp.lan"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.dig("ready.wisp.test", check=False).returncode == 0, 10,
+                   "dnsmasq to answer")
+
+    def dig(self, *args, check=True):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"dnsmasq exited with {self.proc.returncode}")
+        return subprocess.run(["dig", "@127.0.0.1", "-p", str(self.port), "+tries=1", "+time=2", *args],
+                              capture_output=True, text=True, timeout=30, check=check)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
