@@ -3,6 +3,7 @@
 #include "schemas/http_events.hpp"
 #include "schemas/redis_events.hpp"
 #include "schemas/pgsql_events.hpp"
+#include "schemas/mysql_events.hpp"
 
 namespace wisp::schemas {
 
@@ -17,7 +18,7 @@ table_schema make(const table_def<N>& t) {
 
 const std::vector<table_schema>& all_tables() {
   static const std::vector<table_schema> tables{make(http_events), make(redis_events),
-                                                make(pgsql_events)};
+                                                make(pgsql_events), make(mysql_events)};
   return tables;
 }
 
