@@ -12,6 +12,9 @@ std::size_t le24(std::string_view b, std::size_t at) {
 
 std::uint8_t byte_at(std::string_view b, std::size_t at) { return static_cast<std::uint8_t>(b[at]); }
 
+// OK and ERR packets carry a short human-readable text at most.
+constexpr std::size_t max_status_bytes = 0xffff;
+
 constexpr std::size_t any_length = std::numeric_limits<std::size_t>::max();
 
 // Whether the packet header at `at` (and its first payload byte, which must be in buf) can start
@@ -28,13 +31,14 @@ bool plausible_answer_start(std::string_view buf, std::size_t at) {
   std::uint8_t seq = byte_at(buf, at + 3);
   std::uint8_t first = byte_at(buf, at + header_bytes);
   if (seq == 0) return first == greeting_header && len >= min_greeting_bytes && len <= max_handshake_bytes;
-  if (seq != 1 || len == 0 || len >= max_piece_payload) return false;
+  if (seq != 1 || len == 0) return false;
   switch (first) {
-    case ok_header: return len >= 7;
-    case err_header: return len >= 3;
+    case ok_header: return len >= 7 && len <= max_status_bytes;
+    case err_header: return len >= 3 && len <= max_status_bytes;
     case eof_header: return len == 5;
-    case 0xfc: return len == 3;  // a two-byte column count
-    default: return first <= 0xfa && len == 1;  // a one-byte column count
+    // A column count, possibly followed by a metadata-follows byte.
+    case 0xfc: return len == 3 || len == 4;
+    default: return first <= 0xfa && (len == 1 || len == 2);
   }
 }
 

@@ -134,11 +134,13 @@ std::string error_message(const packet& p) {
 
 bool is_column_definition(const packet& p) { return p.payload.starts_with(std::string_view{"\x03" "def"}); }
 
-std::optional<std::uint64_t> column_count(const packet& p) {
+std::optional<column_header> column_count(const packet& p) {
   std::string_view in = p.payload;
   auto n = read_lenenc(in);
-  if (!n || !in.empty() || *n == 0 || *n > max_columns) return std::nullopt;
-  return n;
+  if (!n || *n == 0 || *n > max_columns || in.size() > 1) return std::nullopt;
+  if (in.empty()) return column_header{*n, true};
+  if (in[0] != 0 && in[0] != 1) return std::nullopt;
+  return column_header{*n, in[0] == 1};
 }
 
 std::optional<prepare_ok> decode_prepare_ok(const packet& p) {

@@ -42,9 +42,16 @@ std::string error_message(const packet& p);
 /// A column definition (protocol 4.1): starts with the catalog "def".
 bool is_column_definition(const packet& p);
 
-/// A result set's first packet: its column count (1..max_columns), nullopt if it is not one.
+/// A result set's first packet: its column count (1..max_columns) and whether the column
+/// definitions follow. MariaDB (MARIADB_CLIENT_CACHE_METADATA) and MySQL 8
+/// (CLIENT_OPTIONAL_RESULTSET_METADATA) add a byte saying whether they are sent (0: the client
+/// has them cached). nullopt if it is not one.
 inline constexpr std::uint64_t max_columns = 4096;
-std::optional<std::uint64_t> column_count(const packet& p);
+struct column_header {
+  std::uint64_t count = 0;
+  bool definitions_follow = true;
+};
+std::optional<column_header> column_count(const packet& p);
 
 /// COM_STMT_PREPARE_OK.
 struct prepare_ok {

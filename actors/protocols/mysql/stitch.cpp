@@ -45,7 +45,8 @@ enum class verdict : std::uint8_t { complete, wait, mismatch };
 // as oversize (a huge row), which the answer tolerates.
 class answer_cursor {
  public:
-  explicit answer_cursor(const queue& rs) : rs_{rs} {}
+  /// `first` is the sequence id the answer starts with: the one after the command's last.
+  answer_cursor(const queue& rs, std::uint8_t first) : rs_{rs}, expect_{first} {}
 
   /// The next packet of the answer; nullptr if there is none yet (ran_out) or the next one does
   /// not continue the answer.
@@ -71,7 +72,7 @@ class answer_cursor {
   static constexpr std::uint8_t max_jump = 16;
   const queue& rs_;
   std::size_t i_ = 0;
-  std::uint8_t expect_ = 1;
+  std::uint8_t expect_;
   std::uint8_t skipped_ = 0;
   std::int64_t last_ts_ = 0;
 };
@@ -148,7 +149,7 @@ answer results(answer_cursor& c, const session& s) {
     auto columns = column_count(*p);
     if (!columns) return mismatch(c);
     c.take();
-    for (std::uint64_t i = 0; i < *columns; ++i) {
+    for (std::uint64_t i = 0; columns->definitions_follow && i < columns->count; ++i) {
       p = c.peek();
       if (!p) return unfinished(c);
       if (!is_column_definition(*p)) return mismatch(c);
@@ -229,7 +230,7 @@ bool string_request(std::uint8_t c) {
 
 answer answer_for(std::uint8_t c, const packet& req, const queue& rs, session& s, bool nothing_more,
                   stitch_counters& counters) {
-  answer_cursor cur{rs};
+  answer_cursor cur{rs, static_cast<std::uint8_t>(req.last_seq + 1)};
   switch (c) {
     case cmd::query:
     case cmd::stmt_execute:
@@ -303,8 +304,9 @@ void stitch(std::deque<packet>& requests, std::deque<packet>& responses, bool en
       continue;
     }
     // Server packets from before the command, or that cannot start an answer, answer nothing here.
+    auto first_seq = static_cast<std::uint8_t>(req.last_seq + 1);
     while (!responses.empty() && !is_greeting(responses.front()) &&
-           (responses.front().timestamp_ns < req.timestamp_ns || responses.front().seq != 1)) {
+           (responses.front().timestamp_ns < req.timestamp_ns || responses.front().seq != first_seq)) {
       drop_orphan(responses, counters);
     }
     if (c == cmd::quit) {
