@@ -15,6 +15,8 @@ packages=(
   nginx curl wrk python3 procps iproute2 util-linux redis-server redis-tools
   # PostgreSQL 15 server with initdb and pgbench, and psql: the pgsql fixtures' real peers
   postgresql postgresql-client
+  # MariaDB server, clients and libmariadb (the mysql fixtures' prepared-statement client)
+  mariadb-server mariadb-client libmariadb-dev
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )
