@@ -68,17 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parse_all(message_type::response, server);
   decode_all(in);
 
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
   mysql::parse_options popts;
   popts.max_packet_bytes = size % 3 ? mysql::default_max_packet_bytes : small_packet_limit;
-  mysql::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds(), popts};
-  std::vector<mysql::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto rel = wisp::schemas::to_relation(wisp::schemas::mysql_events);
-  auto batch = wisp::schemas::make_empty_batch(rel);
-  for (const mysql::record& r : records) mysql::append_row(batch, t.meta(), r);
-  if (!wisp::schemas::matches(batch, rel)) __builtin_trap();
+  wisp::fuzz::drive_into_rows<mysql::tracker, wisp::schemas::mysql_events>(
+      entries, size, popts,
+      [](auto& batch, const conn_meta& m, const mysql::record& r) { mysql::append_row(batch, m, r); });
   return 0;
 }

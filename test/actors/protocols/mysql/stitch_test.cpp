@@ -8,6 +8,7 @@
 
 #include "actors/protocols/mysql/parse.hpp"
 #include "actors/protocols/mysql/payload.hpp"
+#include "test/actors/protocols/mysql/texts.hpp"
 #include "test/actors/protocols/mysql/wire.hpp"
 
 namespace wisp::protocols::mysql {
@@ -48,15 +49,7 @@ struct harness {
   void req(const std::string& bytes, std::int64_t ts) { push(message_type::request, bytes, ts); }
   void resp(const std::string& bytes, std::int64_t ts) { push(message_type::response, bytes, ts); }
   void run(bool eos = false) { stitch(reqs, resps, eos, state, counters, out); }
-  std::vector<std::string> texts() const {
-    static constexpr const char* status[] = {"unknown", "none", "OK", "Err"};
-    std::vector<std::string> v;
-    for (const record& r : out) {
-      v.push_back(std::string{command_name(r.req_cmd)} + ": " + r.req_body + " -> " +
-                  status[static_cast<int>(r.status)] + " " + r.resp_body);
-    }
-    return v;
-  }
+  std::vector<std::string> texts() const { return test_text::texts(out); }
 };
 
 std::string result_set(std::size_t rows, std::uint16_t last_status = 0x0002, bool deprecate_eof = false) {

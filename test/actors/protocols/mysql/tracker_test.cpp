@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/protocols/mysql/protocol.hpp"
+#include "test/actors/protocols/mysql/texts.hpp"
 #include "test/actors/protocols/mysql/wire.hpp"
 #include "test/actors/protocols/trace_fixture.hpp"
 
@@ -19,16 +20,7 @@ using test::run;
 
 conn_meta meta_with(trace_role role) { return test::loopback_meta(role, 3306); }
 
-// "<command>: <req_body> -> <status> <resp_body>", the record as its row shows it.
-std::vector<std::string> texts(const std::vector<record>& rs) {
-  static constexpr const char* status[] = {"unknown", "none", "OK", "Err"};
-  std::vector<std::string> v;
-  for (const record& r : rs) {
-    v.push_back(std::string{command_name(r.req_cmd)} + ": " + r.req_body + " -> " +
-                status[static_cast<int>(r.status)] + " " + r.resp_body);
-  }
-  return v;
-}
+using test_text::texts;
 
 const std::vector<std::string> cli_records{
     "Query: SELECT DATABASE() -> OK Resultset rows = 1",
