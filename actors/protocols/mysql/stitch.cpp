@@ -268,13 +268,18 @@ void connection_phase(queue& requests, queue& responses, session& s, stitch_coun
   ++counters.interim_responses;
 }
 
-}  // namespace
+bool confirms(std::uint8_t c) {
+  return c == cmd::query || c == cmd::stmt_prepare || c == cmd::stmt_execute || c == cmd::init_db ||
+         c == cmd::create_db || c == cmd::drop_db || c == cmd::connect;
+}
 
-void stitch(std::deque<packet>& requests, std::deque<packet>& responses, bool end_of_stream,
-            session& state, stitch_counters& counters, std::vector<record>& out) {
+// The pairing loop; stitch() applies the confirmation rule to what it appends.
+void stitch_commands(std::deque<packet>& requests, std::deque<packet>& responses, bool end_of_stream,
+                     session& state, stitch_counters& counters, std::vector<record>& out) {
   for (;;) {
     if (!responses.empty() && is_greeting(responses.front())) {
       state.server_capabilities = greeting_capabilities(responses.front());
+      state.confirmed = true;
       responses.pop_front();
       ++counters.interim_responses;
       continue;
@@ -334,12 +339,25 @@ void stitch(std::deque<packet>& requests, std::deque<packet>& responses, bool en
     if (a.v == verdict::mismatch) {
       ++counters.errors;
     } else {
+      state.confirmed = state.confirmed || confirms(c);
       rec.status = a.status;
       rec.resp_body = std::move(a.body);
       rec.resp_timestamp_ns = a.ts;
       out.push_back(std::move(rec));
     }
     requests.pop_front();
+  }
+}
+
+}  // namespace
+
+void stitch(std::deque<packet>& requests, std::deque<packet>& responses, bool end_of_stream,
+            session& state, stitch_counters& counters, std::vector<record>& out) {
+  std::size_t before = out.size();
+  stitch_commands(requests, responses, end_of_stream, state, counters, out);
+  if (!state.confirmed) {
+    counters.unconfirmed_dropped += out.size() - before;
+    out.resize(before);
   }
 }
 

@@ -71,6 +71,10 @@ class session {
 
   std::uint32_t server_capabilities = 0;  // 0 until the greeting is seen
   std::optional<bool> deprecate_eof;
+  /// The connection is known to carry MySQL: a server greeting was seen, or a command that
+  /// only MySQL traffic answers as expected (COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE,
+  /// COM_INIT_DB, COM_CREATE_DB, COM_DROP_DB, COM_CONNECT) completed.
+  bool confirmed = false;
 
  private:
   static std::size_t cost(const statement& s) { return s.query.size() + 2 * s.param_types.size() + 16; }
@@ -80,7 +84,9 @@ class session {
 
 /// Pops paired commands and answers from the fronts of the queues and appends records to out.
 /// A command whose answer is incomplete stays queued (the tracker expires it); at end of stream
-/// it is dropped as an error.
+/// it is dropped as an error. As Pixie does, the records of a call that ends with the connection
+/// still unconfirmed (session::confirmed) are dropped, counted in unconfirmed_dropped: bytes
+/// that merely look like pings and quits do not make rows.
 void stitch(std::deque<packet>& requests, std::deque<packet>& responses, bool end_of_stream,
             session& state, stitch_counters& counters, std::vector<record>& out);
 

@@ -210,8 +210,36 @@ TEST(mysql_stitch, basic_commands_and_quit) {
   EXPECT_EQ(h.counters.errors, 0u);
 }
 
+TEST(mysql_stitch, records_wait_for_a_confirming_command_as_pixies_do) {
+  harness h;
+  h.req(command(cmd::ping), 1);
+  h.resp(pkt(1, wire::ok()), 2);
+  h.req(command(cmd::quit), 3);
+  h.run();
+  EXPECT_TRUE(h.out.empty());  // pings and quits alone do not show the traffic is MySQL
+  EXPECT_EQ(h.counters.unconfirmed_dropped, 2u);
+  EXPECT_EQ(h.counters.attempts, 2u);
+  // A call that ends confirmed keeps all it paired, the ping before the query too.
+  harness q;
+  q.req(command(cmd::ping), 1);
+  q.resp(pkt(1, wire::ok()), 2);
+  q.req(command(cmd::query, "SELECT 1"), 3);
+  q.resp(pkt(1, wire::err(1045, "28000", "denied")), 4);
+  q.run();
+  EXPECT_EQ(q.texts(), (std::vector<std::string>{"Ping:  -> OK ", "Query: SELECT 1 -> Err denied"}));
+  EXPECT_TRUE(q.state.confirmed);
+  // A greeting confirms too.
+  harness g;
+  g.resp(pkt(0, "\x0a" "10.11.19-MariaDB" + std::string(40, '\0')), 1);
+  g.req(command(cmd::ping), 2);
+  g.resp(pkt(1, wire::ok()), 3);
+  g.run();
+  EXPECT_EQ(g.texts(), std::vector<std::string>{"Ping:  -> OK "});
+}
+
 TEST(mysql_stitch, orphans_and_mismatches_are_counted) {
   harness h;
+  h.state.confirmed = true;  // as after a query
   h.resp(pkt(1, wire::ok()), 1);  // before any command: its command was never seen
   h.req(command(cmd::ping), 2);
   h.resp(pkt(5, "\x01x") + pkt(1, wire::ok()), 3);  // a stray row, then the answer
