@@ -17,6 +17,8 @@ packages=(
   postgresql postgresql-client
   # dnsmasq (DNS server) and dig: the dns fixtures' real peers
   dnsmasq bind9-dnsutils
+  # MariaDB server, clients and libmariadb (the mysql fixtures' prepared-statement client)
+  mariadb-server mariadb-client libmariadb-dev
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )

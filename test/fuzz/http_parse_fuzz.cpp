@@ -43,14 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parse_all(message_type::request, client, false);
   parse_all(message_type::response, server, true);
 
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
-  http::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds()};
-  std::vector<http::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto batch = wisp::schemas::make_empty_batch(wisp::schemas::to_relation(wisp::schemas::http_events));
-  for (const http::record& r : records) http::append_row(batch, t.meta(), r);
-  if (!wisp::schemas::matches(batch, wisp::schemas::to_relation(wisp::schemas::http_events))) __builtin_trap();
+  wisp::fuzz::drive_into_rows<http::tracker, wisp::schemas::http_events>(
+      entries, size, http::protocol::options{},
+      [](auto& batch, const conn_meta& m, const http::record& r) { http::append_row(batch, m, r); });
   return 0;
 }

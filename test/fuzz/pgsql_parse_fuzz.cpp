@@ -66,17 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parse_all(message_type::response, server);
   decode_all(in);
 
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
   pgsql::parse_options popts;
   popts.max_message_bytes = size % 3 ? pgsql::default_max_message_bytes : small_message_limit;
-  pgsql::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds(), popts};
-  std::vector<pgsql::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto rel = wisp::schemas::to_relation(wisp::schemas::pgsql_events);
-  auto batch = wisp::schemas::make_empty_batch(rel);
-  for (const pgsql::record& r : records) pgsql::append_row(batch, t.meta(), r);
-  if (!wisp::schemas::matches(batch, rel)) __builtin_trap();
+  wisp::fuzz::drive_into_rows<pgsql::tracker, wisp::schemas::pgsql_events>(
+      entries, size, popts,
+      [](auto& batch, const conn_meta& m, const pgsql::record& r) { pgsql::append_row(batch, m, r); });
   return 0;
 }

@@ -47,14 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parse_all(message_type::response, server, opts);
   }
 
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
-  redis::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds()};
-  std::vector<redis::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto batch = wisp::schemas::make_empty_batch(wisp::schemas::to_relation(wisp::schemas::redis_events));
-  for (const redis::record& r : records) redis::append_row(batch, t.meta(), r);
-  if (!wisp::schemas::matches(batch, wisp::schemas::to_relation(wisp::schemas::redis_events))) __builtin_trap();
+  wisp::fuzz::drive_into_rows<redis::tracker, wisp::schemas::redis_events>(
+      entries, size, redis::parse_options{},
+      [](auto& batch, const conn_meta& m, const redis::record& r) { redis::append_row(batch, m, r); });
   return 0;
 }

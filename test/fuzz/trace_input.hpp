@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "actors/protocols/common/conn_tracker.hpp"
+#include "schemas/relation.hpp"
+#include "schemas/row_batch.hpp"
 
 namespace wisp::fuzz {
 
@@ -120,6 +122,24 @@ void drive(Tracker& t, const std::vector<protocols::data_chunk>& chunks, std::ve
   t.on_close({});
   t.process(static_cast<std::int64_t>(chunks.size()) * step_ns, records);
   if (!t.finished()) __builtin_trap();
+}
+
+/// The tracker half every protocol target shares: a Tracker with role server or unknown (by the
+/// input's size), tracing both sides with small stream bounds and the parser options given, is
+/// driven over the input's chunks; each record becomes a row of Table through append(batch, meta,
+/// record), and the batch must match Table's relation.
+template <class Tracker, const auto& Table, class ParserOptions, class Append>
+void drive_into_rows(const std::vector<entry>& entries, std::size_t size, const ParserOptions& parser_options,
+                     Append append) {
+  protocols::conn_meta meta;
+  meta.role = size % 2 ? schemas::trace_role::unknown : schemas::trace_role::server;
+  Tracker t{{}, meta, protocols::trace_both_sides, small_bounds(), parser_options};
+  std::vector<typename Tracker::record> records;
+  drive(t, chunks_of(entries), records);
+  auto rel = schemas::to_relation(Table);
+  auto batch = schemas::make_empty_batch(rel);
+  for (const auto& r : records) append(batch, t.meta(), r);
+  if (!schemas::matches(batch, rel)) __builtin_trap();
 }
 
 }  // namespace wisp::fuzz

@@ -49,6 +49,8 @@ struct stitch_counters {
   std::uint64_t orphan_responses = 0;   // a response with no request before it: dropped
   std::uint64_t interim_responses = 0;  // informational frames consumed without a record
   std::uint64_t state_dropped = 0;      // per-connection stitch state dropped by its bound
+  std::uint64_t unconfirmed_dropped = 0;  // records of a connection not yet confirmed to be of
+                                          // the protocol (MySQL, as Pixie): withheld and dropped
 };
 
 inline constexpr std::size_t no_frame_boundary = static_cast<std::size_t>(-1);

@@ -17,7 +17,6 @@
 
 namespace wisp::protocols::http {
 
-inline constexpr std::size_t default_max_body_bytes = 512;            // Pixie's max_body_bytes
 inline constexpr std::size_t default_max_headers_json_bytes = 8192;
 inline constexpr std::string_view removed_non_text_body = "<removed: non-text content-type>";
 inline constexpr std::string_view removed_unknown_body = "<removed: unknown content-type>";

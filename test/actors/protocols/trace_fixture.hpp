@@ -3,7 +3,9 @@
 // data_chunks the socket tracer would deliver for one side of the connection.
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -94,6 +96,22 @@ auto run_rounds(Tracker& t, const std::vector<data_chunk>& chunks) {
   t.on_close({});
   t.process(now_ns, out);
   return out;
+}
+
+/// The split-at-every-byte check: for every cut k from 0 to the longer side's length, a fresh
+/// tracker from make() gets run_split of the fixture's two sides at k. Returns the first k whose
+/// records, turned comparable by project, differ from `expected`, or at which a parse error was
+/// counted; nullopt if there is none.
+template <class Make, class Project, class Expected>
+std::optional<std::size_t> first_bad_split(const std::vector<trace_read>& reads, Make make, Project project,
+                                           const Expected& expected) {
+  std::string req = side_bytes(reads, true);
+  std::string resp = side_bytes(reads, false);
+  for (std::size_t k = 0; k <= std::max(req.size(), resp.size()); ++k) {
+    auto t = make();
+    if (project(run_split(t, req, resp, k)) != expected || t.stats().parse_errors != 0) return k;
+  }
+  return std::nullopt;
 }
 
 /// Feeds garbage() as one ingress chunk per round, processing after each, for at most
