@@ -8,6 +8,8 @@
 #include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/mysql/protocol.hpp"
+#include "actors/protocols/mysql/row.hpp"
 #include "actors/protocols/pgsql/protocol.hpp"
 #include "actors/protocols/pgsql/row.hpp"
 #include "actors/protocols/redis/protocol.hpp"
@@ -57,6 +59,7 @@ void add_tracker(counter_map& m, const Tracker& t) {
   m["orphan_responses"] += s.stitch.orphan_responses;
   m["stitch_errors"] += s.stitch.errors;
   m["stitch_state_dropped"] += s.stitch.state_dropped;
+  m["unconfirmed_dropped"] += s.stitch.unconfirmed_dropped;
   m["frames_oversize"] += s.frames_oversize;
   m["oversize_bytes"] += s.oversize_bytes;
   add_stream(m, t.stream(direction::ingress).stats());
@@ -94,6 +97,17 @@ struct dns_binding {
   static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
                      const parser_options&) {
     dns::append_row(b, m, r);
+  }
+};
+
+struct mysql_binding {
+  using tracker = mysql::tracker;
+  using record = mysql::record;
+  static inline const char* actor_name = "mysql_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_MYSQL, "mysql", "mysql_events", false};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options&) {
+    mysql::append_row(b, m, r);
   }
 };
 
@@ -219,8 +233,9 @@ parser_actor::behavior_type parser(
 }  // namespace
 
 const std::vector<parsed_protocol>& parsed_protocols() {
-  static const std::vector<parsed_protocol> all{http_binding::info, pgsql_binding::info,
-                                                dns_binding::info, redis_binding::info};
+  static const std::vector<parsed_protocol> all{http_binding::info,  pgsql_binding::info,
+                                                mysql_binding::info, dns_binding::info,
+                                                redis_binding::info};
   return all;
 }
 
@@ -229,6 +244,7 @@ parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
   switch (protocol) {
     case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_DNS: return sys.spawn(parser<dns_binding>, std::move(table), std::move(opts));
+    case WISP_PROTO_MYSQL: return sys.spawn(parser<mysql_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_PGSQL: return sys.spawn(parser<pgsql_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
     default: return {};

@@ -260,3 +260,43 @@ class Dnsmasq:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=15)
+
+
+class Mariadb:
+    """A throw-away MariaDB server (mariadb-install-db into a temp dir) on 127.0.0.1:<free
+    port>, TLS off, with a database `wisp`; clients log in as root over TCP."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="wisp-mariadb-")
+        self.port = free_port()
+        data = os.path.join(self.dir, "data")
+        subprocess.run(["mariadb-install-db", f"--datadir={data}", "--user=root",
+                        "--auth-root-authentication-method=normal"], check=True, capture_output=True,
+                       timeout=300)
+        self.proc = subprocess.Popen(
+            ["mariadbd", f"--datadir={data}", f"--socket={self.dir}/s", f"--port={self.port}",
+             "--bind-address=127.0.0.1", "--user=root", "--skip-ssl", "--skip-log-bin",
+             f"--pid-file={self.dir}/pid", "--innodb-buffer-pool-size=16M"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.sql("SELECT 1", db="", check=False).returncode == 0, 60,
+                   "mariadbd to accept connections")
+        self.sql("CREATE DATABASE wisp", db="")
+
+    def sql(self, *statements, db="wisp", check=True):
+        """One client connection; the statements in order (the client stops at an error unless
+        the caller passes --force through statements of its own)."""
+        if self.proc.poll() is not None:
+            raise AssertionError(f"mariadbd exited with {self.proc.returncode}")
+        args = ["mariadb", "-h", "127.0.0.1", "-P", str(self.port), "--protocol=TCP", "--skip-ssl",
+                "-uroot", "--force"] + ([db] if db else [])
+        return subprocess.run(args, input="".join(s + ";\n" for s in statements), capture_output=True,
+                              text=True, timeout=60, check=check)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
