@@ -2,6 +2,7 @@
 
 #include "schemas/conn_stats.hpp"
 #include "schemas/http_events.hpp"
+#include "schemas/nats_events.hpp"
 #include "schemas/pgsql_events.hpp"
 #include "schemas/redis_events.hpp"
 
@@ -18,7 +19,8 @@ table_schema make(const table_def<N>& t) {
 
 const std::vector<table_schema>& all_tables() {
   static const std::vector<table_schema> tables{make(http_events), make(redis_events),
-                                                make(pgsql_events), make(conn_stats)};
+                                                make(pgsql_events), make(nats_events),
+                                                make(conn_stats)};
   return tables;
 }
 
