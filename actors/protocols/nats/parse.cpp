@@ -67,10 +67,11 @@ const op_spec* find_op(std::string_view name, std::optional<message_type> side) 
   return nullptr;
 }
 
-/// Whether `name` (the whole buffer, no separator yet) may still become an operation of side t.
+/// Whether `name` (the whole buffer, no separator yet) is or may still become an operation of
+/// side t.
 bool op_prefix(std::string_view name, message_type t) {
   for (const op_spec& s : ops)
-    if (sent_by(s, t) && name.size() < s.name.size() && iequal(name, s.name.substr(0, name.size())))
+    if (sent_by(s, t) && name.size() <= s.name.size() && iequal(name, s.name.substr(0, name.size())))
       return true;
   return false;
 }

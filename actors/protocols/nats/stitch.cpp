@@ -24,21 +24,32 @@ void stitch(std::deque<message>& requests, std::deque<message>& responses, bool 
   if (!state.verbose && std::any_of(responses.begin(), responses.end(),
                                     [](const message& m) { return m.command == ok_command; }))
     state.verbose = true;
+  // Records come out in time order, except that a message waiting for its acknowledgement lets
+  // the server messages sent meanwhile go first.
   while (true) {
-    while (!responses.empty() && !is_ack(responses.front())) record_alone(responses, out);
+    bool next_is_server = !responses.empty() && !is_ack(responses.front()) &&
+                          (requests.empty() || responses.front().timestamp_ns <= requests.front().timestamp_ns);
+    if (next_is_server) {
+      record_alone(responses, out);
+      continue;
+    }
     if (!requests.empty()) {
       message& req = requests.front();
-      if (req.verbose && req.command == "CONNECT") state.verbose = req.verbose;
+      if (req.verbose) state.verbose = req.verbose;  // a CONNECT that states it
       if (!awaits_ack(req, state)) {
         record_alone(requests, out);
         continue;
       }
     }
+    if (!responses.empty() && !is_ack(responses.front())) {
+      record_alone(responses, out);  // sent while the front message waits for its ack
+      continue;
+    }
     if (responses.empty()) break;
-    // An acknowledgement at the front of the responses.
-    if (requests.empty()) {
-      // The server acknowledges only what it has read, and the tracker parses both directions
-      // before stitching, so no message can still be on its way.
+    // An acknowledgement at the front of the responses, for the front message if there is one
+    // and the ack is not older. The server acknowledges only what it has read, and the tracker
+    // parses both directions before stitching, so an ack never waits for its message.
+    if (requests.empty() || responses.front().timestamp_ns < requests.front().timestamp_ns) {
       if (responses.front().command == err_command) {
         record_alone(responses, out);  // a connection-level error, or one for a non-verbose client
         continue;
@@ -50,12 +61,6 @@ void stitch(std::deque<message>& requests, std::deque<message>& responses, bool 
       continue;
     }
     ++counters.attempts;
-    if (responses.front().timestamp_ns < requests.front().timestamp_ns) {
-      ++counters.errors;
-      ++counters.orphan_responses;
-      responses.pop_front();
-      continue;
-    }
     out.push_back(record{std::move(requests.front()), std::move(responses.front())});
     requests.pop_front();
     responses.pop_front();
