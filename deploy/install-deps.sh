@@ -15,6 +15,9 @@ packages=(
   nginx curl wrk python3 procps iproute2 util-linux redis-server redis-tools
   # PostgreSQL 15 server with initdb and pgbench, and psql: the pgsql fixtures' real peers
   postgresql postgresql-client
+  # NATS fixtures' real peers: the server, and Node for the nats.js client
+  # (test/actors/protocols/nats/client, installed with npm at the end)
+  nats-server nodejs
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )
@@ -31,13 +34,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+# npm: Debian's nodejs ships without it (the npm package); nodesource's nodejs includes it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# nginx's maintainer script tries to start the system service; Wisp starts its own instances.
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # nginx's maintainer script tries to start the system service; Wisp starts its own instances.
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The nats.js client that records the NATS fixtures (test/actors/protocols/nats/client).
+nats_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/actors/protocols/nats/client"
+if [[ ! -d $nats_client/node_modules/nats ]]; then
+  echo "install-deps: npm install nats@2 into $nats_client"
+  npm install --no-save --no-audit --no-fund --prefix "$nats_client" nats@2
+fi
