@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "actors/protocols/common/protocol.hpp"
 
@@ -31,6 +32,8 @@ struct message {
 
 inline constexpr std::string_view ok_command = "+OK";
 inline constexpr std::string_view err_command = "-ERR";
+inline constexpr std::string_view ping_command = "PING";
+inline constexpr std::string_view pong_command = "PONG";
 
 /// +OK and -ERR: the server's acknowledgements of a client message.
 inline bool is_ack(const message& m) { return m.command == ok_command || m.command == err_command; }

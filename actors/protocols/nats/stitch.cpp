@@ -5,7 +5,7 @@
 namespace wisp::protocols::nats {
 namespace {
 
-bool is_keepalive(const message& m) { return m.command == "PING" || m.command == "PONG"; }
+bool is_keepalive(const message& m) { return m.command == ping_command || m.command == pong_command; }
 
 bool awaits_ack(const message& req, const session& state) {
   return state.verbose.value_or(false) && !is_keepalive(req);

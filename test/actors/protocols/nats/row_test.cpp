@@ -42,7 +42,8 @@ row row_of(const record& r) {
   append_row(batch, some_meta(), r);
   EXPECT_TRUE(schemas::matches(batch, schemas::to_relation(nats_events)));
   auto s = [&](std::size_t col) { return std::string{batch.columns[col].strings().at(0)}; };
-  return {s(nats_events.col("cmd")), s(nats_events.col("body")), s(nats_events.col("resp")), batch.columns[nats_events.col("time_")].ints().at(0)};
+  return {s(nats_events.col("cmd")), s(nats_events.col("body")), s(nats_events.col("resp")),
+          batch.columns[nats_events.col("time_")].ints().at(0)};
 }
 
 TEST(nats_row, table_is_registered_with_pixies_name_and_columns) {

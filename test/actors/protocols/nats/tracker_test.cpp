@@ -54,6 +54,10 @@ const std::vector<std::string> client_ops{"CONNECT", "PUB", "HPUB", "SUB", "UNSU
 const std::vector<std::string> server_ops{"INFO", "MSG", "HMSG", "PING", "PONG"};
 const std::vector<std::string> acks{"+OK", "-ERR"};
 
+std::size_t count_records(const std::vector<record>& rs, bool (*pred)(const record&)) {
+  return static_cast<std::size_t>(std::count_if(rs.begin(), rs.end(), pred));
+}
+
 struct expectation {
   std::size_t records = 0;  // every client message, every server message but +OK (and -ERR when paired)
   std::size_t acked = 0;    // records carrying a +OK/-ERR
@@ -79,8 +83,7 @@ TEST_P(nats_tracker_fixture, n_messages_make_n_records) {
   expectation e = expected_for(GetParam());
   EXPECT_GT(e.records, 5u);
   EXPECT_EQ(rs.size(), e.records);
-  EXPECT_EQ(static_cast<std::size_t>(std::count_if(rs.begin(), rs.end(), [](const record& r) { return !r.resp.command.empty(); })),
-            e.acked);
+  EXPECT_EQ(count_records(rs, [](const record& r) { return !r.resp.command.empty(); }), e.acked);
   for (const record& r : rs) {
     if (!r.resp.command.empty()) {
       EXPECT_GE(r.resp.timestamp_ns, r.msg.timestamp_ns);
@@ -158,7 +161,8 @@ TEST(nats_tracker, verbose_session_records_carry_pixies_columns) {
   auto hpub = std::find_if(rs.begin(), rs.end(), [](const record& r) { return r.msg.command == "HPUB"; });
   ASSERT_NE(hpub, rs.end());
   EXPECT_EQ(hpub->msg.body,
-            "{\"subject\":\"wisp.events\",\"headers\":\"NATS/1.0\\r\\nWisp-Trace: abc\\r\\n\\r\\n\",\"payload\":\"with headers\"}");
+            "{\"subject\":\"wisp.events\",\"headers\":\"NATS/1.0\\r\\nWisp-Trace: abc\\r\\n\\r\\n\","
+            "\"payload\":\"with headers\"}");
   auto request = std::find_if(rs.begin(), rs.end(), [](const record& r) {
     return r.msg.command == "PUB" && r.msg.body.find("\"reply-to\":\"_INBOX.") != std::string::npos;
   });
@@ -225,7 +229,7 @@ TEST(nats_tracker, mid_stream_start_resynchronises_and_infers_verbose) {
   auto rs = run(t, {test::chunk(direction::ingress, req_cut, req.substr(req_cut), 1),
                     test::chunk(direction::egress, resp_cut, resp.substr(resp_cut), 2)});
   EXPECT_EQ(rs.size(), count_lines(req.substr(req_cut), client_ops) + count_lines(resp.substr(resp_cut), server_ops));
-  EXPECT_EQ(static_cast<std::size_t>(std::count_if(rs.begin(), rs.end(), [](const record& r) { return r.resp.command == "+OK"; })),
+  EXPECT_EQ(count_records(rs, [](const record& r) { return r.resp.command == "+OK"; }),
             count_lines(resp.substr(resp_cut), {"+OK"}));
   EXPECT_GT(t.stats().invalid_bytes, 0u);
   EXPECT_EQ(t.stats().stitch.errors, 0u);
