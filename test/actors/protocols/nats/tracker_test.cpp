@@ -122,11 +122,12 @@ TEST_P(nats_tracker_fixture, small_chunks_processed_every_round_give_the_same_re
 }
 
 INSTANTIATE_TEST_SUITE_P(nats, nats_tracker_fixture,
-                         ::testing::Values("verbose.trace", "quiet.trace", "error.trace", "large_payload.trace"),
+                         ::testing::Values("verbose.trace", "quiet.trace", "error.trace", "verbose_error.trace",
+                                           "large_payload.trace"),
                          [](const auto& info) { return info.param.substr(0, info.param.find('.')); });
 
 TEST(nats_tracker, split_at_every_byte_boundary) {
-  for (std::string file : {"verbose.trace", "quiet.trace", "error.trace"}) {
+  for (std::string file : {"verbose.trace", "quiet.trace", "error.trace", "verbose_error.trace"}) {
     auto reads = test::load_trace("nats/fixtures/" + file);
     std::string req = test::side_bytes(reads, true);
     std::string resp = test::side_bytes(reads, false);
@@ -183,6 +184,15 @@ TEST(nats_tracker, bad_subscription_gets_an_err_record) {
   auto sub = std::find_if(rs.begin(), rs.end(), [](const record& r) { return r.msg.command == "SUB"; });
   ASSERT_NE(sub, rs.end());
   EXPECT_EQ(sub->msg.body, R"({"subject":"bad..subject","sid":"1"})");
+}
+
+TEST(nats_tracker, verbose_bad_subscription_carries_the_err) {
+  auto rs = records_of("verbose_error.trace");
+  auto sub = std::find_if(rs.begin(), rs.end(), [](const record& r) { return r.msg.command == "SUB"; });
+  ASSERT_NE(sub, rs.end());
+  EXPECT_EQ(sub->resp.command, "-ERR");
+  EXPECT_EQ(sub->resp.body, R"({"error":"Invalid Subject"})");
+  EXPECT_EQ(count_records(rs, [](const record& r) { return r.msg.command == "-ERR"; }), 0u);
 }
 
 TEST(nats_tracker, large_payloads_are_cut_in_the_body) {

@@ -4,7 +4,8 @@
 //     MSGs, one HPUB received back as HMSG, a request/reply (the client answers its own
 //     request), a PING flush, UNSUB, and drain (which closes the connection).
 //   With PAYLOAD_BYTES each of the N payloads is that many bytes ("event i" padded with '.').
-//   MODE error: a subscription to an invalid subject (the server answers -ERR), then close.
+//   MODE error | verbose-error: a subscription to an invalid subject (the server answers -ERR),
+//     then close; CONNECT with verbose false/true.
 "use strict";
 const { connect, StringCodec, headers } = require("nats");
 
@@ -12,9 +13,9 @@ async function main() {
   const [port, mode, n] = [process.argv[2], process.argv[3], Number(process.argv[4] || 3)];
   const size = Number(process.argv[5] || 0);
   const sc = StringCodec();
-  const nc = await connect({ servers: `127.0.0.1:${port}`, verbose: mode === "verbose",
+  const nc = await connect({ servers: `127.0.0.1:${port}`, verbose: mode.startsWith("verbose"),
                              name: `wisp-${mode}` });
-  if (mode === "error") {
+  if (mode.endsWith("error")) {
     nc.subscribe("bad..subject");
     await nc.flush().catch(() => {});
     await nc.close().catch(() => {});
