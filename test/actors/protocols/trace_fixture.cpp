@@ -83,18 +83,4 @@ std::vector<std::vector<data_chunk>> split_rounds(const std::string& req, const 
           {piece(resp, k, resp.size(), direction::egress, 4)}};
 }
 
-std::vector<data_chunk> in_pieces(const std::vector<data_chunk>& chunks, std::size_t piece) {
-  std::vector<data_chunk> out;
-  for (const data_chunk& c : chunks) {
-    for (std::size_t i = 0; i < c.bytes.size(); i += piece) {
-      data_chunk b = c;
-      b.pos = c.pos + i;
-      b.bytes = c.bytes.substr(i, piece);
-      b.msg_size = static_cast<std::uint32_t>(b.bytes.size());
-      out.push_back(std::move(b));
-    }
-  }
-  return out;
-}
-
 }  // namespace wisp::protocols::test

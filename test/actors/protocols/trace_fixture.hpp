@@ -79,23 +79,6 @@ auto run_split(Tracker& t, const std::string& req, const std::string& resp, std:
   return out;
 }
 
-/// `chunks` cut into pieces of at most `piece` bytes (same direction, positions and timestamps).
-std::vector<data_chunk> in_pieces(const std::vector<data_chunk>& chunks, std::size_t piece);
-
-/// Delivers in_pieces(chunks, piece), processing after each piece, then closes and processes
-/// again; returns the records. Frames then end at every possible place across rounds.
-template <class Tracker>
-auto run_in_pieces(Tracker& t, const std::vector<data_chunk>& chunks, std::size_t piece) {
-  std::vector<typename Tracker::record> out;
-  for (const data_chunk& c : in_pieces(chunks, piece)) {
-    t.add(c);
-    t.process(now_ns, out);
-  }
-  t.on_close({});
-  t.process(now_ns, out);
-  return out;
-}
-
 /// Feeds garbage() as one ingress chunk per round, processing after each, for at most
 /// max_rounds rounds or until the tracker disables itself; returns the records.
 template <class Tracker, class Garbage>
