@@ -19,6 +19,9 @@ packages=(
   dnsmasq bind9-dnsutils
   # MariaDB server, clients and libmariadb (the mysql fixtures' prepared-statement client)
   mariadb-server mariadb-client libmariadb-dev
+  # NATS fixtures' real peers: the server, and Node for the nats.js client
+  # (test/actors/protocols/nats/client, installed with npm at the end)
+  nats-server nodejs
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )
@@ -35,13 +38,31 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+# npm: Debian's nodejs ships without it (the npm package); nodesource's nodejs includes it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# nginx's maintainer script tries to start the system service; Wisp starts its own instances.
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # Wisp starts its own server instances (nginx, redis, PostgreSQL, MariaDB, dnsmasq, NATS) on
+  # free loopback ports: the packages' system services are kept from starting at install.
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The nats.js client that records the NATS fixtures (test/actors/protocols/nats/client).
+nats_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/actors/protocols/nats/client"
+if [[ ! -d $nats_client/node_modules/nats ]]; then
+  echo "install-deps: npm install nats@2 into $nats_client"
+  npm install --no-save --no-audit --no-fund --prefix "$nats_client" nats@2
+fi

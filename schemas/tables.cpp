@@ -4,6 +4,7 @@
 #include "schemas/dns_events.hpp"
 #include "schemas/http_events.hpp"
 #include "schemas/mysql_events.hpp"
+#include "schemas/nats_events.hpp"
 #include "schemas/pgsql_events.hpp"
 #include "schemas/redis_events.hpp"
 
@@ -21,7 +22,8 @@ table_schema make(const table_def<N>& t) {
 const std::vector<table_schema>& all_tables() {
   static const std::vector<table_schema> tables{make(http_events),  make(redis_events),
                                                 make(pgsql_events), make(mysql_events),
-                                                make(dns_events),   make(conn_stats)};
+                                                make(dns_events),   make(nats_events),
+                                                make(conn_stats)};
   return tables;
 }
 
