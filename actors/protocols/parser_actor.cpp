@@ -10,6 +10,8 @@
 #include "actors/protocols/http/row.hpp"
 #include "actors/protocols/mysql/protocol.hpp"
 #include "actors/protocols/mysql/row.hpp"
+#include "actors/protocols/nats/protocol.hpp"
+#include "actors/protocols/nats/row.hpp"
 #include "actors/protocols/pgsql/protocol.hpp"
 #include "actors/protocols/pgsql/row.hpp"
 #include "actors/protocols/redis/protocol.hpp"
@@ -108,6 +110,17 @@ struct mysql_binding {
   static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
                      const parser_options&) {
     mysql::append_row(b, m, r);
+  }
+};
+
+struct nats_binding {
+  using tracker = nats::tracker;
+  using record = nats::record;
+  static inline const char* actor_name = "nats_parser";
+  static constexpr parsed_protocol info{WISP_PROTO_NATS, "nats", "nats_events.beta", true};
+  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
+                     const parser_options&) {
+    nats::append_row(b, m, r);
   }
 };
 
@@ -235,7 +248,7 @@ parser_actor::behavior_type parser(
 const std::vector<parsed_protocol>& parsed_protocols() {
   static const std::vector<parsed_protocol> all{http_binding::info,  pgsql_binding::info,
                                                 mysql_binding::info, dns_binding::info,
-                                                redis_binding::info};
+                                                redis_binding::info, nats_binding::info};
   return all;
 }
 
@@ -245,6 +258,7 @@ parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
     case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_DNS: return sys.spawn(parser<dns_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_MYSQL: return sys.spawn(parser<mysql_binding>, std::move(table), std::move(opts));
+    case WISP_PROTO_NATS: return sys.spawn(parser<nats_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_PGSQL: return sys.spawn(parser<pgsql_binding>, std::move(table), std::move(opts));
     case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
     default: return {};

@@ -300,3 +300,27 @@ class Mariadb:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class NatsServer:
+    """nats-server on 127.0.0.1:<free port>."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["nats-server", "-a", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.listening, 10, "nats-server to listen")
+
+    def listening(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"nats-server exited with {self.proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
