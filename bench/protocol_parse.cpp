@@ -21,8 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "actors/protocols/dns/protocol.hpp"
+#include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/mysql/protocol.hpp"
+#include "actors/protocols/mysql/row.hpp"
+#include "actors/protocols/nats/protocol.hpp"
+#include "actors/protocols/nats/row.hpp"
 #include "actors/protocols/pgsql/protocol.hpp"
 #include "actors/protocols/pgsql/row.hpp"
 #include "actors/protocols/redis/protocol.hpp"
@@ -217,6 +223,12 @@ int main(int argc, char** argv) {
                                        [](auto& b, const auto& m, const auto& r) { redis::append_row(b, m, r); }));
   ms.push_back(measure<pgsql::tracker>("pgsql", "pgsql_events", o.mb, o.repeat,
                                        [](auto& b, const auto& m, const auto& r) { pgsql::append_row(b, m, r); }));
+  ms.push_back(measure<mysql::tracker>("mysql", "mysql_events", o.mb, o.repeat,
+                                       [](auto& b, const auto& m, const auto& r) { mysql::append_row(b, m, r); }));
+  ms.push_back(measure<dns::tracker>("dns", "dns_events", o.mb, o.repeat,
+                                     [](auto& b, const auto& m, const auto& r) { dns::append_row(b, m, r); }));
+  ms.push_back(measure<nats::tracker>("nats", "nats_events.beta", o.mb, o.repeat,
+                                      [](auto& b, const auto& m, const auto& r) { nats::append_row(b, m, r); }));
   const auto text = report(o, ms);
   std::cout << text;
   if (!o.write_path.empty()) write_section(o.write_path, text);
