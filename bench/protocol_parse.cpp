@@ -33,6 +33,7 @@
 #include "actors/protocols/pgsql/row.hpp"
 #include "actors/protocols/redis/protocol.hpp"
 #include "actors/protocols/redis/row.hpp"
+#include "bench/bench_util.hpp"
 #include "schemas/tables.hpp"
 #include "test/actors/protocols/trace_fixture.hpp"
 
@@ -40,7 +41,6 @@ namespace {
 
 using namespace wisp;
 using namespace wisp::protocols;
-using clock_type = std::chrono::steady_clock;
 
 struct options {
   std::size_t mb = 256;
@@ -99,17 +99,6 @@ std::size_t bytes_of(const std::vector<std::vector<data_chunk>>& conns) {
   return n;
 }
 
-template <class F>
-double best_seconds(int repeat, F&& f) {
-  double best = 1e30;
-  for (int i = 0; i < repeat; ++i) {
-    auto t0 = clock_type::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
-  }
-  return best;
-}
-
 struct measurement {
   std::string protocol;
   std::size_t fixtures = 0;
@@ -130,7 +119,7 @@ measurement measure(const std::string& protocol, const std::string& table, std::
   const conn_meta meta = test::loopback_meta(schemas::trace_role::server, 8080);
   measurement m{protocol, conns.size(), static_cast<double>(per_round * rounds) / (1024.0 * 1024.0)};
 
-  m.seconds = best_seconds(repeat, [&] {
+  m.seconds = bench::best_seconds(repeat, [&] {
     std::size_t records = 0;
     std::vector<typename Tracker::record> out;
     auto batch = schemas::make_empty_batch(rel);
@@ -152,7 +141,7 @@ measurement measure(const std::string& protocol, const std::string& table, std::
 
   std::vector<char> sink(1 << 20);
   volatile char checksum = 0;
-  m.memcpy_seconds = best_seconds(repeat, [&] {
+  m.memcpy_seconds = bench::best_seconds(repeat, [&] {
     for (std::size_t r = 0; r < rounds; ++r)
       for (const auto& conn : conns) {
         std::size_t at = 0;
@@ -191,27 +180,6 @@ std::string report(const options& o, const std::vector<measurement>& ms) {
   return s.str();
 }
 
-void write_section(const std::string& path, const std::string& section) {
-  std::string text;
-  {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  const std::string marker = "## Protocol parsing";
-  if (auto at = text.find(marker); at != std::string::npos) {
-    auto next = text.find("\n## ", at + marker.size());
-    text.replace(at, next == std::string::npos ? std::string::npos : next + 1 - at, section + "\n");
-  } else {
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    text += "\n\n" + section;
-  }
-  std::ofstream out(path);
-  out << text;
-  if (!out) fail("cannot write " + path);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -231,6 +199,7 @@ int main(int argc, char** argv) {
                                       [](auto& b, const auto& m, const auto& r) { nats::append_row(b, m, r); }));
   const auto text = report(o, ms);
   std::cout << text;
-  if (!o.write_path.empty()) write_section(o.write_path, text);
+  if (!o.write_path.empty() && !bench::write_section(o.write_path, "## Protocol parsing", text))
+    fail("cannot write " + o.write_path);
   return 0;
 }

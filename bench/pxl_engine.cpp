@@ -35,13 +35,13 @@
 
 #include "actors/exec/memory.hpp"
 #include "actors/exec/run_plan.hpp"
+#include "bench/bench_util.hpp"
 #include "pxl/compile.hpp"
 #include "schemas/tables.hpp"
 
 namespace {
 
 using namespace wisp;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t batch_rows = 65536;
 constexpr int n_paths = 200;
@@ -435,17 +435,6 @@ projection_read hand_q3(const dataset& d) {
 
 // ---- timing and report ----
 
-template <class F>
-double best_seconds(int repeat, F&& f) {
-  double best = 1e30;
-  for (int i = 0; i < repeat; ++i) {
-    auto t0 = clock_type::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
-  }
-  return best;
-}
-
 struct row_report {
   std::string query;
   double wisp_s = 0, sqlite_s = -1, hand_s = 0;
@@ -477,27 +466,6 @@ std::string report(const options& o, const std::vector<row_report>& rows, double
   return s.str();
 }
 
-void write_section(const std::string& path, const std::string& section) {
-  std::string text;
-  {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  const std::string marker = "## PxL engine";
-  auto at = text.find(marker);
-  if (at != std::string::npos) {
-    auto next = text.find("\n## ", at + marker.size());
-    text.erase(at, next == std::string::npos ? std::string::npos : next + 1 - at);
-  }
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  text += "\n\n" + section;
-  std::ofstream out(path);
-  out << text;
-  if (!out) fail("cannot write " + path);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -509,7 +477,7 @@ int main(int argc, char** argv) {
   double load_s = 0;
   if (o.sqlite) {
     std::cerr << "loading SQLite...\n";
-    load_s = best_seconds(1, [&] { load_sqlite(db, d); });
+    load_s = bench::best_seconds(1, [&] { load_sqlite(db, d); });
   }
 
   const std::string q1 =
@@ -534,15 +502,15 @@ int main(int argc, char** argv) {
     auto plan = compile_query(d, q1, o.rows);
     result wisp_r, sql_r, hand_r;
     row_report r{"filter + group by 2 keys + count, mean"};
-    r.wisp_s = best_seconds(o.repeat, [&] { wisp_r = groups_of(run_query(d, plan).tables.at(0), {"req_path", "req_method"}); });
+    r.wisp_s = bench::best_seconds(o.repeat, [&] { wisp_r = groups_of(run_query(d, plan).tables.at(0), {"req_path", "req_method"}); });
     if (o.sqlite) {
-      r.sqlite_s = best_seconds(o.repeat, [&] {
+      r.sqlite_s = bench::best_seconds(o.repeat, [&] {
         sql_r = sqlite_groups(db, "SELECT req_path, req_method, count(*), avg(latency) FROM http_events "
                                   "WHERE resp_status < 500 GROUP BY req_path, req_method", 2);
       });
       check_same("q1", "wisp", wisp_r, "sqlite", sql_r);
     }
-    r.hand_s = best_seconds(o.repeat, [&] { hand_r = hand_q1(d, false); });
+    r.hand_s = bench::best_seconds(o.repeat, [&] { hand_r = hand_q1(d, false); });
     check_same("q1", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
@@ -550,10 +518,10 @@ int main(int argc, char** argv) {
     auto plan = compile_query(d, q1q, o.rows);
     result wisp_r, hand_r;
     row_report r{"... + quantiles"};
-    r.wisp_s = best_seconds(o.repeat, [&] {
+    r.wisp_s = bench::best_seconds(o.repeat, [&] {
       wisp_r = groups_of(run_query(d, plan).tables.at(0), {"req_path", "req_method"}, "q");
     });
-    r.hand_s = best_seconds(o.repeat, [&] { hand_r = hand_q1(d, true); });
+    r.hand_s = bench::best_seconds(o.repeat, [&] { hand_r = hand_q1(d, true); });
     check_same("q1 quantiles", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
@@ -561,15 +529,15 @@ int main(int argc, char** argv) {
     auto plan = compile_query(d, q2, o.rows);
     result wisp_r, sql_r, hand_r;
     row_report r{"join with a 200-row table + group by"};
-    r.wisp_s = best_seconds(o.repeat, [&] { wisp_r = groups_of(run_query(d, plan).tables.at(0), {"service"}); });
+    r.wisp_s = bench::best_seconds(o.repeat, [&] { wisp_r = groups_of(run_query(d, plan).tables.at(0), {"service"}); });
     if (o.sqlite) {
-      r.sqlite_s = best_seconds(o.repeat, [&] {
+      r.sqlite_s = bench::best_seconds(o.repeat, [&] {
         sql_r = sqlite_groups(db, "SELECT s.service, count(*), avg(e.latency) FROM http_events e "
                                   "JOIN services s ON e.req_path = s.path GROUP BY s.service", 1);
       });
       check_same("q2", "wisp", wisp_r, "sqlite", sql_r);
     }
-    r.hand_s = best_seconds(o.repeat, [&] { hand_r = hand_q2(d); });
+    r.hand_s = bench::best_seconds(o.repeat, [&] { hand_r = hand_q2(d); });
     check_same("q2", "wisp", wisp_r, "hand", hand_r);
     rows.push_back(r);
   }
@@ -577,13 +545,13 @@ int main(int argc, char** argv) {
     auto plan = compile_query(d, q3, o.rows);
     projection_read wisp_r, sql_r, hand_r;
     row_report r{"projection of 3 columns (all rows out, every value read)"};
-    r.wisp_s = best_seconds(o.repeat, [&] {
+    r.wisp_s = bench::best_seconds(o.repeat, [&] {
       const auto result = run_query(d, plan);
       const auto& t = result.tables.at(0);
       wisp_r = {};
       for (const auto& b : t.batches) read_rows(b->columns[0], b->columns[1], b->columns[2], wisp_r);
     });
-    if (o.sqlite) r.sqlite_s = best_seconds(o.repeat, [&] {
+    if (o.sqlite) r.sqlite_s = bench::best_seconds(o.repeat, [&] {
       sqlite3_stmt* st = nullptr;
       sqlite3_prepare_v2(db.db, "SELECT time_, latency, req_path FROM http_events", -1, &st, nullptr);
       sql_r = {};
@@ -595,7 +563,7 @@ int main(int argc, char** argv) {
       }
       sqlite3_finalize(st);
     });
-    r.hand_s = best_seconds(o.repeat, [&] { hand_r = hand_q3(d); });
+    r.hand_s = bench::best_seconds(o.repeat, [&] { hand_r = hand_q3(d); });
     if (!o.sqlite) sql_r = hand_r;
     if (wisp_r.rows != o.rows || sql_r.rows != o.rows || hand_r.rows != o.rows ||
         wisp_r.sum != hand_r.sum || sql_r.sum != hand_r.sum)
@@ -608,6 +576,7 @@ int main(int argc, char** argv) {
 
   const auto text = report(o, rows, load_s);
   std::cout << text;
-  if (!o.write_path.empty()) write_section(o.write_path, text);
+  if (!o.write_path.empty() && !bench::write_section(o.write_path, "## PxL engine", text))
+    fail("cannot write " + o.write_path);
   return 0;
 }

@@ -68,7 +68,8 @@ void add_tracker(counter_map& m, const Tracker& t) {
   add_stream(m, t.stream(direction::egress).stats());
 }
 
-// A protocol's tracker, record and row function, and its parsed_protocol entry.
+// A protocol's tracker and record, its parsed_protocol entry, and how a record becomes a row.
+// The protocols whose rows take no options share one shape.
 struct http_binding {
   using tracker = http::tracker;
   using record = http::record;
@@ -80,60 +81,25 @@ struct http_binding {
   }
 };
 
-struct redis_binding {
-  using tracker = redis::tracker;
-  using record = redis::record;
-  static inline const char* actor_name = "redis_parser";
-  static constexpr parsed_protocol info{WISP_PROTO_REDIS, "redis", "redis_events", true};
-  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
-                     const parser_options&) {
-    redis::append_row(b, m, r);
+#define WISP_PARSER_BINDING(NS, PROTOCOL, TABLE, SERVER_SIDE_ONLY)                             \
+  struct NS##_binding {                                                                       \
+    using tracker = NS::tracker;                                                              \
+    using record = NS::record;                                                                \
+    static inline const char* actor_name = #NS "_parser";                                     \
+    static constexpr parsed_protocol info{PROTOCOL, #NS, TABLE, SERVER_SIDE_ONLY};            \
+    static void append(schemas::row_batch& b, const conn_meta& m, const record& r,            \
+                       const parser_options&) {                                               \
+      NS::append_row(b, m, r);                                                                \
+    }                                                                                         \
   }
-};
 
-struct dns_binding {
-  using tracker = dns::tracker;
-  using record = dns::record;
-  static inline const char* actor_name = "dns_parser";
-  static constexpr parsed_protocol info{WISP_PROTO_DNS, "dns", "dns_events", false};
-  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
-                     const parser_options&) {
-    dns::append_row(b, m, r);
-  }
-};
-
-struct mysql_binding {
-  using tracker = mysql::tracker;
-  using record = mysql::record;
-  static inline const char* actor_name = "mysql_parser";
-  static constexpr parsed_protocol info{WISP_PROTO_MYSQL, "mysql", "mysql_events", false};
-  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
-                     const parser_options&) {
-    mysql::append_row(b, m, r);
-  }
-};
-
-struct nats_binding {
-  using tracker = nats::tracker;
-  using record = nats::record;
-  static inline const char* actor_name = "nats_parser";
-  static constexpr parsed_protocol info{WISP_PROTO_NATS, "nats", "nats_events.beta", true};
-  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
-                     const parser_options&) {
-    nats::append_row(b, m, r);
-  }
-};
-
-struct pgsql_binding {
-  using tracker = pgsql::tracker;
-  using record = pgsql::record;
-  static inline const char* actor_name = "pgsql_parser";
-  static constexpr parsed_protocol info{WISP_PROTO_PGSQL, "pgsql", "pgsql_events", true};
-  static void append(schemas::row_batch& b, const conn_meta& m, const record& r,
-                     const parser_options&) {
-    pgsql::append_row(b, m, r);
-  }
-};
+// Pixie records MySQL and DNS on both sides, the others on the server side (facts §4.3).
+WISP_PARSER_BINDING(pgsql, WISP_PROTO_PGSQL, "pgsql_events", true);
+WISP_PARSER_BINDING(mysql, WISP_PROTO_MYSQL, "mysql_events", false);
+WISP_PARSER_BINDING(dns, WISP_PROTO_DNS, "dns_events", false);
+WISP_PARSER_BINDING(redis, WISP_PROTO_REDIS, "redis_events", true);
+WISP_PARSER_BINDING(nats, WISP_PROTO_NATS, "nats_events.beta", true);
+#undef WISP_PARSER_BINDING
 
 template <class Binding>
 struct parser_state {
@@ -243,26 +209,32 @@ parser_actor::behavior_type parser(
   };
 }
 
+// Every binding, in Pixie's inference order.
+template <class... Bindings>
+struct binding_list {
+  static std::vector<parsed_protocol> infos() { return {Bindings::info...}; }
+  static parser_actor spawn(caf::actor_system& sys, std::uint32_t protocol,
+                            const tables::table_shard_actor& table, const parser_options& opts) {
+    parser_actor out;
+    ((protocol == Bindings::info.protocol ? (void)(out = sys.spawn(parser<Bindings>, table, opts))
+                                          : void()),
+     ...);
+    return out;
+  }
+};
+using bindings = binding_list<http_binding, pgsql_binding, mysql_binding, dns_binding,
+                              redis_binding, nats_binding>;
+
 }  // namespace
 
 const std::vector<parsed_protocol>& parsed_protocols() {
-  static const std::vector<parsed_protocol> all{http_binding::info,  pgsql_binding::info,
-                                                mysql_binding::info, dns_binding::info,
-                                                redis_binding::info, nats_binding::info};
+  static const std::vector<parsed_protocol> all = bindings::infos();
   return all;
 }
 
 parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
                           tables::table_shard_actor table, parser_options opts) {
-  switch (protocol) {
-    case WISP_PROTO_HTTP: return sys.spawn(parser<http_binding>, std::move(table), std::move(opts));
-    case WISP_PROTO_DNS: return sys.spawn(parser<dns_binding>, std::move(table), std::move(opts));
-    case WISP_PROTO_MYSQL: return sys.spawn(parser<mysql_binding>, std::move(table), std::move(opts));
-    case WISP_PROTO_NATS: return sys.spawn(parser<nats_binding>, std::move(table), std::move(opts));
-    case WISP_PROTO_PGSQL: return sys.spawn(parser<pgsql_binding>, std::move(table), std::move(opts));
-    case WISP_PROTO_REDIS: return sys.spawn(parser<redis_binding>, std::move(table), std::move(opts));
-    default: return {};
-  }
+  return bindings::spawn(sys, protocol, table, opts);
 }
 
 }  // namespace wisp::protocols

@@ -94,6 +94,19 @@ tcp_pair make_tcp_pair() {
   return p;
 }
 
+/// A bound UDP socket and a client socket connected to it, as resolvers use UDP.
+std::pair<fd_guard, fd_guard> make_udp_pair() {
+  fd_guard server{::socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  a.sin_port = htons(local_port(server.fd));
+  fd_guard client{::socket(AF_INET, SOCK_DGRAM, 0)};
+  EXPECT_EQ(::connect(client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  return {std::move(server), std::move(client)};
+}
+
 void write_all(int fd, const std::string& s) {
   std::size_t off = 0;
   while (off < s.size()) {
@@ -708,14 +721,7 @@ TEST_F(socket_tracer_test, mysql_dns_and_nats_are_inferred_when_enabled) {
   read_exact(nats.server.fd, nats_connect.size());
   read_exact(other.server.fd, not_dns.size());
   // DNS over connected UDP sockets, as resolvers send it.
-  fd_guard u_server{::socket(AF_INET, SOCK_DGRAM, 0)};
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(u_server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  a.sin_port = htons(local_port(u_server.fd));
-  fd_guard u_client{::socket(AF_INET, SOCK_DGRAM, 0)};
-  ASSERT_EQ(::connect(u_client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  auto [u_server, u_client] = make_udp_pair();
   ASSERT_EQ(::send(u_client.fd, dns_query.data(), dns_query.size(), 0),
             static_cast<ssize_t>(dns_query.size()));
   char buf[64];
@@ -754,14 +760,7 @@ TEST_F(socket_tracer_test, one_message_sendmmsg_and_a_split_length_prefix_are_co
                     {const_cast<char*>(dns_query.data()), dns_query.size()}};
   ASSERT_EQ(::writev(tcp.client.fd, parts, 2), static_cast<ssize_t>(prefix.size() + dns_query.size()));
   read_exact(tcp.server.fd, prefix.size() + dns_query.size());
-  fd_guard u_server{::socket(AF_INET, SOCK_DGRAM, 0)};
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(u_server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  a.sin_port = htons(local_port(u_server.fd));
-  fd_guard u_client{::socket(AF_INET, SOCK_DGRAM, 0)};
-  ASSERT_EQ(::connect(u_client.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  auto [u_server, u_client] = make_udp_pair();
   iovec one{const_cast<char*>(dns_query.data()), dns_query.size()};
   mmsghdr m{};
   m.msg_hdr.msg_iov = &one;
