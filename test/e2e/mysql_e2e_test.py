@@ -75,6 +75,10 @@ px.display(df[['time_', 'req_cmd', 'req_body', 'resp_status', 'resp_body', 'late
                    r["req_body"] in STATEMENTS]
         assert len(bundled) == 2 * len(STATEMENTS), bundled
         assert all(r["_tableName_"] == "mysql_data" and r["pid"] > 0 for r in bundled), bundled[0]
+        # Normalized: both sides' INSERT with its literals as placeholders, in one row.
+        sql = [r for r in wispd.bundled_rows("px/sql_queries") if r["protocol"] == "mysql" and
+               r["query"] == "INSERT INTO wisp_e2e VALUES (?, ?), (?, ?)"]
+        assert len(sql) == 1 and sql[0]["calls"] == 2, sql
         print(f"ok: {len(STATEMENTS)} queries and 4 prepared executions, one row on each side for each")
     finally:
         if wispd:

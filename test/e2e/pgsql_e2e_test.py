@@ -63,6 +63,11 @@ px.display(df[['time_', 'req_cmd', 'req', 'resp', 'latency', 'trace_role', 'remo
         assert len(ours(bundled)) == len(STATEMENTS), bundled
         assert len([r for r in bundled if r["req_cmd"] == "Execute"]) == want_exec, len(bundled)
         assert all(r["_tableName_"] == "pgsql_data" and r["pid"] > 0 for r in bundled), bundled[0]
+        # Normalized statements: the INSERT once; pgbench's SELECT executed once per transaction.
+        sql = {r["query"]: r for r in wispd.bundled_rows("px/sql_queries") if r["protocol"] == "pgsql"}
+        assert sql["INSERT INTO wisp_e2e VALUES ($1, $2), ($3, $4)"]["calls"] == 1, sql
+        selects = [r for q, r in sql.items() if q.startswith("SELECT abalance FROM pgbench_accounts")]
+        assert len(selects) == 1 and selects[0]["calls"] == TRANSACTIONS, sql
         print(f"ok: {len(mine)} psql queries and {len(execs)} pgbench statements, one row each")
     finally:
         if wispd:
