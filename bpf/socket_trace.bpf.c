@@ -406,17 +406,56 @@ static __always_inline __u32 infer_nats(const char *b, __u32 n) {
   return MSG_UNKNOWN;
 }
 
+/* CQL: a frame header (version 3 to 5, the high bit set in responses), a known opcode for that
+ * direction, flags within the defined bits, and a body length under 256 MiB. */
+static __always_inline __u32 infer_cql(const char *b, __u32 n) {
+  if (n < 9)
+    return MSG_UNKNOWN;
+  __u8 version = (__u8)b[0] & 0x7f;
+  bool response = (__u8)b[0] & 0x80;
+  __u8 flags = (__u8)b[1];
+  __u8 op = (__u8)b[4];
+  if (version < 3 || version > 5 || (flags & 0xe0) != 0 || be32(b + 5) >= (256U << 20))
+    return MSG_UNKNOWN;
+  if (!response && (op == 0x01 || op == 0x05 || op == 0x07 || op == 0x09 || op == 0x0a ||
+                    op == 0x0b || op == 0x0d || op == 0x0f))
+    return MSG_REQUEST; /* STARTUP OPTIONS QUERY PREPARE EXECUTE REGISTER BATCH AUTH_RESPONSE */
+  if (response && (op == 0x00 || op == 0x02 || op == 0x03 || op == 0x06 || op == 0x08 ||
+                   op == 0x0c || op == 0x0e || op == 0x10))
+    return MSG_RESPONSE; /* ERROR READY AUTHENTICATE SUPPORTED RESULT EVENT AUTH_* */
+  return MSG_UNKNOWN;
+}
+
+/* Kafka (requests): a whole message (4-byte big-endian size), a known API key and version, a
+ * non-negative correlation id and a client id of plausible length (-1 is null). */
+static __always_inline __u32 infer_kafka(const char *b, __u32 n, __u64 len) {
+  if (n < 14 || (__u64)be32(b) + 4 != len)
+    return MSG_UNKNOWN;
+  __u32 api_key = be16(b + 4);
+  __u32 api_version = be16(b + 6);
+  __s32 correlation = (__s32)be32(b + 8);
+  __s16 client_id_len = (__s16)be16(b + 12);
+  if (api_key > 74 || api_version > 17 || correlation < 0 || client_id_len < -1 ||
+      client_id_len > 512)
+    return MSG_UNKNOWN;
+  return MSG_REQUEST;
+}
+
 static __always_inline bool enabled(__u32 protocol) {
   return enabled_protocols & (1U << protocol);
 }
 
-/* Pixie's order (facts §4.4) for the protocols Wisp parses: HTTP, PGSQL, MySQL, DNS, Redis,
- * NATS. */
+/* Pixie's order (facts §4.4) for the protocols Wisp parses: HTTP, CQL, PGSQL, MySQL, Kafka,
+ * DNS, Redis, NATS. */
 static __always_inline struct inference infer_protocol(const char *b, __u32 n, const char *buf,
                                                        __u64 len) {
   struct inference r = {WISP_PROTO_UNKNOWN, MSG_UNKNOWN};
   if (enabled(WISP_PROTO_HTTP) && (r.kind = infer_http(b, n)) != MSG_UNKNOWN) {
     r.protocol = WISP_PROTO_HTTP;
+    return r;
+  }
+  if (enabled(WISP_PROTO_CQL) && (r.kind = infer_cql(b, n)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_CQL;
     return r;
   }
   if (enabled(WISP_PROTO_PGSQL) && (r.kind = infer_pgsql(b, n, buf, len)) != MSG_UNKNOWN) {
@@ -425,6 +464,10 @@ static __always_inline struct inference infer_protocol(const char *b, __u32 n, c
   }
   if (enabled(WISP_PROTO_MYSQL) && (r.kind = infer_mysql(b, n, len)) != MSG_UNKNOWN) {
     r.protocol = WISP_PROTO_MYSQL;
+    return r;
+  }
+  if (enabled(WISP_PROTO_KAFKA) && (r.kind = infer_kafka(b, n, len)) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_KAFKA;
     return r;
   }
   if (enabled(WISP_PROTO_DNS) && (r.kind = infer_dns(b, n, len)) != MSG_UNKNOWN) {

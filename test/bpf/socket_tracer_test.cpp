@@ -776,6 +776,37 @@ TEST_F(socket_tracer_test, one_message_sendmmsg_and_a_split_length_prefix_are_co
   EXPECT_EQ(chunks(self_, u_client.fd, direction::egress).front()->protocol, WISP_PROTO_DNS);
 }
 
+// CQL and Kafka inference with the first bytes their clients send: a CQL v4 OPTIONS frame
+// (what drivers send first) and a Kafka ApiVersions v3 request (librdkafka's first request).
+TEST_F(socket_tracer_test, cql_and_kafka_are_inferred_when_enabled) {
+  const std::string cql_options{"\x04\x00\x00\x00\x05\x00\x00\x00\x00", 9};
+  std::string api_versions{"\x00\x00\x00\x00\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07rdkafka"
+                           "\x00\x08librdkafka\x06" "2.0.2\x00", 40};
+  api_versions[3] = static_cast<char>(api_versions.size() - 4);
+  const std::string not_kafka = std::string{"\x00\x00\x00\x07", 4} + api_versions.substr(4);
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = (1U << WISP_PROTO_CQL) | (1U << WISP_PROTO_KAFKA);
+  start(opts);
+  auto cql = make_tcp_pair();
+  auto kafka = make_tcp_pair();
+  auto other = make_tcp_pair();
+  write_all(cql.client.fd, cql_options);
+  write_all(kafka.client.fd, api_versions);
+  write_all(other.client.fd, not_kafka);  // the size does not match the bytes
+  read_exact(cql.server.fd, cql_options.size());
+  read_exact(kafka.server.fd, api_versions.size());
+  read_exact(other.server.fd, not_kafka.size());
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, cql.server.fd, direction::ingress) == cql_options.size() &&
+           bytes_seen(self_, kafka.server.fd, direction::ingress) == api_versions.size();
+  }));
+  EXPECT_EQ(chunks(self_, cql.server.fd, direction::ingress).front()->protocol, WISP_PROTO_CQL);
+  EXPECT_EQ(chunks(self_, kafka.server.fd, direction::ingress).front()->protocol, WISP_PROTO_KAFKA);
+  EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
+}
+
 TEST_F(socket_tracer_test, protocols_not_enabled_are_not_inferred) {
   start();  // HTTP only, the default
   auto p = make_tcp_pair();
