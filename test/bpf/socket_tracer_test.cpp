@@ -128,6 +128,14 @@ std::string read_exact(int fd, std::size_t n) {
   out.resize(off);
   return out;
 }
+/// A new TCP pair whose client has sent `bytes` and whose server has read them.
+tcp_pair exchanged(const std::string& bytes) {
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, bytes);
+  EXPECT_EQ(read_exact(p.server.fd, bytes.size()), bytes);
+  return p;
+}
+
 
 std::uint64_t proc_start_ticks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -657,20 +665,12 @@ TEST_F(socket_tracer_test, pgsql_and_redis_are_inferred_when_enabled) {
   opts.trace_self = true;
   opts.protocols = (1U << WISP_PROTO_HTTP) | (1U << WISP_PROTO_PGSQL) | (1U << WISP_PROTO_REDIS);
   start(opts);
-  auto ssl = make_tcp_pair();
-  auto bad = make_tcp_pair();
-  auto redis = make_tcp_pair();
-  auto other = make_tcp_pair();
-  write_all(ssl.client.fd, ssl_request);
+  auto ssl = exchanged(ssl_request);
+  auto bad = exchanged(bad_query);
+  auto redis = exchanged(ping);
+  auto other = exchanged(not_resp);
   write_all(before.client.fd, query);
-  write_all(bad.client.fd, bad_query);
-  write_all(redis.client.fd, ping);
-  write_all(other.client.fd, not_resp);
-  read_exact(ssl.server.fd, ssl_request.size());
   read_exact(before.server.fd, query.size());
-  read_exact(bad.server.fd, bad_query.size());
-  read_exact(redis.server.fd, ping.size());
-  read_exact(other.server.fd, not_resp.size());
   using protocols::direction;
   ASSERT_TRUE(poll_until([&] {
     return bytes_seen(self_, ssl.server.fd, direction::ingress) == ssl_request.size() &&
@@ -708,18 +708,10 @@ TEST_F(socket_tracer_test, mysql_dns_and_nats_are_inferred_when_enabled) {
   opts.trace_self = true;
   opts.protocols = (1U << WISP_PROTO_MYSQL) | (1U << WISP_PROTO_DNS) | (1U << WISP_PROTO_NATS);
   start(opts);
-  auto mysql = make_tcp_pair();
-  auto dns = make_tcp_pair();
-  auto nats = make_tcp_pair();
-  auto other = make_tcp_pair();
-  write_all(mysql.client.fd, mysql_query);
-  write_all(dns.client.fd, dns_tcp);
-  write_all(nats.client.fd, nats_connect);
-  write_all(other.client.fd, not_dns);
-  read_exact(mysql.server.fd, mysql_query.size());
-  read_exact(dns.server.fd, dns_tcp.size());
-  read_exact(nats.server.fd, nats_connect.size());
-  read_exact(other.server.fd, not_dns.size());
+  auto mysql = exchanged(mysql_query);
+  auto dns = exchanged(dns_tcp);
+  auto nats = exchanged(nats_connect);
+  auto other = exchanged(not_dns);
   // DNS over connected UDP sockets, as resolvers send it.
   auto [u_server, u_client] = make_udp_pair();
   ASSERT_EQ(::send(u_client.fd, dns_query.data(), dns_query.size(), 0),
@@ -788,15 +780,9 @@ TEST_F(socket_tracer_test, cql_and_kafka_are_inferred_when_enabled) {
   opts.trace_self = true;
   opts.protocols = (1U << WISP_PROTO_CQL) | (1U << WISP_PROTO_KAFKA);
   start(opts);
-  auto cql = make_tcp_pair();
-  auto kafka = make_tcp_pair();
-  auto other = make_tcp_pair();
-  write_all(cql.client.fd, cql_options);
-  write_all(kafka.client.fd, api_versions);
-  write_all(other.client.fd, not_kafka);  // the size does not match the bytes
-  read_exact(cql.server.fd, cql_options.size());
-  read_exact(kafka.server.fd, api_versions.size());
-  read_exact(other.server.fd, not_kafka.size());
+  auto cql = exchanged(cql_options);
+  auto kafka = exchanged(api_versions);
+  auto other = exchanged(not_kafka);  // the size does not match the bytes
   using protocols::direction;
   ASSERT_TRUE(poll_until([&] {
     return bytes_seen(self_, cql.server.fd, direction::ingress) == cql_options.size() &&
