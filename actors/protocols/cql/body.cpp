@@ -129,7 +129,7 @@ void skip_type_option(reader& r, int depth) {
       repeat(r, r.short_(), [&] { skip_type_option(r, depth + 1); });
       break;
     default:
-      if (id > 0x0015 && id != 0x0030 && id != 0x0031) r.fail();  // 0x0001..0x0015: native types
+      if (id > 0x0015) r.fail();  // 0x0001..0x0015: native types
   }
 }
 
@@ -253,7 +253,7 @@ std::string execute_text(reader& r, std::uint8_t version) {
   return out + "]}";
 }
 
-std::string batch_text(reader& r, std::uint8_t version) {
+std::string batch_text(reader& r) {
   r.byte();  // type: logged, unlogged, counter
   std::string out = "[";
   repeat(r, r.short_(), [&] {
@@ -268,8 +268,7 @@ std::string batch_text(reader& r, std::uint8_t version) {
     }
     repeat(r, r.short_(), [&] { r.bytes(); });  // values (no names in batches)
   });
-  r.short_();  // consistency; the rest (serial consistency, timestamp, ...) is not shown
-  (void)version;
+  r.short_();  // consistency; the rest (flags, serial consistency, timestamp) is not shown
   r.take(r.left());
   return out + "]";
 }
@@ -289,7 +288,7 @@ std::string request_text(reader& r, const message& m) {
       return q;
     }
     case opcode::execute: return execute_text(r, m.version);
-    case opcode::batch: return batch_text(r, m.version);
+    case opcode::batch: return batch_text(r);
     case opcode::auth_response: r.bytes(); return {};
     default: return {};  // OPTIONS: empty body
   }
