@@ -19,6 +19,8 @@ packages=(
   dnsmasq bind9-dnsutils
   # MariaDB server, clients and libmariadb (the mysql fixtures' prepared-statement client)
   mariadb-server mariadb-client libmariadb-dev
+  # DataStax Python driver: the real client of the CQL fixtures (the server is a scripted peer)
+  python3-cassandra
   # NATS fixtures' real peers: the server, and Node for the nats.js client
   # (test/actors/protocols/nats/client, installed with npm at the end)
   nats-server nodejs

@@ -1,0 +1,47 @@
+#pragma once
+// Builders of CQL wire bytes for the tests (spec notations: [short], [int], [string], ...).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wisp::protocols::cql::wire {
+
+inline std::string be(std::uint64_t v, int n) {
+  std::string out;
+  for (int i = n - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return out;
+}
+inline std::string short_(std::uint16_t v) { return be(v, 2); }
+inline std::string int_(std::int32_t v) { return be(static_cast<std::uint32_t>(v), 4); }
+inline std::string string(std::string_view s) { return short_(static_cast<std::uint16_t>(s.size())) + std::string{s}; }
+inline std::string long_string(std::string_view s) { return int_(static_cast<std::int32_t>(s.size())) + std::string{s}; }
+inline std::string bytes(std::string_view s) { return long_string(s); }
+inline std::string string_list(const std::vector<std::string>& l) {
+  std::string out = short_(static_cast<std::uint16_t>(l.size()));
+  for (const auto& s : l) out += string(s);
+  return out;
+}
+
+/// A frame: version 4 (0x84 for responses), the given flags, stream, opcode and body.
+inline std::string frame(bool response, std::int16_t stream, std::uint8_t op, const std::string& body,
+                         std::uint8_t flags = 0, std::uint8_t version = 4) {
+  std::string out;
+  out.push_back(static_cast<char>(version | (response ? 0x80 : 0)));
+  out.push_back(static_cast<char>(flags));
+  out += be(static_cast<std::uint16_t>(stream), 2);
+  out.push_back(static_cast<char>(op));
+  out += int_(static_cast<std::int32_t>(body.size()));
+  return out + body;
+}
+inline std::string request(std::int16_t stream, std::uint8_t op, const std::string& body = {}) {
+  return frame(false, stream, op, body);
+}
+inline std::string response(std::int16_t stream, std::uint8_t op, const std::string& body = {}) {
+  return frame(true, stream, op, body);
+}
+/// A QUERY body: the text, consistency ONE, no flags.
+inline std::string query(std::string_view q) { return long_string(q) + short_(1) + std::string(1, '\0'); }
+inline std::string void_result() { return int_(1); }
+
+}  // namespace wisp::protocols::cql::wire

@@ -1,0 +1,61 @@
+// libFuzzer target over the CQL parser (framing and body rendering), stitcher, row builder and
+// the data_stream/conn_tracker underneath them.
+//
+// Input: see trace_input.hpp; the seed corpus is test/actors/protocols/cql/fixtures.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "actors/protocols/common/truncate.hpp"
+#include "actors/protocols/cql/parse.hpp"
+#include "actors/protocols/cql/protocol.hpp"
+#include "actors/protocols/cql/row.hpp"
+#include "schemas/cql_events.hpp"
+#include "test/fuzz/trace_input.hpp"
+
+namespace {
+
+using namespace wisp::protocols;
+
+constexpr std::size_t small_text_bytes = 16;
+constexpr std::size_t small_frame_limit = 512;  // so that oversize frames show up in small inputs
+
+void parse_all(message_type type, std::string_view buf, const cql::parse_options& opts) {
+  wisp::fuzz::walk_frames(
+      buf,
+      [&](std::string_view v) {
+        cql::message m;
+        parse_result r = cql::parse_message(type, v, opts, m);
+        if (r.state == parse_state::success) {
+          if (r.consumed < cql::header_bytes || r.consumed > cql::header_bytes + opts.max_frame_bytes) __builtin_trap();
+          if (m.body.size() > opts.max_body_text_bytes + truncated_suffix.size()) __builtin_trap();
+          // Whatever was accepted must be a header the boundary search also accepts.
+          if (!cql::plausible_header(type, v) || cql::classify(v) != type) __builtin_trap();
+        }
+        if (r.state == parse_state::oversize &&
+            (r.consumed <= opts.max_frame_bytes || r.consumed > cql::header_bytes + cql::hard_max_frame_bytes))
+          __builtin_trap();
+        return r;
+      },
+      [&](std::string_view v) { return cql::find_frame_boundary(type, v, 1); });
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in{reinterpret_cast<const char*>(data), size};
+  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
+  auto [client, server] = wisp::fuzz::sides(entries);
+  cql::parse_options small;
+  small.max_body_text_bytes = small_text_bytes;
+  small.max_frame_bytes = small_frame_limit;
+  for (const cql::parse_options& opts : {cql::parse_options{}, small}) {
+    parse_all(message_type::request, client, opts);
+    parse_all(message_type::response, server, opts);
+  }
+  wisp::fuzz::drive_into_rows<cql::tracker, wisp::schemas::cql_events>(
+      entries, size, size % 3 ? cql::parse_options{} : small,
+      [](auto& batch, const conn_meta& meta, const cql::record& r) { cql::append_row(batch, meta, r); });
+  return 0;
+}
