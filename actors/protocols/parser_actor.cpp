@@ -4,6 +4,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "actors/protocols/cql/protocol.hpp"
+#include "actors/protocols/cql/row.hpp"
 #include "actors/protocols/dns/protocol.hpp"
 #include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
@@ -94,6 +96,7 @@ struct http_binding {
   }
 
 // Pixie records MySQL and DNS on both sides, the others on the server side (facts §4.3).
+WISP_PARSER_BINDING(cql, WISP_PROTO_CQL, "cql_events", true);
 WISP_PARSER_BINDING(pgsql, WISP_PROTO_PGSQL, "pgsql_events", true);
 WISP_PARSER_BINDING(mysql, WISP_PROTO_MYSQL, "mysql_events", false);
 WISP_PARSER_BINDING(dns, WISP_PROTO_DNS, "dns_events", false);
@@ -222,8 +225,8 @@ struct binding_list {
     return out;
   }
 };
-using bindings = binding_list<http_binding, pgsql_binding, mysql_binding, dns_binding,
-                              redis_binding, nats_binding>;
+using bindings = binding_list<http_binding, cql_binding, pgsql_binding, mysql_binding,
+                              dns_binding, redis_binding, nats_binding>;
 
 }  // namespace
 

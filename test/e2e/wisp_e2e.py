@@ -324,3 +324,12 @@ class NatsServer:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=15)
+
+
+def port_open(port):
+    """True if something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
