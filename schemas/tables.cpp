@@ -3,6 +3,7 @@
 #include "schemas/conn_stats.hpp"
 #include "schemas/dns_events.hpp"
 #include "schemas/http_events.hpp"
+#include "schemas/kafka_events.hpp"
 #include "schemas/mysql_events.hpp"
 #include "schemas/nats_events.hpp"
 #include "schemas/pgsql_events.hpp"
@@ -23,6 +24,7 @@ const std::vector<table_schema>& all_tables() {
   static const std::vector<table_schema> tables{make(http_events),  make(redis_events),
                                                 make(pgsql_events), make(mysql_events),
                                                 make(dns_events),   make(nats_events),
+                                                make(kafka_events),
                                                 make(conn_stats)};
   return tables;
 }
