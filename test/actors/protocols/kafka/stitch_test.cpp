@@ -1,0 +1,81 @@
+// Kafka pairing by correlation id.
+#include "actors/protocols/kafka/stitch.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test/actors/protocols/kafka/wire.hpp"
+
+namespace wisp::protocols::kafka {
+namespace {
+
+message req(std::int32_t corr, std::int64_t ts, std::int16_t key = 18, bool expects_response = true) {
+  message m;
+  m.type = message_type::request;
+  m.correlation_id = corr;
+  m.api_key = key;
+  m.api_version = 0;
+  m.expects_response = expects_response;
+  m.timestamp_ns = ts;
+  return m;
+}
+
+message resp(std::int32_t corr, std::int64_t ts) {
+  message m;
+  m.type = message_type::response;
+  m.correlation_id = corr;
+  m.body = wire::i16(0) + wire::i32(0);  // ApiVersions v0: error_code, no api keys
+  m.timestamp_ns = ts;
+  return m;
+}
+
+TEST(kafka_stitch, pairs_by_correlation_id_in_any_order_and_decodes_the_response) {
+  std::deque<message> reqs{req(1, 10), req(2, 11), req(3, 12)};
+  std::deque<message> resps{resp(2, 20), resp(1, 21)};
+  stitch_counters c;
+  std::vector<record> out;
+  stitch(reqs, resps, false, c, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].req.correlation_id, 2);
+  EXPECT_EQ(out[1].req.correlation_id, 1);
+  EXPECT_EQ(out[0].resp.body, R"({"error_code":0,"api_keys":[]})");
+  EXPECT_TRUE(resps.empty());
+  ASSERT_EQ(reqs.size(), 1u);  // 3 still waits
+  EXPECT_EQ(reqs.front().correlation_id, 3);
+  EXPECT_EQ(c.attempts, 2u);
+  EXPECT_EQ(c.errors, 0u);
+}
+
+TEST(kafka_stitch, orphans_and_responses_older_than_their_request_are_dropped) {
+  std::deque<message> reqs{req(5, 30)};
+  std::deque<message> resps{resp(9, 40), resp(5, 20)};
+  stitch_counters c;
+  std::vector<record> out;
+  stitch(reqs, resps, false, c, out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(c.orphan_responses, 2u);
+  EXPECT_EQ(c.errors, 2u);
+  EXPECT_EQ(reqs.size(), 1u);
+}
+
+TEST(kafka_stitch, produce_with_acks_0_is_a_record_without_response) {
+  std::deque<message> reqs{req(1, 10, 0, false), req(2, 11, 0, true)};
+  std::deque<message> resps;
+  stitch_counters c;
+  std::vector<record> out;
+  stitch(reqs, resps, false, c, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].req.correlation_id, 1);
+  EXPECT_EQ(out[0].resp.timestamp_ns, 0);
+  ASSERT_EQ(reqs.size(), 1u);
+  // An acks=0 request never takes a response with its id.
+  std::deque<message> r2{req(7, 10, 0, false)};
+  std::deque<message> s2{resp(7, 20)};
+  out.clear();
+  stitch(r2, s2, false, c, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].resp.body.empty());
+  EXPECT_EQ(c.orphan_responses, 1u);
+}
+
+}  // namespace
+}  // namespace wisp::protocols::kafka
