@@ -355,14 +355,18 @@ class renderer {
     bool ok = true;
     for (const field& f : fs) {
       if (version_ < f.min_version || version_ > f.max_version) continue;
+      std::size_t mark = out_.size();
       if (!first) out_ += ',';
-      first = false;
       schemas::append_json_string(out_, f.name);
       out_ += ':';
+      bool nested = f.k == kind::structs || f.k == kind::i32s || f.k == kind::i64s || f.k == kind::strings;
       if (!value(f) || r_.failed() || out_.size() > max_) {
+        // A scalar the bytes did not hold is left out; a nested value keeps what it decoded.
+        if (r_.failed() && !nested) out_.resize(mark);
         ok = false;
         break;
       }
+      first = false;
     }
     if (ok && flexible_) r_.skip_tagged_fields();
     out_ += '}';

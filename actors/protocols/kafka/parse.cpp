@@ -112,7 +112,7 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
 }
 
 std::size_t find_frame_boundary(message_type type, std::string_view buf, std::size_t start) {
-  for (std::size_t i = start; i + size_bytes + min_request_bytes <= buf.size(); ++i) {
+  for (std::size_t i = start; i + size_bytes + min_response_bytes <= buf.size(); ++i) {
     std::string_view at = buf.substr(i);
     std::int64_t size = read_size(at);
     if (size < 0 || static_cast<std::uint64_t>(size) > default_max_message_bytes) continue;
@@ -134,8 +134,11 @@ std::optional<message_type> classify(std::string_view buf) {
   bool needs_more = false;
   auto h = read_request_header(buf.substr(size_bytes, static_cast<std::size_t>(size)), needs_more);
   if (!h) return std::nullopt;
+  // Read as a request header, a response often shows a valid key, version and correlation id
+  // (its correlation id is small, its first body fields are zeros), but then an empty client_id:
+  // clients name themselves (librdkafka "rdkafka", Java "producer-1", ...).
   bool printable = std::all_of(h->client_id.begin(), h->client_id.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-  return printable ? std::optional{message_type::request} : std::nullopt;
+  return printable && !h->client_id.empty() ? std::optional{message_type::request} : std::nullopt;
 }
 
 }  // namespace wisp::protocols::kafka

@@ -41,8 +41,8 @@ struct parse_options {
 /// out; for responses, a sane size and a non-negative correlation id); no_frame_boundary if none.
 [[nodiscard]] std::size_t find_frame_boundary(message_type type, std::string_view buf, std::size_t start);
 
-/// request if the buffer starts with a plausible request header whose client_id is printable
-/// text; otherwise undecided (a response's header is too short to tell).
+/// request if the buffer starts with a plausible request header whose client_id is non-empty
+/// printable text; otherwise undecided (a response's header is too short to tell).
 [[nodiscard]] std::optional<message_type> classify(std::string_view buf);
 
 }  // namespace wisp::protocols::kafka

@@ -2,8 +2,9 @@
 // Kafka pairing: a response answers the request with the same correlation id (brokers answer in
 // order, but matching the id survives lost frames). The response payload is decoded here, with
 // the request's API key and version. A Produce request with acks = 0 gets no response and is a
-// record on its own. A response with no request of its id (or stamped before it) is dropped as an
-// orphan; requests waiting for their response stay queued (the tracker expires them).
+// record on its own. A response with no request of its id (or stamped before it) waits while its
+// id is above every queued request's (its request may not be parsed yet), else, or at end of
+// stream, is dropped as an orphan. Frames left waiting stay queued (the tracker expires them).
 
 #include <deque>
 #include <vector>

@@ -207,6 +207,9 @@ TEST(kafka_parse, response_boundary_and_classify) {
   EXPECT_EQ(classify("ab"), std::nullopt);
   // A binary client_id does not make a request.
   EXPECT_EQ(classify(request(0, 1, 1, std::string("\x01\x02", 2), false, "")), std::nullopt);
+  // Nor does an empty one: that is what most responses look like read as a request.
+  EXPECT_EQ(classify(request(0, 1, 1, "", false, "")), std::nullopt);
+  EXPECT_EQ(classify(response(1, i16(0) + i32(0))), std::nullopt);
 }
 
 }  // namespace

@@ -47,14 +47,26 @@ TEST(kafka_stitch, pairs_by_correlation_id_in_any_order_and_decodes_the_response
 
 TEST(kafka_stitch, orphans_and_responses_older_than_their_request_are_dropped) {
   std::deque<message> reqs{req(5, 30)};
-  std::deque<message> resps{resp(9, 40), resp(5, 20)};
+  std::deque<message> resps{resp(3, 40), resp(5, 20), resp(9, 40)};
   stitch_counters c;
   std::vector<record> out;
   stitch(reqs, resps, false, c, out);
   EXPECT_TRUE(out.empty());
-  EXPECT_EQ(c.orphan_responses, 2u);
+  EXPECT_EQ(c.orphan_responses, 2u);  // 3 (below 5) and 5 (stamped before its request)
   EXPECT_EQ(c.errors, 2u);
   EXPECT_EQ(reqs.size(), 1u);
+  // 9 may answer a request not parsed yet: it waits, and pairs once that request comes.
+  ASSERT_EQ(resps.size(), 1u);
+  reqs.push_back(req(9, 35));
+  stitch(reqs, resps, false, c, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].req.correlation_id, 9);
+  // At end of stream nothing waits.
+  std::deque<message> none;
+  std::deque<message> late{resp(11, 50)};
+  stitch(none, late, true, c, out);
+  EXPECT_TRUE(late.empty());
+  EXPECT_EQ(c.orphan_responses, 3u);
 }
 
 TEST(kafka_stitch, produce_with_acks_0_is_a_record_without_response) {
