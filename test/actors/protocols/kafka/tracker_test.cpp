@@ -159,6 +159,21 @@ TEST(kafka_tracker, consume_fetches_the_produced_records) {
   EXPECT_TRUE(has(api::fetch, R"("fetch_offset":10)"));      // the fetch at the end
 }
 
+TEST(kafka_tracker, a_cut_response_payload_is_decoded_as_far_as_it_goes) {
+  // The Fetch that returns the 10 messages is ~750 bytes: keep 40 of its payload.
+  parse_options cut;
+  cut.max_payload_bytes = 40;
+  tracker t{{}, meta_with(trace_role::server), trace_server_side, {}, cut};
+  auto rs = run(t, protocols::test::to_chunks(reads_of("consume.trace"), true));
+  EXPECT_EQ(rs.size(), records_of("consume.trace").size());
+  auto fetch = std::find_if(rs.begin(), rs.end(), [](const record& r) {
+    return r.req.api_key == api::fetch && r.resp.body.find(R"("truncated":true)") != std::string::npos;
+  });
+  ASSERT_NE(fetch, rs.end());
+  EXPECT_EQ(fetch->resp.body.rfind(R"({"throttle_time_ms":0,"responses":[{"topic":"wisp","partitions":[)", 0), 0u)
+      << fetch->resp.body;
+}
+
 TEST(kafka_tracker, garbage_disables_the_tracker_without_records) {
   std::mt19937 rng{7};
   tracker t{{}, meta_with(trace_role::server)};
