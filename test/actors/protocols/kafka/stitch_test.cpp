@@ -91,3 +91,26 @@ TEST(kafka_stitch, produce_with_acks_0_is_a_record_without_response) {
 
 }  // namespace
 }  // namespace wisp::protocols::kafka
+
+namespace wisp::protocols::kafka {
+namespace {
+
+TEST(kafka_stitch, many_frames_pair_in_one_pass_in_any_order) {
+  constexpr int n = 20000;
+  std::deque<message> reqs;
+  std::deque<message> resps;
+  for (int i = 0; i < n; ++i) reqs.push_back(req(i, i));
+  for (int i = n - 1; i >= 0; --i) resps.push_back(resp(i, n + i));
+  resps.push_back(resp(-5, 3 * n));  // below every id: an orphan
+  stitch_counters c;
+  std::vector<record> out;
+  stitch(reqs, resps, false, c, out);
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)].req.correlation_id, n - 1 - i);
+  EXPECT_TRUE(reqs.empty());
+  EXPECT_TRUE(resps.empty());
+  EXPECT_EQ(c.orphan_responses, 1u);
+}
+
+}  // namespace
+}  // namespace wisp::protocols::kafka
