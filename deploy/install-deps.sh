@@ -24,6 +24,9 @@ packages=(
   # NATS fixtures' real peers: the server, and Node for the nats.js client
   # (test/actors/protocols/nats/client, installed with npm at the end)
   nats-server nodejs
+  # Kafka fixtures' real client (librdkafka); the broker is the scripted
+  # test/actors/protocols/kafka/peer.py, since no Kafka broker is packaged
+  kcat
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
 )

@@ -4,6 +4,7 @@
 #include "schemas/cql_events.hpp"
 #include "schemas/dns_events.hpp"
 #include "schemas/http_events.hpp"
+#include "schemas/kafka_events.hpp"
 #include "schemas/mysql_events.hpp"
 #include "schemas/nats_events.hpp"
 #include "schemas/pgsql_events.hpp"
@@ -25,6 +26,7 @@ const std::vector<table_schema>& all_tables() {
                                                 make(pgsql_events), make(mysql_events),
                                                 make(dns_events),   make(nats_events),
                                                 make(cql_events),
+                                                make(kafka_events),
                                                 make(conn_stats)};
   return tables;
 }

@@ -1,0 +1,60 @@
+#pragma once
+// Kafka message bodies -> JSON text, driven by per-API field tables written from the Kafka
+// protocol specification (field names as the specification's JSON schemas spell them, in
+// snake_case). Covers Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch,
+// FindCoordinator, JoinGroup, Heartbeat, SyncGroup and ApiVersions, in the versions listed in
+// decode.cpp, including the flexible ones (compact strings, arrays and bytes; tagged fields, which
+// are skipped). Record sets and opaque bytes are rendered as {"size":N}.
+//
+// Also the wire primitives the framing uses (the request header's fields).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "actors/protocols/common/protocol.hpp"
+
+namespace wisp::protocols::kafka {
+
+/// Bounds-checked big-endian reader; any read past the end sets failed() and returns zeros.
+class reader {
+ public:
+  explicit reader(std::string_view bytes) : bytes_(bytes) {}
+  std::int64_t be(std::size_t n);  // n-byte signed big-endian (1, 2, 4 or 8)
+  std::uint64_t uvarint();
+  /// int16-length (or, compact, uvarint length + 1) string; nullopt for null.
+  std::optional<std::string_view> string(bool compact);
+  /// int32-length (or compact) byte string; nullopt for null.
+  std::optional<std::string_view> bytes(bool compact);
+  /// int32 (or compact) array count; -1 for null; failed() if the count cannot fit the bytes left.
+  std::int64_t array_count(bool compact);
+  void skip_tagged_fields();
+  std::string_view take(std::size_t n);
+  [[nodiscard]] bool failed() const { return failed_; }
+  [[nodiscard]] std::size_t remaining() const { return bytes_.size() - pos_; }
+  [[nodiscard]] std::size_t position() const { return pos_; }
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+/// Whether the API is decoded at that version.
+[[nodiscard]] bool decodable(std::int16_t api_key, std::int16_t api_version);
+/// Whether that version of the API uses the flexible encoding (request header v2, response
+/// header v1 except for ApiVersions, compact types, tagged fields). False if not decodable.
+[[nodiscard]] bool flexible(std::int16_t api_key, std::int16_t api_version);
+
+/// The JSON of a request body (bytes after the request header) or of a response payload (bytes
+/// after the correlation id: the response header's tagged fields, when flexible, are skipped
+/// here). Empty if the API/version is not decoded. Bytes that end early or do not follow the
+/// schema end the JSON where decoding stopped, followed by "truncated":true (or "error":true)
+/// so the text is still one JSON object. Output stops growing past max_json_bytes (the row
+/// builder cuts it there).
+[[nodiscard]] std::string decode_body(message_type type, std::int16_t api_key, std::int16_t api_version,
+                                      std::string_view bytes, bool cut, std::size_t max_json_bytes);
+
+}  // namespace wisp::protocols::kafka
