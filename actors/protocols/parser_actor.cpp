@@ -10,6 +10,8 @@
 #include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/kafka/protocol.hpp"
+#include "actors/protocols/kafka/row.hpp"
 #include "actors/protocols/mysql/protocol.hpp"
 #include "actors/protocols/mysql/row.hpp"
 #include "actors/protocols/nats/protocol.hpp"
@@ -99,6 +101,7 @@ struct http_binding {
 WISP_PARSER_BINDING(cql, WISP_PROTO_CQL, "cql_events", true);
 WISP_PARSER_BINDING(pgsql, WISP_PROTO_PGSQL, "pgsql_events", true);
 WISP_PARSER_BINDING(mysql, WISP_PROTO_MYSQL, "mysql_events", false);
+WISP_PARSER_BINDING(kafka, WISP_PROTO_KAFKA, "kafka_events.beta", true);
 WISP_PARSER_BINDING(dns, WISP_PROTO_DNS, "dns_events", false);
 WISP_PARSER_BINDING(redis, WISP_PROTO_REDIS, "redis_events", true);
 WISP_PARSER_BINDING(nats, WISP_PROTO_NATS, "nats_events.beta", true);
@@ -226,7 +229,7 @@ struct binding_list {
   }
 };
 using bindings = binding_list<http_binding, cql_binding, pgsql_binding, mysql_binding,
-                              dns_binding, redis_binding, nats_binding>;
+                              kafka_binding, dns_binding, redis_binding, nats_binding>;
 
 }  // namespace
 
