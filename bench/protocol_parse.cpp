@@ -21,10 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "actors/protocols/cql/protocol.hpp"
+#include "actors/protocols/cql/row.hpp"
 #include "actors/protocols/dns/protocol.hpp"
 #include "actors/protocols/dns/row.hpp"
 #include "actors/protocols/http/protocol.hpp"
 #include "actors/protocols/http/row.hpp"
+#include "actors/protocols/kafka/protocol.hpp"
+#include "actors/protocols/kafka/row.hpp"
 #include "actors/protocols/mysql/protocol.hpp"
 #include "actors/protocols/mysql/row.hpp"
 #include "actors/protocols/nats/protocol.hpp"
@@ -197,6 +201,10 @@ int main(int argc, char** argv) {
                                      [](auto& b, const auto& m, const auto& r) { dns::append_row(b, m, r); }));
   ms.push_back(measure<nats::tracker>("nats", "nats_events.beta", o.mb, o.repeat,
                                       [](auto& b, const auto& m, const auto& r) { nats::append_row(b, m, r); }));
+  ms.push_back(measure<cql::tracker>("cql", "cql_events", o.mb, o.repeat,
+                                     [](auto& b, const auto& m, const auto& r) { cql::append_row(b, m, r); }));
+  ms.push_back(measure<kafka::tracker>("kafka", "kafka_events.beta", o.mb, o.repeat,
+                                       [](auto& b, const auto& m, const auto& r) { kafka::append_row(b, m, r); }));
   const auto text = report(o, ms);
   std::cout << text;
   if (!o.write_path.empty() && !bench::write_section(o.write_path, "## Protocol parsing", text))
