@@ -23,11 +23,11 @@
 #endif
 
 #define WISP_DT_MAX_SLOTS 256      /* programs (tracepoint x binary) live at once */
-#define WISP_DT_MAX_OPS 48         /* ops per site */
+#define WISP_DT_MAX_OPS 64         /* ops per site (a power of two: the program masks) */
 #define WISP_DT_REGS 4             /* entries of the op register file */
 #define WISP_DT_PAYLOAD 2048       /* payload bytes per event; offsets below this */
 #define WISP_DT_MAX_COPY 1024      /* bytes one COPY, STR or BYTES op may write */
-#define WISP_DT_MAX_PENDING 4096   /* calls in flight (entered, not yet returned) */
+#define WISP_DT_MAX_PENDING 2048   /* calls in flight (entered, not yet returned) */
 
 /* Site kinds, in the cookie's bits 16..23. */
 enum wisp_dt_site {
@@ -70,6 +70,7 @@ struct wisp_dt_op {
 };
 
 /* Program flags. */
+#define WISP_DT_LOADED 8U     /* set on every program the loader writes (an empty slot is 0) */
 #define WISP_DT_HAS_RETURN 1U /* entry keeps the payload; return sites emit */
 #define WISP_DT_KEY_GOID 2U   /* pair entry and return by goroutine id, not thread and sp */
 #define WISP_DT_IS_GO 4U      /* read the goroutine id from r14 (g) + goid_offset */

@@ -11,16 +11,11 @@
 #include <span>
 #include <string>
 
+#include "bpf/libbpf_util.hpp"
 #include "bpf/socket_trace.skel.h"
 
 namespace wisp::bpf {
 namespace {
-
-error make_libbpf_error(std::string what, int err) {
-  if (err < 0)
-    err = -err;
-  return error{std::move(what) + ": " + std::strerror(err), err};
-}
 
 /// Fills the kernel's local_addrs map. When it is full, the remaining addresses are left out:
 /// their client-side data is then copied and dropped in user space, which is correct, only slower.
@@ -42,11 +37,6 @@ status add_local_addresses(bpf_map* map, const std::vector<std::string>& address
       return make_libbpf_error("set local address " + text, err);
   }
   return ok();
-}
-
-bool valid_ring_size(std::uint32_t bytes) {
-  auto page = static_cast<std::uint32_t>(::sysconf(_SC_PAGESIZE));
-  return bytes >= page && (bytes & (bytes - 1)) == 0;
 }
 
 }  // namespace
