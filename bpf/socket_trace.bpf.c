@@ -58,6 +58,8 @@ struct syscall_args {
   __s32 fd;
   __u64 buf;   /* buffer, iovec array, msghdr or mmsghdr array */
   __u64 count; /* length, iovec count or message count */
+  __u64 peer_addr; /* the datagram's sockaddr, or 0 */
+  __u32 peer_len; /* its length as the syscall left it */
 };
 
 /* Scratch space for building one data event: the event, plus room so that a copy of up to
@@ -562,8 +564,32 @@ static __always_inline struct data_scratch_slot *scratch(void) {
   return bpf_map_lookup_elem(&data_scratch, &cpu);
 }
 
+/* The sockaddr a datagram syscall named, as a wisp_addr (family 0 when none or unreadable). */
+static __always_inline void read_peer(const struct syscall_args *a, struct wisp_addr *peer) {
+  __builtin_memset(peer, 0, sizeof(*peer));
+  if (a->peer_addr == 0 || a->peer_len < sizeof(__u16) * 2)
+    return;
+  __u16 family = 0;
+  __be16 port = 0;
+  if (bpf_probe_read_user(&family, sizeof(family), (const void *)a->peer_addr) ||
+      bpf_probe_read_user(&port, sizeof(port), (const void *)(a->peer_addr + 2)))
+    return;
+  if (family == WISP_AF_INET && a->peer_len >= 8) {
+    if (bpf_probe_read_user(peer->addr, 4, (const void *)(a->peer_addr + 4)))
+      return;
+  } else if (family == WISP_AF_INET6 && a->peer_len >= 24) {
+    if (bpf_probe_read_user(peer->addr, 16, (const void *)(a->peer_addr + 8)))
+      return;
+  } else {
+    return;
+  }
+  peer->family = family;
+  peer->port = bpf_ntohs(port);
+}
+
 static __always_inline struct wisp_data_event *data_header(struct conn_info *ci, __u32 dir,
-                                                           __u32 syscall, __u64 ts) {
+                                                           const struct syscall_args *a,
+                                                           __u64 ts) {
   struct data_scratch_slot *slot = scratch();
   if (!slot)
     return NULL;
@@ -575,7 +601,8 @@ static __always_inline struct wisp_data_event *data_header(struct conn_info *ci,
   ev->direction = dir;
   ev->protocol = ci->protocol;
   ev->role = ci->role;
-  ev->syscall = syscall;
+  ev->syscall = a->syscall;
+  read_peer(a, &ev->peer);
   return ev;
 }
 
@@ -730,7 +757,7 @@ static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32
   maybe_infer(ci, dir, buf, len);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, len, ts);
-  if (copy_wanted(ci, len) && data_header(ci, dir, a->syscall, ts))
+  if (copy_wanted(ci, len) && data_header(ci, dir, a, ts))
     emit_buffer((__u64)buf, len, pos);
 }
 
@@ -745,7 +772,7 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
     maybe_infer_iov(ci, dir, iov, iovcnt, total);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, total, ts);
-  if (!copy_wanted(ci, total) || !data_header(ci, dir, a->syscall, ts))
+  if (!copy_wanted(ci, total) || !data_header(ci, dir, a, ts))
     return;
   if (total <= WISP_MAX_MSG_SIZE) {
     emit_gathered((__u64)iov, iovcnt, total, pos);
@@ -777,7 +804,7 @@ static __always_inline void handle_counted(struct syscall_args *a, __u32 tgid, _
   count(counter, len);
   if (ci->protocol == WISP_PROTO_UNKNOWN)
     return;
-  struct wisp_data_event *ev = data_header(ci, dir, a->syscall, ts);
+  struct wisp_data_event *ev = data_header(ci, dir, a, ts);
   if (ev)
     emit_counted(ev, pos, len);
 }
@@ -801,6 +828,8 @@ static __always_inline __u64 syscall_args(struct syscall_args *a, __u32 syscall)
   a->fd = (__s32)PT_REGS_PARM1_SYSCALL(regs);
   a->buf = PT_REGS_PARM2_SYSCALL(regs);
   a->count = PT_REGS_PARM3_SYSCALL(regs);
+  a->peer_addr = 0;
+  a->peer_len = 0;
   return id;
 }
 
@@ -884,8 +913,37 @@ int exit_sock_state(struct trace_event_raw_inet_sock_set_state *ctx) {
 
 BUF_PROBE(write, WISP_SYS_WRITE, WISP_DIR_EGRESS)
 BUF_PROBE(read, WISP_SYS_READ, WISP_DIR_INGRESS)
-BUF_PROBE(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS)
-BUF_PROBE(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS)
+
+/* sendto/recvfrom (fd, buf, len, flags, addr, addrlen): sendto's addrlen is a value, recvfrom's
+ * a pointer the kernel wrote the peer's length to. */
+static __always_inline void datagram_name(struct syscall_args *a, bool len_is_pointer) {
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  a->peer_addr = PT_REGS_PARM5_SYSCALL(regs);
+  __u64 len = regs->r9; /* the sixth syscall argument (x86-64) */
+  if (len_is_pointer) {
+    int n = 0;
+    a->peer_len = (len && !bpf_probe_read_user(&n, sizeof(n), (const void *)len) && n > 0) ? n : 0;
+  } else {
+    a->peer_len = (__u32)len;
+  }
+}
+
+#define ADDR_BUF_PROBE(name, sys, dir, len_is_pointer)                               \
+  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
+  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
+    if (ctx->ret <= 0)                                                               \
+      return 0;                                                                      \
+    struct syscall_args a;                                                           \
+    __u64 id = syscall_args(&a, sys);                                                \
+    if (!id)                                                                         \
+      return 0;                                                                      \
+    datagram_name(&a, len_is_pointer);                                               \
+    handle_buf(&a, id >> 32, dir, ctx->ret);                                         \
+    return 0;                                                                        \
+  }
+
+ADDR_BUF_PROBE(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS, false)
+ADDR_BUF_PROBE(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS, true)
 
 /* Vectored: writev/readv (fd, iov, iovcnt). */
 #define IOV_PROBE(name, sys, dir)                                                    \
@@ -913,8 +971,11 @@ IOV_PROBE(readv, WISP_SYS_READV, WISP_DIR_INGRESS)
     struct syscall_args a;                                                           \
     __u64 id = syscall_args(&a, sys);                                                \
     struct user_msghdr h = {};                                                       \
-    if (id && !bpf_probe_read_user(&h, sizeof(h), (void *)a.buf))                    \
+    if (id && !bpf_probe_read_user(&h, sizeof(h), (void *)a.buf)) {                  \
+      a.peer_addr = (__u64)h.msg_name;                                                    \
+      a.peer_len = h.msg_namelen;                                                    \
       handle_iov(&a, h.msg_iov, h.msg_iovlen, id >> 32, dir, ctx->ret);              \
+    }                                                                                \
     return 0;                                                                        \
   }
 
@@ -936,9 +997,12 @@ MSG_PROBE(recvmsg, WISP_SYS_RECVMSG, WISP_DIR_INGRESS)
     const struct mmsghdr *m = (const struct mmsghdr *)a.buf;                         \
     if (ctx->ret == 1) {                                                             \
       struct mmsghdr one = {};                                                       \
-      if (!bpf_probe_read_user(&one, sizeof(one), m) && one.msg_len > 0)             \
+      if (!bpf_probe_read_user(&one, sizeof(one), m) && one.msg_len > 0) {           \
+        a.peer_addr = (__u64)one.msg_hdr.msg_name;                                        \
+        a.peer_len = one.msg_hdr.msg_namelen;                                        \
         handle_iov(&a, one.msg_hdr.msg_iov, one.msg_hdr.msg_iovlen, id >> 32, dir,   \
                    one.msg_len);                                                     \
+      }                                                                              \
       return 0;                                                                      \
     }                                                                                \
     __u64 bytes = 0;                                                                 \

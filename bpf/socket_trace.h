@@ -144,6 +144,10 @@ struct wisp_data_event {
   __u32 protocol;  /* enum wisp_protocol, as inferred in the kernel */
   __u32 role;      /* enum wisp_role */
   __u32 syscall;   /* enum wisp_syscall */
+  /* The datagram's peer when the syscall named one (sendto/recvfrom addresses, msg_name of
+   * sendmsg/recvmsg/one-message mmsg); family 0 otherwise. An unconnected UDP socket (a DNS
+   * server) talks to a different peer in each datagram. */
+  struct wisp_addr peer;
   char data[WISP_MAX_MSG_SIZE];
 };
 

@@ -160,6 +160,7 @@ decode_status decode_data(std::span<const std::byte> raw, const time_base& tb,
   out.protocol = e.protocol;
   out.pos = e.pos;
   out.msg_size = e.msg_size;
+  out.peer = e.peer.family ? to_endpoint(e.peer) : protocols::endpoint{};
   out.bytes.assign(reinterpret_cast<const char*>(raw.data()) + fixed, e.buf_size);
   return decode_status::ok;
 }

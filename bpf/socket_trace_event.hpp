@@ -15,7 +15,7 @@
 namespace wisp::bpf {
 
 static_assert(sizeof(wisp_event_header) == 40, "kernel/user event layout drifted");
-static_assert(offsetof(wisp_data_event, data) == 72, "kernel/user event layout drifted");
+static_assert(offsetof(wisp_data_event, data) == 92, "kernel/user event layout drifted");
 
 std::string_view to_string(wisp_event_type t);
 std::string_view to_string(wisp_role r);

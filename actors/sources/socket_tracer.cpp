@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "actors/sources/conn_stats.hpp"
+#include "actors/sources/datagram_peers.hpp"
 #include "actors/sources/socket_table.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
@@ -103,8 +104,8 @@ class connection_router {
 class poll_sink final : public bpf::socket_event_sink {
  public:
   poll_sink(connection_router& router, connection_router::batches& out, socket_table& table,
-            conn_stats_aggregator& stats)
-      : router_(router), out_(out), table_(table), stats_(stats) {}
+            conn_stats_aggregator& stats, datagram_peers& peers)
+      : router_(router), out_(out), table_(table), stats_(stats), peers_(peers) {}
 
   void on_open(protocols::conn_open&& ev) override {
     if (ev.source == WISP_OPEN_INFERRED && ev.meta.role == schemas::trace_role::unknown &&
@@ -113,14 +114,22 @@ class poll_sink final : public bpf::socket_event_sink {
                                        socket_table::clock::now());
     }
     stats_.on_open(ev);
+    peers_.open(ev);
     router_.open(std::move(ev));
   }
   void on_close(protocols::conn_close&& ev) override {
     stats_.on_close(ev);
+    for (auto& peer : peers_.close(ev))
+      router_.close(std::move(peer), out_);
     router_.close(std::move(ev), out_);
   }
   void on_data(protocols::data_chunk&& ev) override {
     stats_.on_data(ev);
+    auto peer = peers_.data(ev);
+    if (peer.evicted)
+      router_.close(std::move(*peer.evicted), out_);
+    if (peer.open)
+      router_.open(std::move(*peer.open));
     router_.data(std::move(ev), out_);
   }
   void on_stats(protocols::conn_close&& ev) override { stats_.on_stats(ev); }
@@ -130,6 +139,7 @@ class poll_sink final : public bpf::socket_event_sink {
   connection_router::batches& out_;
   socket_table& table_;
   conn_stats_aggregator& stats_;
+  datagram_peers& peers_;
 };
 
 struct tracer_state {
@@ -141,6 +151,7 @@ struct tracer_state {
   std::unique_ptr<socket_table> sockets;
   std::uint64_t poll_errors = 0;
   conn_stats_aggregator conn_stats;
+  datagram_peers peers;
   std::int64_t next_conn_stats_ns = 0;
 
   void emit_conn_stats(std::int64_t now_ns) {
@@ -169,7 +180,7 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
       [self](actors::poll_atom) {
         auto& s = self->state;
         connection_router::batches out;
-        poll_sink r{*s.router, out, *s.sockets, s.conn_stats};
+        poll_sink r{*s.router, out, *s.sockets, s.conn_stats, s.peers};
         // Drain what is there now; a full ring is emptied over several rounds rather than
         // starving the parsers.
         constexpr int max_rounds_per_poll = 8;
@@ -210,6 +221,8 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
         out.push_back({stage_user, "conn_stats_connections_not_followed",
                        s.conn_stats.connections_not_followed()});
         out.push_back({stage_user, "socket_table_bad_lines", s.sockets->bad_lines()});
+        out.push_back({stage_user, "datagram_peers_evicted", s.peers.peers_evicted()});
+        out.push_back({stage_user, "datagram_sockets_forgotten", s.peers.sockets_forgotten()});
         return out;
       },
   };

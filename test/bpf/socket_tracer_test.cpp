@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -735,6 +736,69 @@ TEST_F(socket_tracer_test, mysql_dns_and_nats_are_inferred_when_enabled) {
   EXPECT_EQ(protocol_of(u_client.fd, direction::egress), WISP_PROTO_DNS);
   EXPECT_EQ(stream(self_, u_client.fd, direction::egress), dns_query);
   EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
+}
+
+// An unconnected UDP server (a DNS server's socket) answers several clients on one fd: every
+// datagram carries its peer, from recvfrom/sendto addresses and from recvmsg/sendmsg msg_name.
+TEST_F(socket_tracer_test, datagrams_of_an_unconnected_socket_name_their_peers) {
+  const std::string dns_query{"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                              "\x04wisp\x04test\x00\x00\x01\x00\x01", 27};
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = 1U << WISP_PROTO_DNS;
+  start(opts);
+  fd_guard server{::socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  a.sin_port = htons(local_port(server.fd));
+  fd_guard c1{::socket(AF_INET, SOCK_DGRAM, 0)}, c2{::socket(AF_INET, SOCK_DGRAM, 0)};
+  for (int fd : {c1.fd, c2.fd})
+    ASSERT_EQ(::sendto(fd, dns_query.data(), dns_query.size(), 0,
+                       reinterpret_cast<sockaddr*>(&a), sizeof(a)),
+              static_cast<ssize_t>(dns_query.size()));
+  char buf[64];
+  // First datagram through recvfrom/sendto, the second through recvmsg/sendmsg.
+  sockaddr_in from{};
+  socklen_t from_len = sizeof(from);
+  ASSERT_EQ(::recvfrom(server.fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len),
+            static_cast<ssize_t>(dns_query.size()));
+  ASSERT_EQ(::sendto(server.fd, buf, dns_query.size(), 0, reinterpret_cast<sockaddr*>(&from),
+                     from_len),
+            static_cast<ssize_t>(dns_query.size()));
+  sockaddr_in from2{};
+  iovec v{buf, sizeof buf};
+  msghdr m{};
+  m.msg_name = &from2;
+  m.msg_namelen = sizeof(from2);
+  m.msg_iov = &v;
+  m.msg_iovlen = 1;
+  ASSERT_EQ(::recvmsg(server.fd, &m, 0), static_cast<ssize_t>(dns_query.size()));
+  v.iov_len = dns_query.size();
+  ASSERT_EQ(::sendmsg(server.fd, &m, 0), static_cast<ssize_t>(dns_query.size()));
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, server.fd, direction::ingress) == 2 * dns_query.size() &&
+           bytes_seen(self_, server.fd, direction::egress) == 2 * dns_query.size();
+  }));
+  const std::int64_t port1 = local_port(c1.fd), port2 = local_port(c2.fd);
+  for (auto d : {direction::ingress, direction::egress}) {
+    auto c = chunks(self_, server.fd, d);
+    ASSERT_EQ(c.size(), 2U);
+    std::set<std::int64_t> ports;
+    for (const auto* chunk : c) {
+      EXPECT_EQ(chunk->peer.addr, "127.0.0.1");
+      ports.insert(chunk->peer.port);
+    }
+    EXPECT_EQ(ports, (std::set<std::int64_t>{port1, port2}));
+  }
+  // The unconnected clients' sendto names the server too.
+  for (int fd : {c1.fd, c2.fd}) {
+    auto c = chunks(self_, fd, direction::egress);
+    ASSERT_EQ(c.size(), 1U);
+    EXPECT_EQ(c.front()->peer.port, local_port(server.fd));
+  }
 }
 
 // dig sends a UDP query with sendmmsg (one message) and over TCP writes the 2-byte length and

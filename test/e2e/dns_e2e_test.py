@@ -30,7 +30,7 @@ import px
 df = px.DataFrame(table='dns_events', start_time='-5m')
 df = df[df.remote_port == {dns.port} or df.local_port == {dns.port}]
 px.display(df[['time_', 'upid', 'req_header', 'req_body', 'resp_header', 'resp_body', 'latency',
-               'trace_role', 'local_port', 'remote_port']], 'd')
+               'trace_role', 'local_port', 'remote_addr', 'remote_port']], 'd')
 """
         def names(rows):
             out = {}
@@ -49,6 +49,10 @@ px.display(df[['time_', 'upid', 'req_header', 'req_body', 'resp_header', 'resp_b
             client = [r for r in got if r["trace_role"] == 1]
             assert len(server) == 1, (name, got)  # dnsmasq's side: exactly one row per query
             assert len(client) == 1, (name, got)  # dig's side
+            # dnsmasq answers every client on one unconnected UDP socket: its row names the
+            # client of that datagram, dig's port, as a TCP server row does.
+            assert server[0]["remote_addr"] == "127.0.0.1", server[0]
+            assert server[0]["remote_port"] == client[0]["local_port"], (server[0], client[0])
             for r in server + client:
                 header = json.loads(r["resp_header"])
                 body = json.loads(r["resp_body"])

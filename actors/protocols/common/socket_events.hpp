@@ -79,6 +79,7 @@ struct data_chunk {
   std::uint64_t pos = 0;
   std::uint32_t msg_size = 0;
   std::string bytes;
+  endpoint peer;  // the datagram's peer when the syscall named one (unconnected UDP)
 };
 
 }  // namespace wisp::protocols
