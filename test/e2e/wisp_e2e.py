@@ -142,6 +142,12 @@ http {{
         except OSError:
             return False
 
+    def worker_pids(self):
+        with open(os.path.join(self.dir, "nginx.pid")) as f:
+            master = int(f.read())
+        with open(f"/proc/{master}/task/{master}/children") as f:
+            return {int(p) for p in f.read().split()}
+
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
