@@ -41,6 +41,9 @@ std::string describe(const value& v) {
     case value_kind::windowed: return "rolling DataFrame";
     case value_kind::method: return "method '" + v.name + "'";
     case value_kind::metadata_context: return "df.ctx";
+    case value_kind::pxtrace_module: return "module 'pxtrace'";
+    case value_kind::pxtrace_function: return "function 'pxtrace." + v.name + "'";
+    case value_kind::trace_object: return "pxtrace." + v.name + " value";
   }
   return "value";
 }
@@ -65,7 +68,13 @@ const std::map<std::string, join_kind, std::less<>> join_kinds{
     {"inner", join_kind::inner}, {"left", join_kind::left}, {"right", join_kind::right},
     {"outer", join_kind::outer}};
 // Modules a script may import but that Wisp does not implement yet: importing works, using fails.
-const std::set<std::string, std::less<>> pending_modules{"pxtrace"};
+const std::set<std::string, std::less<>> pending_modules{};
+
+// pxtrace's functions (facts §2.8), plus Process for hosts without Kubernetes.
+const std::set<std::string, std::less<>> pxtrace_functions{
+    "probe",           "ArgExpr",          "RetExpr",      "FunctionLatency", "UpsertTracepoint",
+    "DeleteTracepoint", "TraceProgram",    "kprobe",       "PodProcess",      "LabelSelector",
+    "SharedObject",    "Process"};
 // pxviews functions of Pixie's library (facts §2.10) over tables Wisp does not record yet.
 const std::map<std::string, std::string, std::less<>> pxviews_missing_tables{
     {"container_process_timeseries", "process_stats"},
@@ -192,6 +201,8 @@ class compiler {
     v.loc = s.loc;
     if (s.module_name == "px" || s.module_name == "pl") {  // "pl" is Pixie's legacy name
       v.kind = value_kind::px_module;
+    } else if (s.module_name == "pxtrace") {
+      v.kind = value_kind::pxtrace_module;
     } else if (pending_modules.contains(s.module_name)) {
       v.kind = value_kind::pending_module;
       v.name = s.module_name;
@@ -282,6 +293,7 @@ class compiler {
     std::string returns;                   // the '->' annotation or ""
     std::set<std::string, std::less<>> locals;
     std::size_t module = script_module;  // whose globals the body sees
+    std::optional<std::string> probe_symbol;  // @pxtrace.probe(symbol)
   };
 
   struct frame {
@@ -403,12 +415,16 @@ class compiler {
   // ---- user functions: evaluated by inlining their body at every call ----
 
   bool define_function(const ast::stmt& s) {
-    for (const auto& d : s.decorators) {
-      if (!eval(*d)) return false;  // pxtrace.probe reports that pxtrace is not implemented
-      error(s.loc, "decorators are not supported in PxL");
-      return false;
-    }
     user_function f;
+    for (const auto& d : s.decorators) {
+      auto dv = eval(*d);
+      if (!dv) return false;
+      if (dv->kind != value_kind::trace_object || dv->name != "probe" || f.probe_symbol) {
+        error(d->loc, "the only decorator PxL has is @pxtrace.probe(symbol), once per function");
+        return false;
+      }
+      f.probe_symbol = std::get<std::string>(dv->constant.value);
+    }
     f.def = &s;
     f.module = current_module_;
     for (const auto& p : s.params) {
@@ -630,8 +646,9 @@ class compiler {
 
   opt_value eval(const ast::expr& e) {
     const bool dict_ok = std::exchange(dict_allowed_, false);
-    if (e.kind == expr_kind::dict && !dict_ok) {
-      error(e.loc, "a dict literal is only supported as the third argument of px.script_reference",
+    if (e.kind == expr_kind::dict && !dict_ok && probe_bodies_ == 0) {
+      error(e.loc, "a dict literal is only supported as the third argument of px.script_reference, "
+                   "the labels of pxtrace.LabelSelector and in a @pxtrace.probe function",
             "px.script_reference(label, script, {'arg': value, ...})");
       return std::nullopt;
     }
@@ -711,6 +728,16 @@ class compiler {
         error(e.loc, "unknown function 'px." + attr + "'");
         return std::nullopt;
       case value_kind::builtin_module: return module_attribute(*base, attr, e.loc);
+      case value_kind::pxtrace_module:
+        if (!pxtrace_functions.contains(attr)) {
+          std::string all;
+          for (const auto& f : pxtrace_functions) all += (all.empty() ? "pxtrace." : ", pxtrace.") + f;
+          error(e.loc, "unknown function 'pxtrace." + attr + "'", "pxtrace has: " + all);
+          return std::nullopt;
+        }
+        v.kind = value_kind::pxtrace_function;
+        v.name = attr;
+        return v;
       case value_kind::pending_module:
         error(e.loc, "'" + base->name + "." + attr + "' cannot be used: module '" + base->name +
                          "' is not implemented in Wisp yet",
@@ -984,11 +1011,13 @@ class compiler {
     if (!callee) return std::nullopt;
     constexpr std::size_t script_reference_args_child = 3;
     bool script_reference = callee->kind == value_kind::px_function && callee->name == "script_reference";
-    auto args = eval_args(e, script_reference ? script_reference_args_child : 0);
+    bool label_selector = callee->kind == value_kind::pxtrace_function && callee->name == "LabelSelector";
+    auto args = eval_args(e, script_reference ? script_reference_args_child : label_selector ? 1 : 0);
     if (!args) return std::nullopt;
     if (callee->kind == value_kind::px_function) return px_call(callee->name, *args, e.loc);
     if (callee->kind == value_kind::method) return method_call(*callee, *args, e.loc);
     if (callee->kind == value_kind::user_function) return call_function(*callee, *args, e.loc);
+    if (callee->kind == value_kind::pxtrace_function) return pxtrace_call(callee->name, *args, e.loc);
     error(e.loc, describe(*callee) + " is not callable");
     return std::nullopt;
   }
@@ -1300,6 +1329,333 @@ class compiler {
     ++uses;
     auto limit = add_node(limit_op{opts_.max_output_rows_per_table, name}, {node}, loc);
     add_node(result_sink_op{std::move(name)}, {limit}, loc);
+  }
+
+  // ---- pxtrace (facts §2.8): tracepoint values and the mutations they make ----
+
+  std::vector<trace_target> trace_targets_;
+  std::vector<trace_program> trace_programs_;
+
+  static const std::string* string_constant(const value& v) {
+    if (v.kind != value_kind::constant || v.constant.type != schemas::data_type::string) return nullptr;
+    return &std::get<std::string>(v.constant.value);
+  }
+
+  // The string argument `key` of a bound call; `required` reports its absence.
+  std::optional<std::string> string_param(const std::map<std::string, value>& b, const std::string& key,
+                                          const std::string& fn, source_location loc, bool required) {
+    auto it = b.find(key);
+    if (it == b.end()) {
+      if (required) error(loc, fn + " needs the argument '" + key + "'");
+      return required ? std::nullopt : std::optional<std::string>{""};
+    }
+    const std::string* s = string_constant(it->second);
+    if (s == nullptr) {
+      error(it->second.loc, fn + ": '" + key + "' must be a string, not " + describe(it->second));
+      return std::nullopt;
+    }
+    return *s;
+  }
+
+  value trace_object(std::string kind, source_location loc) {
+    value v;
+    v.kind = value_kind::trace_object;
+    v.name = std::move(kind);
+    v.loc = loc;
+    return v;
+  }
+
+  opt_value target_value(trace_target t, source_location loc) {
+    value v = trace_object("target", loc);
+    v.function = trace_targets_.size();
+    trace_targets_.push_back(std::move(t));
+    return v;
+  }
+
+  [[gnu::noinline]] opt_value pxtrace_call(const std::string& name, const call_args& a, source_location loc) {
+    const std::string fn = "pxtrace." + name;
+    using k = trace_target::kind;
+    if (name == "probe" || name == "ArgExpr" || name == "RetExpr") {
+      auto b = bind(a, {name == "probe" ? "fn_name" : "expr"}, fn, loc);
+      if (!b) return std::nullopt;
+      auto text = string_param(*b, name == "probe" ? "fn_name" : "expr", fn, loc, true);
+      if (!text) return std::nullopt;
+      if (text->empty()) {
+        error(loc, fn + " needs a non-empty " + (name == "probe" ? "symbol" : "expression"));
+        return std::nullopt;
+      }
+      if (name == "RetExpr" && (text->size() < 2 || (*text)[0] != '$' ||
+                                !std::isdigit(static_cast<unsigned char>((*text)[1])))) {
+        error(b->at("expr").loc, "pxtrace.RetExpr takes '$N' or '$N.member': $0 is the first result",
+              "for example pxtrace.RetExpr('$0.Units')");
+        return std::nullopt;
+      }
+      value v = trace_object(name, loc);
+      v.constant = scalar::of_string(*text);
+      return v;
+    }
+    if (name == "FunctionLatency" || name == "kprobe") {
+      if (!a.positional.empty() || !a.keywords.empty()) {
+        error(loc, fn + "() takes no arguments");
+        return std::nullopt;
+      }
+      if (name == "kprobe") return target_value({}, loc);
+      return trace_object(name, loc);
+    }
+    if (name == "Process") {
+      auto b = bind(a, {"pid", "exe"}, fn, loc);
+      if (!b) return std::nullopt;
+      trace_target t;
+      auto pid = b->find("pid");
+      auto exe = b->find("exe");
+      if ((pid == b->end()) == (exe == b->end())) {
+        error(loc, "pxtrace.Process takes exactly one of pid=N and exe='/path/to/binary'");
+        return std::nullopt;
+      }
+      if (pid != b->end()) {
+        if (pid->second.kind != value_kind::constant || pid->second.constant.type != schemas::data_type::int64 ||
+            std::get<std::int64_t>(pid->second.constant.value) <= 0) {
+          error(pid->second.loc, "pxtrace.Process: pid must be a positive integer");
+          return std::nullopt;
+        }
+        t.what = k::process_pid;
+        t.pid = std::get<std::int64_t>(pid->second.constant.value);
+      } else {
+        auto path = string_param(*b, "exe", fn, loc, true);
+        if (!path) return std::nullopt;
+        if (path->empty() || (*path)[0] != '/') {
+          error(exe->second.loc, "pxtrace.Process: exe must be an absolute path, not '" + *path + "'");
+          return std::nullopt;
+        }
+        t.what = k::process_exe;
+        t.exe = *path;
+      }
+      return target_value(std::move(t), loc);
+    }
+    if (name == "PodProcess" || name == "LabelSelector") {
+      const bool pod = name == "PodProcess";
+      auto b = pod ? bind(a, {"pod_name", "container_name", "process_name"}, fn, loc)
+                   : bind(a, {"labels", "namespace", "container_name", "process_name"}, fn, loc);
+      if (!b) return std::nullopt;
+      trace_target t;
+      t.what = pod ? k::pod_process : k::label_selector;
+      auto container = string_param(*b, "container_name", fn, loc, false);
+      auto process = string_param(*b, "process_name", fn, loc, false);
+      if (!container || !process) return std::nullopt;
+      t.container = *container;
+      t.process = *process;
+      if (pod) {
+        auto p = string_param(*b, "pod_name", fn, loc, true);
+        if (!p) return std::nullopt;
+        t.pod = *p;
+      } else {
+        auto ns = string_param(*b, "namespace", fn, loc, true);
+        if (!ns) return std::nullopt;
+        t.namespace_name = *ns;
+        auto labels = b->find("labels");
+        if (labels == b->end() || labels->second.kind != value_kind::dict) {
+          error(loc, "pxtrace.LabelSelector needs labels as a dict {'name': 'value'}");
+          return std::nullopt;
+        }
+        for (std::size_t i = 0; i + 1 < labels->second.items.size(); i += 2) {
+          const std::string* key = string_constant(labels->second.items[i]);
+          const std::string* val = string_constant(labels->second.items[i + 1]);
+          if (!key || !val) {
+            error(labels->second.loc, "pxtrace.LabelSelector: labels must map strings to strings");
+            return std::nullopt;
+          }
+          t.labels.emplace_back(*key, *val);
+        }
+      }
+      return target_value(std::move(t), loc);
+    }
+    if (name == "SharedObject") {
+      auto b = bind(a, {"name", "upid"}, fn, loc);
+      if (!b) return std::nullopt;
+      auto lib = string_param(*b, "name", fn, loc, true);
+      if (!lib) return std::nullopt;
+      auto upid = b->find("upid");
+      if (upid == b->end() || upid->second.kind != value_kind::constant ||
+          upid->second.constant.type != schemas::data_type::uint128) {
+        error(loc, "pxtrace.SharedObject needs the process's upid (px.uint128('...'))");
+        return std::nullopt;
+      }
+      trace_target t;
+      t.what = k::shared_object;
+      t.shared_object = *lib;
+      t.upid = std::get<schemas::uint128>(upid->second.constant.value);
+      return target_value(std::move(t), loc);
+    }
+    if (name == "TraceProgram") {
+      if (a.positional.size() != 1 || string_constant(a.positional[0]) == nullptr) {
+        error(loc, "pxtrace.TraceProgram takes the bpftrace program text, then selectors",
+              "TraceProgram(program, min_kernel='5.19', max_kernel='6.1', host_name='node-1')");
+        return std::nullopt;
+      }
+      trace_program p;
+      p.text = *string_constant(a.positional[0]);
+      for (const auto& [key, v] : a.keywords) {
+        const std::string* s = string_constant(v);
+        if (s == nullptr || s->empty()) {
+          error(a.keyword_locs.at(key), "pxtrace.TraceProgram: selector '" + key + "' needs a non-empty string");
+          return std::nullopt;
+        }
+        if (key == "min_kernel") p.min_kernel = *s;
+        else if (key == "max_kernel") p.max_kernel = *s;
+        else if (key == "host_name") p.host_name = *s;
+        else {
+          error(a.keyword_locs.at(key), "pxtrace.TraceProgram has no selector '" + key + "'",
+                "the selectors are min_kernel, max_kernel and host_name");
+          return std::nullopt;
+        }
+      }
+      value v = trace_object("TraceProgram", loc);
+      v.function = trace_programs_.size();
+      trace_programs_.push_back(std::move(p));
+      return v;
+    }
+    if (name == "DeleteTracepoint") {
+      auto b = bind(a, {"name"}, fn, loc);
+      if (!b) return std::nullopt;
+      auto n = string_param(*b, "name", fn, loc, true);
+      if (!n) return std::nullopt;
+      tracepoint_mutation m;
+      m.what = tracepoint_mutation::kind::remove;
+      m.name = *n;
+      m.loc = loc;
+      plan_.mutations.push_back(std::move(m));
+      value none;
+      none.loc = loc;
+      return none;
+    }
+    return upsert_tracepoint(a, loc);  // the only pxtrace function left
+  }
+
+  opt_value upsert_tracepoint(const call_args& a, source_location loc) {
+    const std::string fn = "pxtrace.UpsertTracepoint";
+    auto b = bind(a, {"name", "table_name", "probe_fn", "target", "ttl"}, fn, loc);
+    if (!b) return std::nullopt;
+    tracepoint_mutation m;
+    m.loc = loc;
+    auto name = string_param(*b, "name", fn, loc, true);
+    auto table = name ? string_param(*b, "table_name", fn, loc, true) : std::nullopt;
+    auto ttl = table ? string_param(*b, "ttl", fn, loc, true) : std::nullopt;
+    if (!ttl) return std::nullopt;
+    if (name->empty() || table->empty()) {
+      error(loc, fn + ": the tracepoint and table names must not be empty");
+      return std::nullopt;
+    }
+    m.name = *name;
+    m.table = *table;
+    if (auto ns = parse_ttl(*ttl)) {
+      m.ttl_ns = *ns;
+    } else {
+      error(b->at("ttl").loc, fn + ": cannot parse the TTL '" + *ttl + "'",
+            "a duration such as '30s', '10m' or '1h30m' (units ns, us, ms, s, m, h)");
+      return std::nullopt;
+    }
+    auto target = b->find("target");
+    if (target == b->end()) {
+      error(loc, fn + " needs the argument 'target'");
+      return std::nullopt;
+    }
+    if (target->second.kind == value_kind::constant && target->second.constant.type == schemas::data_type::uint128) {
+      m.target.what = trace_target::kind::upid;
+      m.target.upid = std::get<schemas::uint128>(target->second.constant.value);
+    } else if (target->second.kind == value_kind::trace_object && target->second.name == "target") {
+      m.target = trace_targets_.at(target->second.function);
+    } else {
+      error(target->second.loc, fn + ": the target must be pxtrace.Process, PodProcess, LabelSelector, "
+                                     "SharedObject, kprobe() or a UPID, not " + describe(target->second));
+      return std::nullopt;
+    }
+    auto probe = b->find("probe_fn");
+    if (probe == b->end()) {
+      error(loc, fn + " needs the argument 'probe_fn'");
+      return std::nullopt;
+    }
+    if (!tracepoint_definition(probe->second, m)) return std::nullopt;
+    if (!m.symbol.empty() && m.target.what == trace_target::kind::kernel) {
+      error(target->second.loc, fn + ": a probe function traces processes; pxtrace.kprobe() is for bpftrace programs");
+      return std::nullopt;
+    }
+    plan_.mutations.push_back(std::move(m));
+    value none;
+    none.loc = loc;
+    return none;
+  }
+
+  // probe_fn: a @pxtrace.probe function, a bpftrace program, a TraceProgram or a list of them.
+  bool tracepoint_definition(const value& p, tracepoint_mutation& m) {
+    const std::string fn = "pxtrace.UpsertTracepoint";
+    if (const std::string* text = string_constant(p)) {
+      m.programs.push_back({*text, "", "", ""});
+      return true;
+    }
+    if (p.kind == value_kind::trace_object && p.name == "TraceProgram") {
+      m.programs.push_back(trace_programs_.at(p.function));
+      return true;
+    }
+    if (p.kind == value_kind::list) {
+      for (const auto& item : p.items) {
+        if (item.kind != value_kind::trace_object || item.name != "TraceProgram") {
+          error(item.loc, fn + ": a list of programs holds pxtrace.TraceProgram values, not " + describe(item));
+          return false;
+        }
+        m.programs.push_back(trace_programs_.at(item.function));
+      }
+      if (m.programs.empty()) {
+        error(p.loc, fn + ": the list of programs is empty");
+        return false;
+      }
+      return true;
+    }
+    if (p.kind != value_kind::user_function || !functions_[p.function].probe_symbol) {
+      error(p.loc, fn + ": probe_fn must be a @pxtrace.probe function, a bpftrace program or "
+                        "pxtrace.TraceProgram values, not " + describe(p));
+      return false;
+    }
+    m.symbol = *functions_[p.function].probe_symbol;
+    ++probe_bodies_;
+    auto outputs = call_function(p, call_args{}, p.loc);
+    --probe_bodies_;
+    if (!outputs) return false;
+    if (outputs->kind != value_kind::list || outputs->items.empty()) {
+      error(p.loc, "the probe function must return a non-empty list of dicts {'column': pxtrace value}");
+      return false;
+    }
+    std::set<std::string, std::less<>> seen;
+    for (const auto& d : outputs->items) {
+      if (d.kind != value_kind::dict) {
+        error(d.loc, "the probe function must return a list of dicts, not a list holding " + describe(d));
+        return false;
+      }
+      for (std::size_t i = 0; i + 1 < d.items.size(); i += 2) {
+        const std::string* column = string_constant(d.items[i]);
+        const value& v = d.items[i + 1];
+        if (column == nullptr || column->empty()) {
+          error(d.items[i].loc, "a probe output's column name must be a non-empty string");
+          return false;
+        }
+        if (!seen.insert(*column).second) {
+          error(d.items[i].loc, "the probe outputs column '" + *column + "' twice");
+          return false;
+        }
+        trace_output o;
+        o.column = *column;
+        o.loc = v.loc;
+        if (v.kind == value_kind::trace_object && v.name == "ArgExpr") o.what = trace_output::kind::arg;
+        else if (v.kind == value_kind::trace_object && v.name == "RetExpr") o.what = trace_output::kind::ret;
+        else if (v.kind == value_kind::trace_object && v.name == "FunctionLatency") o.what = trace_output::kind::latency;
+        else {
+          error(v.loc, "column '" + *column + "' must be pxtrace.ArgExpr, RetExpr or FunctionLatency, not " + describe(v));
+          return false;
+        }
+        if (o.what != trace_output::kind::latency) o.expr = std::get<std::string>(v.constant.value);
+        m.outputs.push_back(std::move(o));
+      }
+    }
+    return true;
   }
 
   // ---- function mode (facts §2.6) ----
@@ -1728,6 +2084,7 @@ class compiler {
   std::optional<source_location> call_site_;       // set while a built-in module's code runs
   std::string call_site_name_;                     // "pxviews.http_graph()" for its errors
   bool dict_allowed_ = false;                      // the next eval may be a dict literal
+  int probe_bodies_ = 0;                           // inside a @pxtrace.probe body: dicts allowed
   std::vector<user_function> functions_;           // every `def`, in definition order
   std::vector<frame> frames_;                      // user function calls in progress
   int depth_ = 0;                                  // see evaluation_depth

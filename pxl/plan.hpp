@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pxl/diagnostic.hpp"
+#include "pxl/mutation.hpp"
 #include "pxl/scalar.hpp"
 #include "schemas/relation.hpp"
 
@@ -160,6 +161,8 @@ struct plan_node {
 
 struct plan {
   std::vector<plan_node> nodes;  // topological order
+  /// The script's pxtrace.UpsertTracepoint / DeleteTracepoint calls, in script order.
+  std::vector<tracepoint_mutation> mutations;
 
   const plan_node* find(node_id id) const;
   plan_node* find(node_id id);

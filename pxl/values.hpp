@@ -27,6 +27,13 @@ enum class value_kind : std::uint8_t {
   windowed,     // df.rolling(...): node + window
   method,       // a bound DataFrame/grouped method: receiver + name
   metadata_context,  // df.ctx: indexed by a metadata key (node)
+
+  pxtrace_module,    // import pxtrace
+  pxtrace_function,  // pxtrace.<name>, not yet called
+  // A pxtrace value (name): "probe" (the decorator; constant = symbol), "ArgExpr" / "RetExpr"
+  // (constant = expression), "FunctionLatency", "target" and "TraceProgram" (function = index
+  // in the compiler's table of them).
+  trace_object,
 };
 
 struct value {

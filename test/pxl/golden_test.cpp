@@ -12,6 +12,8 @@
 //   <csv row>...
 //   error <line>:<col>: <message part>        or: the expected first diagnostic
 //   error <file>:<line>:<col>: <message part>  ... in another file than the script (vis.json)
+//   mutation <text>                           a tracepoint mutation the script makes (pxtrace),
+//                                             in order, before its result tables
 //
 // A table named like a built-in table (http_events) has that table's full relation; columns not
 // listed get zero values. Rows are compared as rendered text; "rowsort" sorts both sides.
@@ -106,6 +108,7 @@ struct golden_case {
   std::vector<pxl::script_arg> args;
   std::vector<expected_table> results;
   std::optional<std::string> error;  // "line:col: message part"
+  std::vector<std::string> mutations;  // pxl::to_string of each tracepoint mutation
 };
 
 struct golden_file {
@@ -192,6 +195,9 @@ golden_file load(const std::filesystem::path& path) {
         if (l.starts_with("error ")) {
           c.error = l.substr(6);
           ++i;
+        } else if (l.starts_with("mutation ")) {
+          c.mutations.push_back(l.substr(9));
+          ++i;
         } else if (l.starts_with("result ")) {
           expected_table t;
           auto colon = l.find(':');
@@ -244,6 +250,9 @@ void run_case(const golden_file& f, const golden_case& c) {
     return;
   }
   ASSERT_TRUE(compiled.ok()) << pxl::to_string(compiled.diagnostics[0]);
+  std::vector<std::string> mutations;
+  for (const auto& m : compiled.plan.mutations) mutations.push_back(pxl::to_string(m));
+  EXPECT_EQ(mutations, c.mutations);
   auto ran = exec::run_plan(compiled.plan, f.tables);
   ASSERT_TRUE(ran.ok()) << ran.error;
   ASSERT_EQ(ran.tables.size(), c.results.size()) << pxl::to_string(compiled.plan);
