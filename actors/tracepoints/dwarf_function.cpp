@@ -71,25 +71,39 @@ bool has_flag(Dwarf_Die* die, unsigned name) {
   return dwarf_attr_integrate(die, name, &attr) != nullptr && dwarf_formflag(&attr, &v) == 0 && v;
 }
 
-// Parameters of a subprogram in declaration order. A concrete instance of an inlinable function
-// refers to its abstract origin, which lists every parameter.
+// Parameters of a subprogram in declaration order. (A concrete instance of an inlinable function
+// lists its parameters too, each referring to the abstract origin for name and type.)
 void collect_params(Dwarf_Die fn, function_info& out) {
-  Dwarf_Attribute attr;
-  Dwarf_Die origin;
-  if (dwarf_attr(&fn, DW_AT_abstract_origin, &attr) != nullptr &&
-      dwarf_formref_die(&attr, &origin) != nullptr)
-    fn = origin;
   Dwarf_Die child;
   if (dwarf_child(&fn, &child) != 0) return;
   do {
     if (dwarf_tag(&child) != DW_TAG_formal_parameter) continue;
     const char* n = dwarf_diename(&child);
-    param_info p{n != nullptr ? n : "", type_of(&child), has_flag(&child, DW_AT_artificial)};
+    param_info p{n != nullptr ? n : "", type_of(&child), has_flag(&child, DW_AT_artificial), child};
     if (out.lang == language::go && has_flag(&child, DW_AT_variable_parameter))
       out.results.push_back(std::move(p));
     else
       out.params.push_back(std::move(p));
   } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// The code range of `fn` that starts at `addr`: [low_pc, high_pc), or the range of DW_AT_ranges
+// that starts there (gcc splits hot and cold parts of a function).
+bool entry_range(Dwarf_Die& fn, Dwarf_Addr addr, Dwarf_Addr& low, Dwarf_Addr& high) {
+  if (dwarf_lowpc(&fn, &low) == 0) {
+    if (low != addr) return false;
+    if (dwarf_highpc(&fn, &high) != 0) high = low;
+    return true;
+  }
+  Dwarf_Addr base = 0, start = 0, end = 0;
+  ptrdiff_t off = 0;
+  while ((off = dwarf_ranges(&fn, off, &base, &start, &end)) > 0) {
+    if (start != addr) continue;
+    low = start;
+    high = end;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -110,9 +124,8 @@ expected<function_info> function_at(const dwarf_info& dwarf, std::uint64_t addr,
   std::optional<error> failure;
   auto search_cu = [&](Dwarf_Die& cu) {
     return walk(&cu, "", [&](Dwarf_Die& die, const std::string&) {
-      Dwarf_Addr low = 0;
-      if (dwarf_tag(&die) != DW_TAG_subprogram || dwarf_lowpc(&die, &low) != 0 || low != addr)
-        return false;
+      Dwarf_Addr low = 0, high = 0;
+      if (dwarf_tag(&die) != DW_TAG_subprogram || !entry_range(die, addr, low, high)) return false;
       auto lang = language_of(&cu);
       if (!lang) {
         failure = lang.error_value();
@@ -123,8 +136,7 @@ expected<function_info> function_at(const dwarf_info& dwarf, std::uint64_t addr,
       fi.name = n != nullptr ? n : symbol;
       fi.lang = *lang;
       fi.low_pc = low;
-      Dwarf_Addr high = 0;
-      if (dwarf_highpc(&die, &high) == 0) fi.high_pc = high;
+      fi.high_pc = high;
       collect_params(die, fi);
       if (fi.lang != language::go) fi.return_type = type_of(&die);
       found = std::move(fi);
@@ -155,7 +167,7 @@ bool is_inlined_only(const dwarf_info& dwarf, const std::string& name) {
                          (linkage != nullptr && name == linkage);
       if (!match) return false;
       Dwarf_Addr low = 0;
-      if (dwarf_lowpc(&die, &low) == 0) concrete_seen = true;
+      if (dwarf_lowpc(&die, &low) == 0 || dwarf_hasattr(&die, DW_AT_ranges)) concrete_seen = true;
       else if (dwarf_hasattr(&die, DW_AT_inline)) abstract_seen = true;
       return false;
     }, 0);

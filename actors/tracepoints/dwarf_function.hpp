@@ -36,6 +36,7 @@ struct param_info {
   std::string name;
   std::optional<type_ref> type;  // nullopt: no type in DWARF
   bool artificial = false;       // C++ `this`
+  Dwarf_Die die{};               // the DW_TAG_formal_parameter
 };
 
 struct function_info {

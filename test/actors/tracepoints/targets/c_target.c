@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* noipa: the calling convention stays the ABI's, and callers do not drop stores that the
+ * callee (as gcc's IPA sees it) never reads, so that memory holds what is printed. */
+
 enum color { red = 1, green = 2, blue = 40000 };
 
 struct point { /* 16 bytes: two INTEGER eightbytes, passed in two registers */
@@ -27,27 +30,27 @@ struct order { /* 56 bytes: MEMORY class, passed on the stack */
   enum color color;
 };
 
-__attribute__((noinline)) long c_add(int a, long b, short c, unsigned char d, _Bool flag,
+__attribute__((noipa)) long c_add(int a, long b, short c, unsigned char d, _Bool flag,
                                      unsigned long long e) {
   return a + b + c + d + flag + (long)e;
 }
 
-__attribute__((noinline)) long c_point(struct point p, const struct point *pp, const char *name,
+__attribute__((noipa)) long c_point(struct point p, const struct point *pp, const char *name,
                                        struct pair q) {
   return p.x + p.y + pp->x + pp->y + (long)strlen(name) + q.a + q.b;
 }
 
-__attribute__((noinline)) long c_order(int n, struct order o, const struct order *po,
+__attribute__((noipa)) long c_order(int n, struct order o, const struct order *po,
                                        enum color color) {
   return n + o.id + po->qty + (long)color;
 }
 
-__attribute__((noinline)) struct point c_make(long x) {
+__attribute__((noipa)) struct point c_make(long x) {
   struct point p = {(int)(x * 2), x * 3};
   return p;
 }
 
-__attribute__((noinline)) struct order c_make_order(long id, const char *note) {
+__attribute__((noipa)) struct order c_make_order(long id, const char *note) {
   struct order o;
   memset(&o, 0, sizeof o);
   o.id = id;
@@ -59,12 +62,12 @@ __attribute__((noinline)) struct order c_make_order(long id, const char *note) {
   return o;
 }
 
-__attribute__((noinline)) long c_many(long a1, long a2, long a3, long a4, long a5, long a6,
+__attribute__((noipa)) long c_many(long a1, long a2, long a3, long a4, long a5, long a6,
                                       long a7, int a8) {
   return a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8;
 }
 
-__attribute__((noinline)) double c_scale(double f, int n) { return f * n; }
+__attribute__((noipa)) double c_scale(double f, int n) { return f * n; }
 
 /* Only ever inlined: no out-of-line instance in the binary. */
 static inline __attribute__((always_inline)) long c_inlined(long v) { return v * 5 + 1; }

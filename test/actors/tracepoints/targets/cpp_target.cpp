@@ -25,24 +25,25 @@ class cart {
   long count_ = 0;
 };
 
-// Defined out of the class with external linkage, so that -O2 keeps the ABI (no .isra clones).
-__attribute__((noinline)) long cart::total(int extra) const { return count_ * 10 + extra; }
+// Defined out of the class with external linkage and noipa, so that -O2 keeps the ABI (no .isra
+// clones) and callers store everything the target prints.
+__attribute__((noipa)) long cart::total(int extra) const { return count_ * 10 + extra; }
 
-__attribute__((noinline)) long cart::add(item it) {
+__attribute__((noipa)) long cart::add(item it) {
   count_ += it.qty;
   return count_;
 }
 
-__attribute__((noinline)) long cart::add(const item* it, int times) {
+__attribute__((noipa)) long cart::add(const item* it, int times) {
   count_ += it->qty * times;
   return count_;
 }
 
-__attribute__((noinline)) std::string cart::greet(const std::string& who) const {
+__attribute__((noipa)) std::string cart::greet(const std::string& who) const {
   return owner_ + " greets " + who;
 }
 
-__attribute__((noinline)) long describe(std::string name, item it, const item* ip) {
+__attribute__((noipa)) long describe(std::string name, item it, const item* ip) {
   return static_cast<long>(name.size()) + it.id + ip->qty;
 }
 
