@@ -269,6 +269,17 @@ TEST(Resolve, WholeStructIsAnObjectOfItsMembers) {
   EXPECT_EQ(obj.members[2].decode, decode_kind::string);
 }
 
+TEST(Resolve, GoInterfaceResultIsAnObjectOfItsTwoWords) {
+  REQUIRE_TARGET("go_target");
+  auto p = resolve(req("go_target", "main.(*Checkout).Sum", {ret("$1")}));
+  ASSERT_TRUE(p) << p.error_value().what;
+  const auto& obj = p->captures[0];
+  EXPECT_EQ(obj.decode, decode_kind::object);
+  ASSERT_EQ(obj.members.size(), 2u);
+  EXPECT_EQ(obj.members[0].name, "tab");
+  EXPECT_EQ(obj.members[1].name, "data");
+}
+
 TEST(Resolve, ColumnTypesFollowTheCapturedTypes) {
   REQUIRE_TARGET("c_O2");
   auto p = resolve(req("c_O2", "c_order", {arg("o.price"), arg("o.tag"), arg("o.note"), arg("o.color"), arg("o.qty")}));
