@@ -29,6 +29,9 @@ packages=(
   kcat
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
+  # dynamic tracing: capstone disassembles Go functions for their RET instructions (libasm's
+  # disassembler needs elfutils' private Ebl backend); Go builds the Go target of the tests
+  libcapstone-dev golang-go
 )
 
 if [[ $(id -u) -ne 0 ]]; then

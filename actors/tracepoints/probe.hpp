@@ -48,6 +48,7 @@ enum class decode_kind : std::uint8_t {
   byte_array,    // u16 length + bytes -> STRING of the raw bytes (Go []byte)
   object,        // members below -> STRING holding a JSON object {"member": value, ...}
   latency,       // return_ns - entry_ns of the event -> INT64
+  char_array,    // `size` bytes up to the first NUL -> STRING (C char arrays; COPY op)
 };
 
 struct capture_layout {

@@ -1,0 +1,3 @@
+module wisp/gotarget
+
+go 1.19
