@@ -29,6 +29,8 @@ packages=(
   kcat
   # the PxL engine benchmark compares with SQLite
   libsqlite3-dev sqlite3
+  # pxtrace's bpftrace programs run with Debian's bpftrace (actors/sources/bpftrace)
+  bpftrace
 )
 
 if [[ $(id -u) -ne 0 ]]; then
