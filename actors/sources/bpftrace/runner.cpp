@@ -120,6 +120,19 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+/// One read from a non-blocking pipe: the bytes read, or 0 when nothing is there now or the
+/// pipe has ended (end of file or a read error; then `fd` is closed and set to -1).
+std::size_t read_pipe(int& fd, char* buf, std::size_t size) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, size);
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return 0;
+    close_fd(fd);
+    return 0;
+  }
+}
+
 }  // namespace
 
 runner::runner(const program& prog, const runner_options& opts)
@@ -206,9 +219,10 @@ runner_state runner::read_available(schemas::row_batch& out) {
   read_stdout(out);
   read_stderr();
   if (has_ended(pid_, pid_fd_)) {
-    // Its output is complete now: take all of it before judging how it ended.
-    while (out_fd_ >= 0) read_stdout(out);
-    while (err_fd_ >= 0) read_stderr();
+    // Its output is complete now (at most a pipe buffer each): take it before judging how it
+    // ended. One more read each, not a loop: a process it started may still hold the pipes.
+    read_stdout(out);
+    read_stderr();
     finish(false);
   }
   return state_;
@@ -259,20 +273,11 @@ void runner::read_stdout(schemas::row_batch& out) {
   char buf[read_chunk];
   std::size_t taken = 0;
   while (out_fd_ >= 0 && taken < max_bytes_per_read) {
-    const ssize_t n = ::read(out_fd_, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      close_fd(out_fd_);
-      break;
-    }
-    if (n == 0) {
-      close_fd(out_fd_);
-      break;
-    }
-    taken += static_cast<std::size_t>(n);
-    counters_.stdout_bytes += static_cast<std::uint64_t>(n);
-    std::string_view chunk{buf, static_cast<std::size_t>(n)};
+    const std::size_t n = read_pipe(out_fd_, buf, sizeof buf);
+    if (n == 0) break;
+    taken += n;
+    counters_.stdout_bytes += n;
+    std::string_view chunk{buf, n};
     while (!chunk.empty()) {
       const std::size_t nl = chunk.find('\n');
       const std::string_view piece = chunk.substr(0, nl);
@@ -301,20 +306,11 @@ void runner::read_stdout(schemas::row_batch& out) {
 void runner::read_stderr() {
   char buf[read_chunk];
   while (err_fd_ >= 0) {
-    const ssize_t n = ::read(err_fd_, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      close_fd(err_fd_);
-      return;
-    }
-    if (n == 0) {
-      close_fd(err_fd_);
-      return;
-    }
-    counters_.stderr_bytes += static_cast<std::uint64_t>(n);
+    const std::size_t n = read_pipe(err_fd_, buf, sizeof buf);
+    if (n == 0) return;
+    counters_.stderr_bytes += n;
     const std::size_t room = max_stderr_bytes - std::min(max_stderr_bytes, stderr_.size());
-    stderr_.append(buf, std::min(room, static_cast<std::size_t>(n)));
+    stderr_.append(buf, std::min(room, n));
   }
 }
 

@@ -147,28 +147,33 @@ TEST_F(BpftraceRunner, ProgramThatExitsByItself) {
   EXPECT_TRUE(process_gone(r->pid()));
 }
 
-TEST_F(BpftraceRunner, SyntaxErrorIsBpftracesOwnText) {
-  const program p = parse("tracepoint:syscalls:sys_enter_getpid\n{\n  printf(\"a:%d\", pid) +;\n}\n");
-  auto r = start(p);
-  ASSERT_NE(r, nullptr);
-  auto batch = r->make_batch();
-  EXPECT_EQ(r->wait_started(start_timeout_ms, batch), runner_state::failed);
-  // bpftrace's location of the error in the user's program, passed through.
-  EXPECT_NE(r->error_text().find("stdin:3:"), std::string::npos) << r->error_text();
-  EXPECT_NE(r->error_text().find("syntax error"), std::string::npos) << r->error_text();
-  EXPECT_EQ(r->error_text().find("RLIMIT_MEMLOCK"), std::string::npos) << r->error_text();
-  EXPECT_TRUE(process_gone(r->pid()));
-}
-
-TEST_F(BpftraceRunner, UnknownTracepointIsBpftracesOwnText) {
-  const program p = parse("tracepoint:syscalls:sys_enter_no_such_call { printf(\"a:%d\", pid); }");
-  auto r = start(p);
-  ASSERT_NE(r, nullptr);
-  auto batch = r->make_batch();
-  EXPECT_EQ(r->wait_started(start_timeout_ms, batch), runner_state::failed);
-  EXPECT_NE(r->error_text().find("stdin:1:"), std::string::npos) << r->error_text();
-  EXPECT_NE(r->error_text().find("sys_enter_no_such_call"), std::string::npos) << r->error_text();
-  EXPECT_EQ(batch.num_rows(), 0u);
+TEST_F(BpftraceRunner, CompileErrorsAreBpftracesOwnText) {
+  struct compile_error {
+    const char* label;
+    std::string text;
+    std::string location;  // bpftrace's location in the user's program, passed through
+    std::string words;
+  };
+  const compile_error cases[] = {
+      {"syntax error", "tracepoint:syscalls:sys_enter_getpid\n{\n  printf(\"a:%d\", pid) +;\n}\n",
+       "stdin:3:", "syntax error"},
+      {"unknown tracepoint",
+       "tracepoint:syscalls:sys_enter_no_such_call { printf(\"a:%d\", pid); }", "stdin:1:",
+       "sys_enter_no_such_call"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.label);
+    auto r = start(parse(c.text));
+    ASSERT_NE(r, nullptr);
+    auto batch = r->make_batch();
+    EXPECT_EQ(r->wait_started(start_timeout_ms, batch), runner_state::failed);
+    const std::string& err = r->error_text();
+    EXPECT_NE(err.find(c.location), std::string::npos) << err;
+    EXPECT_NE(err.find(c.words), std::string::npos) << err;
+    EXPECT_EQ(err.find("RLIMIT_MEMLOCK"), std::string::npos) << err;
+    EXPECT_EQ(batch.num_rows(), 0u);
+    EXPECT_TRUE(process_gone(r->pid()));
+  }
 }
 
 TEST_F(BpftraceRunner, AttachFailureIsNeverReportedRunning) {
