@@ -14,12 +14,13 @@ struct error {
   int errno_value = 0;
 };
 
-/// A value or an error. Small on purpose: std::expected is C++23 and g++ 12 lacks it.
-template <class T>
+/// A value or an error (`E`, by default this layer's `error`). Small on purpose: std::expected
+/// is C++23 and g++ 12 lacks it.
+template <class T, class E = error>
 class [[nodiscard]] expected {
  public:
   expected(T value) : v_(std::move(value)) {}
-  expected(error e) : v_(std::move(e)) {}
+  expected(E e) : v_(std::move(e)) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -27,10 +28,10 @@ class [[nodiscard]] expected {
   T&& value() && { return std::get<0>(std::move(v_)); }
   T& operator*() & { return value(); }
   T* operator->() { return &value(); }
-  const error& error_value() const { return std::get<1>(v_); }
+  const E& error_value() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, error> v_;
+  std::variant<T, E> v_;
 };
 
 /// For operations without a result: an empty optional-like status.

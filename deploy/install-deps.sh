@@ -32,6 +32,8 @@ packages=(
   # dynamic tracing: capstone disassembles Go functions for their RET instructions (libasm's
   # disassembler needs elfutils' private Ebl backend); Go builds the Go target of the tests
   libcapstone-dev golang-go
+  # pxtrace's bpftrace programs run with Debian's bpftrace (actors/sources/bpftrace)
+  bpftrace
 )
 
 if [[ $(id -u) -ne 0 ]]; then
