@@ -369,7 +369,8 @@ TEST(ResolveErrors, UnsupportedTypes) {
 TEST(ResolveErrors, TooManyCaptures) {
   REQUIRE_TARGET("go_target");
   std::vector<capture_request> ints, strings;
-  for (int i = 0; i < 30; ++i) ints.push_back({"c" + std::to_string(i), capture_request::kind::arg, "l.Units"});
+  for (int i = 0; i <= WISP_DT_MAX_OPS / 2; ++i)  // two ops each: over the limit
+    ints.push_back({"c" + std::to_string(i), capture_request::kind::arg, "l.Units"});
   EXPECT_ERROR(req("go_target", "main.(*Checkout).Sum", ints), "too many captures", "ops");
   for (int i = 0; i < 9; ++i) strings.push_back({"s" + std::to_string(i), capture_request::kind::arg, "l.Currency"});
   EXPECT_ERROR(req("go_target", "main.(*Checkout).Sum", strings), "too many captures", "payload bytes");
