@@ -8,6 +8,7 @@
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/atom.hpp"
 #include "schemas/row_batch.hpp"
+#include "schemas/wire.hpp"
 
 namespace wisp::actors {
 
@@ -27,3 +28,5 @@ using batch_list = std::vector<schemas::row_batch_ptr>;
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::schemas::row_batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::actors::batch_list)
+// Every source's drop counters (stats_atom replies).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<wisp::wire::loss_counter>)

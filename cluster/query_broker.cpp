@@ -12,6 +12,7 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "pxl/compile.hpp"
+#include "schemas/tables.hpp"
 
 namespace wisp::cluster {
 
@@ -58,7 +59,8 @@ void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& dep
   done->code = st.error.empty() ? wire::status::ok : wire::status::exec_error;
   done->error = st.error;
   done->truncated = st.truncated;
-  auto pending = std::make_shared<std::size_t>(deps.tracers.size() + deps.parsers.size());
+  auto pending = std::make_shared<std::size_t>(deps.tracers.size() + deps.parsers.size() +
+                                               (deps.tracepoint_manager ? 1 : 0));
   auto complete = [self, done, pending] {
     if (--*pending > 0) return;
     self->state.reply(wire::server_message{self->state.id, std::move(*done)});
@@ -83,6 +85,8 @@ void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& dep
     self->request(t, counters_timeout, actors::stats_atom::value).then(collect, missed);
   for (const auto& p : deps.parsers)
     self->request(p, counters_timeout, actors::stats_atom::value).then(collect, missed);
+  if (deps.tracepoint_manager)
+    self->request(*deps.tracepoint_manager, counters_timeout, actors::stats_atom::value).then(collect, missed);
 }
 
 /// The node state that UDTF sources read, from what the broker knows.
@@ -103,6 +107,12 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
       s.kernel_headers_installed = a.kernel_headers_installed;
       out.push_back(std::move(s));
     }
+    return out;
+  };
+  ctx->tracepoints = [board = deps.tracepoint_status] {
+    std::vector<exec::tracepoint_row> out;
+    for (const auto& t : board->snapshot())
+      out.push_back({t.id, t.name, std::string{tracepoints::to_string(t.state)}, t.message, t.tables});
     return out;
   };
   return ctx;
@@ -147,17 +157,20 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
       for (std::size_t i = 0; i < child->parents.size(); ++i)
         if (child->parents[i] == node.id) children.emplace_back(actors_by_node.at(child_id), i);
     }
-    tables::table_shard_actor shard;
+    std::optional<exec::shard_source> stored;
     if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
-      auto t = deps.tables.find(src->table);
-      if (t == deps.tables.end()) {
+      const auto* builtin = schemas::find_table(src->table);
+      if (auto t = deps.tables.find(src->table); t != deps.tables.end() && builtin) {
+        stored = exec::shard_source{t->second, builtin->rel};
+      } else if (auto d = deps.dynamic_tables->find(src->table)) {
+        stored = exec::shard_source{d->shard, d->rel};
+      } else {
         st.error = "table '" + src->table + "' has no shard on this node";
         break;
       }
-      shard = t->second;
     }
     if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op)) st.open_sinks.insert(sink->name);
-    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, shard, std::move(children), results, udtf);
+    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, stored ? &*stored : nullptr, std::move(children), results, udtf);
     if (!err.empty()) {
       st.error = err;
       break;
@@ -192,39 +205,131 @@ caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, px
 struct broker_state {
   static inline const char* name = "query_broker";
   broker_deps deps;
-  pxl::table_catalog catalog = pxl::table_catalog::builtin();
+  pxl::table_catalog catalog;
 };
 
-query_broker_actor::behavior_type broker(query_broker_actor::stateful_pointer<broker_state> self,
-                                         broker_deps deps) {
+using broker_pointer = query_broker_actor::stateful_pointer<broker_state>;
+
+/// The built-in tables, then the ones tracepoints made.
+pxl::table_catalog full_catalog(std::shared_ptr<tables::table_directory> dir) {
+  auto builtin = pxl::table_catalog::builtin();
+  pxl::table_catalog c;
+  c.find = [builtin, dir](std::string_view name) -> std::optional<schemas::relation> {
+    if (auto r = builtin.find(name)) return r;
+    if (auto e = dir->find(name)) return e->rel;
+    return std::nullopt;
+  };
+  c.names = [builtin, dir] {
+    auto names = builtin.names();
+    for (auto& n : dir->names()) names.push_back(std::move(n));
+    return names;
+  };
+  c.desc = [builtin, dir](std::string_view name) {
+    if (auto e = dir->find(name)) return e->desc;
+    return builtin.desc(name);
+  };
+  return c;
+}
+
+pxl::compile_options options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
+  pxl::compile_options opts;
+  opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
+  opts.now_ns = wall_clock_ns();
+  opts.tables = catalog;
+  opts.args = req.args;
+  if (req.vis) {
+    opts.vis = req.vis->text;
+    if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
+  }
+  return opts;
+}
+
+void reply_compile_error(const reply_fn& reply, std::uint64_t id, std::vector<wire::diagnostic> diags) {
+  wire::done d;
+  d.code = wire::status::compile_error;
+  d.diagnostics = std::move(diags);
+  reply(wire::server_message{id, std::move(d)});
+}
+
+void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_request& req, reply_fn reply) {
+  auto compiled = pxl::compile(req.script, options_for(req, self->state.catalog));
+  if (!compiled.ok()) {
+    std::vector<wire::diagnostic> diags;
+    for (const auto& diag : compiled.diagnostics) diags.push_back(to_wire(diag));
+    reply_compile_error(reply, id, std::move(diags));
+    return;
+  }
+  if (req.explain) {
+    wire::done d;
+    d.explain = pxl::to_string(compiled.plan);
+    reply(wire::server_message{id, std::move(d)});
+    return;
+  }
+  self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps,
+                       make_udtf_context(self->state.deps, self->state.catalog));
+}
+
+/// A script with `import pxtrace` is a mutation first (design §6): its tracepoints are deployed,
+/// one after the other, each answer awaited (a bpftrace program compiles first), and only then
+/// is the script compiled in full, with the tables they made, and run.
+void deploy_then_run(broker_pointer self, std::uint64_t id, std::shared_ptr<wire::query_request> req,
+                     reply_fn reply, std::shared_ptr<std::vector<pxl::tracepoint_mutation>> mutations,
+                     std::size_t next) {
+  if (next == mutations->size()) {
+    compile_and_run(self, id, *req, std::move(reply));
+    return;
+  }
+  const auto& m = (*mutations)[next];
+  const std::string file = req->file_name.empty() ? "script.pxl" : req->file_name;
+  auto fail = [reply, id, file, loc = m.loc, name = m.name](const std::string& why) {
+    reply_compile_error(reply, id, {{file, loc.line, loc.col, "tracepoint '" + name + "': " + why, ""}});
+  };
+  constexpr std::chrono::seconds deploy_timeout{60};
+  self->request(*self->state.deps.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value, m)
+      .then(
+          [=](const std::string& error, const std::string&) {
+            if (!error.empty()) {
+              fail(error);
+              return;
+            }
+            deploy_then_run(self, id, req, reply, mutations, next + 1);
+          },
+          [=](caf::error& e) { fail("the tracepoint manager did not answer: " + self->system().render(e)); });
+}
+
+bool imports_pxtrace(const std::string& script) {
+  return script.find("import pxtrace") != std::string::npos || script.find("from pxtrace") != std::string::npos;
+}
+
+query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) {
   self->state.deps = std::move(deps);
+  self->state.catalog = full_catalog(self->state.deps.dynamic_tables);
   return {
       [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
-        pxl::compile_options opts;
-        opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
-        opts.now_ns = wall_clock_ns();
-        opts.tables = self->state.catalog;
-        opts.args = req.args;
-        if (req.vis) {
-          opts.vis = req.vis->text;
-          if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
+        if (imports_pxtrace(req.script) && !req.explain) {
+          auto opts = options_for(req, self->state.catalog);
+          opts.mutations_only = true;
+          auto first = pxl::compile(req.script, opts);
+          if (!first.ok()) {
+            std::vector<wire::diagnostic> diags;
+            for (const auto& diag : first.diagnostics) diags.push_back(to_wire(diag));
+            reply_compile_error(reply, id, std::move(diags));
+            return;
+          }
+          if (!first.plan.mutations.empty()) {
+            if (!self->state.deps.tracepoint_manager) {
+              const auto& loc = first.plan.mutations.front().loc;
+              reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col,
+                                               "this node has no tracepoint manager", ""}});
+              return;
+            }
+            deploy_then_run(self, id, std::make_shared<wire::query_request>(std::move(req)), std::move(reply),
+                            std::make_shared<std::vector<pxl::tracepoint_mutation>>(std::move(first.plan.mutations)),
+                            0);
+            return;
+          }
         }
-        auto compiled = pxl::compile(req.script, opts);
-        if (!compiled.ok()) {
-          wire::done d;
-          d.code = wire::status::compile_error;
-          for (const auto& diag : compiled.diagnostics) d.diagnostics.push_back(to_wire(diag));
-          reply(wire::server_message{id, std::move(d)});
-          return;
-        }
-        if (req.explain) {
-          wire::done d;
-          d.explain = pxl::to_string(compiled.plan);
-          reply(wire::server_message{id, std::move(d)});
-          return;
-        }
-        self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps,
-                             make_udtf_context(self->state.deps, self->state.catalog));
+        compile_and_run(self, id, req, std::move(reply));
       },
   };
 }

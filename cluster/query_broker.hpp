@@ -6,13 +6,17 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/atoms.hpp"
 #include "actors/protocols/parser_actor.hpp"
 #include "actors/sources/socket_tracer.hpp"
+#include "actors/tables/table_directory.hpp"
 #include "actors/tables/table_shard.hpp"
+#include "actors/tracepoints/tracepoint_manager.hpp"
 #include "caf/fwd.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -39,6 +43,10 @@ struct broker_deps {
   std::vector<sources::socket_tracer_actor> tracers;
   std::vector<protocols::parser_actor> parsers;
   std::vector<agent_info> agents;
+  /// Tables made at run time (tracepoints), their manager, and its published status.
+  std::shared_ptr<tables::table_directory> dynamic_tables = std::make_shared<tables::table_directory>();
+  std::optional<tracepoints::tracepoint_manager_actor> tracepoint_manager;
+  std::shared_ptr<tracepoints::status_board> tracepoint_status = std::make_shared<tracepoints::status_board>();
 };
 
 using query_broker_actor =

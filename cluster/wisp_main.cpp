@@ -3,6 +3,7 @@
 //   wisp run (-f FILE|- | px/NAME) [-o table|json|csv] [--explain] [--endpoint ADDR]
 //            [--timeout SECONDS] [-- --name value ...]
 //   wisp run -l            list the bundled scripts
+//   wisp get tracepoints / wisp delete tracepoint NAME
 //
 // A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
 // daemon then runs the functions it names, with the `--name value` arguments as its variables.
@@ -10,6 +11,7 @@
 // Exit status: 0 success, 1 the query failed (compile or execution error), 2 bad usage,
 // 3 the daemon could not be reached or answered garbage.
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -38,8 +40,12 @@ constexpr int exit_unreachable = 3;
 constexpr const char* usage_text = R"(usage: wisp <command> [flags]
 
 commands:
-  run      run a PxL script and print its result tables
-  version  print the version
+  run                     run a PxL script and print its result tables
+  get tracepoints         the node's tracepoints and their state (px/tracepoint_status)
+  delete tracepoint NAME  detach a tracepoint (pxtrace.DeleteTracepoint); its table stays
+  version                 print the version
+
+  get and delete take --endpoint, --timeout and -o as run does.
 
 wisp run flags:
   px/NAME                run a bundled script (see -l)
@@ -170,6 +176,8 @@ bool read_vis_beside(const std::string& script_file, std::optional<wire::vis_spe
   return true;
 }
 
+int execute(const run_flags& f, const wire::query_request& req);
+
 int run(const std::vector<std::string>& argv) {
   run_flags f;
   if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
@@ -194,7 +202,39 @@ int run(const std::vector<std::string>& argv) {
     if (!read_script(f.file, req.script, err)) return usage_error(err);
     if (f.file != "-" && !read_vis_beside(f.file, req.vis, err)) return usage_error(err);
   }
+  return execute(f, req);
+}
 
+/// `wisp get tracepoints [flags]`: the bundled px/tracepoint_status.
+int get(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] != "tracepoints")
+    return usage_error("wisp get knows: tracepoints" + (argv.empty() ? std::string{} : " (not '" + argv[0] + "')"));
+  std::vector<std::string> run_argv{"px/tracepoint_status"};
+  run_argv.insert(run_argv.end(), argv.begin() + 1, argv.end());
+  return run(run_argv);
+}
+
+/// `wisp delete tracepoint NAME [flags]`: a script that calls pxtrace.DeleteTracepoint.
+int delete_tracepoint(const std::vector<std::string>& argv) {
+  if (argv.size() < 2 || argv[0] != "tracepoint") return usage_error("usage: wisp delete tracepoint NAME");
+  const std::string& name = argv[1];
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return usage_error("'" + name + "' is not a tracepoint name (letters, digits, '_', '-', '.')");
+  run_flags f;
+  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  std::vector<std::string> flags{argv.begin() + 2, argv.end()};
+  flags.push_back("px/tracepoint_status");  // parse_run_flags wants a script; it is replaced below
+  if (auto err = parse_run_flags(flags, f); !err.empty()) return usage_error(err);
+  wire::query_request req;
+  req.file_name = "<wisp delete tracepoint>";
+  req.script = "import pxtrace\npxtrace.DeleteTracepoint('" + name + "')\n";
+  const int rc = execute(f, req);
+  if (rc == 0) std::cout << "deleted tracepoint " << name << "\n";
+  return rc;
+}
+
+int execute(const run_flags& f, const wire::query_request& req) {
   // Tables are printed as soon as each one is complete (json streams row by row).
   std::map<std::string, cluster::result_table> tables;
   std::vector<std::string> order;
@@ -252,5 +292,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "run") return run({args.begin() + 1, args.end()});
+  if (args[0] == "get") return get({args.begin() + 1, args.end()});
+  if (args[0] == "delete") return delete_tracepoint({args.begin() + 1, args.end()});
   return usage_error("unknown command '" + args[0] + "'");
 }

@@ -56,6 +56,10 @@ constexpr flag flags[] = {
     {"conn_stats_period_s", "10", "seconds between conn_stats rows (Pixie: 10)"},
     {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
     {"scheduler_threads", "2", "CAF scheduler threads"},
+    {"max_tracepoints", "32", "dynamic tracepoints (pxtrace) running at once"},
+    {"tracepoint_max_events_per_s", "200000", "a tracepoint over this event rate is detached and reported"},
+    {"tracepoint_table_mb", "64", "memory budget of each tracepoint's table, MiB"},
+    {"bpftrace", "", "the bpftrace executable for pxtrace bpftrace programs (empty: bpftrace on PATH)"},
 };
 
 [[noreturn]] void die(const std::string& line) {
@@ -242,7 +246,22 @@ int main(int argc, char** argv) {
   tracer_config.conn_stats_period = std::chrono::seconds{number_flag(v, "conn_stats_period_s", 1, 3600)};
   auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), std::move(tracer_config));
 
-  auto broker = cluster::spawn_query_broker(sys, {store.shards, {tracer}, parsers, {this_agent(host_addresses)}});
+  cluster::broker_deps deps;
+  deps.tables = store.shards;
+  deps.tracers = {tracer};
+  deps.parsers = parsers;
+  deps.agents = {this_agent(host_addresses)};
+  tracepoints::tracepoint_manager_config tp_config;
+  tp_config.deploy.asid = static_cast<std::uint32_t>(deps.agents.front().asid);
+  tp_config.deploy.max_tracepoints = number_flag(v, "max_tracepoints", 1, WISP_DT_MAX_SLOTS);
+  tp_config.deploy.max_events_per_second = number_flag(v, "tracepoint_max_events_per_s", 1, 100'000'000);
+  tp_config.deploy.bpftrace_path = v.at("bpftrace");
+  tp_config.table_bytes = number_flag(v, "tracepoint_table_mb", 1, 1 << 20) << 20;
+  tp_config.tables = deps.dynamic_tables;
+  tp_config.board = deps.tracepoint_status;
+  auto tracepoint_manager = tracepoints::spawn_tracepoint_manager(sys, std::move(tp_config));
+  deps.tracepoint_manager = tracepoint_manager;
+  auto broker = cluster::spawn_query_broker(sys, std::move(deps));
 
   cluster::client_endpoint endpoint;
   if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
@@ -255,6 +274,7 @@ int main(int argc, char** argv) {
   const int sig = wait_for_signal();
   std::cerr << "wispd: stopping on signal " << sig << "\n";
   caf::anon_send_exit(tracer, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(tracepoint_manager, caf::exit_reason::user_shutdown);
   for (auto& p : parsers) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   for (auto& [name, shard] : store.shards) caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);

@@ -137,6 +137,10 @@ compile_result compile(std::string_view source, const compile_options& options) 
   }
   if (!diags.ok()) return {{}, diags.take()};
   result.plan = compile_module(module, opts, diags, mode ? &*mode : nullptr);
+  if (opts.mutations_only) {
+    result.diagnostics = diags.take();
+    return result;
+  }
   if (diags.ok()) resolve_types(result.plan, opts, diags);
   if (diags.ok() && opts.prune_columns && opts.pruning == nullptr) {
     // Second pass: the same script typed with the columns nobody reads left out (prune.hpp).

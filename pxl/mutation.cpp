@@ -40,15 +40,13 @@ std::optional<std::int64_t> parse_ttl(std::string_view text) {
   return total;
 }
 
-namespace {
-
-std::string target_text(const trace_target& t) {
+std::string to_string(const trace_target& t) {
   using k = trace_target::kind;
   switch (t.what) {
     case k::kernel: return "kprobe()";
     case k::process_pid: return "Process(pid=" + std::to_string(t.pid) + ")";
     case k::process_exe: return "Process(exe='" + t.exe + "')";
-    case k::upid: return "upid";
+    case k::upid: return "UPID " + schemas::to_string(t.upid);
     case k::pod_process:
       return "PodProcess('" + t.pod + "', '" + t.container + "', '" + t.process + "')";
     case k::label_selector: {
@@ -61,8 +59,6 @@ std::string target_text(const trace_target& t) {
   }
   return "?";
 }
-
-}  // namespace
 
 std::string to_string(const tracepoint_mutation& m) {
   if (m.what == tracepoint_mutation::kind::remove) return "DeleteTracepoint('" + m.name + "')";
@@ -82,7 +78,7 @@ std::string to_string(const tracepoint_mutation& m) {
   } else {
     s += std::to_string(m.programs.size()) + " bpftrace program(s)";
   }
-  return s + ", " + target_text(m.target) + ", ttl " + std::to_string(m.ttl_ns / 1'000'000'000) + "s)";
+  return s + ", " + to_string(m.target) + ", ttl " + std::to_string(m.ttl_ns / 1'000'000'000) + "s)";
 }
 
 }  // namespace wisp::pxl

@@ -84,6 +84,9 @@ struct tracepoint_mutation {
 /// Go-style duration ("10m", "1h30m", "90s", "500ms"): positive nanoseconds, or nullopt.
 std::optional<std::int64_t> parse_ttl(std::string_view text);
 
+/// "Process(exe='/usr/bin/x')", "kprobe()", ...: the target as the script wrote it.
+std::string to_string(const trace_target& t);
+
 /// One line describing the mutation, for --explain and tests.
 std::string to_string(const tracepoint_mutation& m);
 

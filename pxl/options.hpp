@@ -69,6 +69,10 @@ struct compile_options {
   bool prune_columns = true;
   /// Set by compile() for its second pass (see prune.hpp): the columns to keep per node.
   const column_pruning* pruning = nullptr;
+  /// Only evaluate the script for its tracepoint mutations (plan.mutations): the tables a
+  /// script's own tracepoints make do not exist yet, so nothing is typed. The broker deploys
+  /// the mutations, then compiles the script again, in full.
+  bool mutations_only = false;
 };
 
 }  // namespace wisp::pxl

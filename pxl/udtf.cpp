@@ -46,14 +46,20 @@ std::vector<udtf_def> make_udtfs() {
                    col("last_heartbeat_ns", data_type::int64, "nanoseconds since the agent last reported", st::st_duration_ns),
                    col("kernel_headers_installed", data_type::boolean,
                        "kernel headers present on the node (Wisp needs only BTF, never headers)")}}});
+  out.push_back({"GetTracepointStatus", broker, {},
+                 {{col("tracepoint_id", data_type::uint128, "unique id of the tracepoint"),
+                   col("name", data_type::string, "name given to pxtrace.UpsertTracepoint"),
+                   col("state", data_type::string, "PENDING, RUNNING, FAILED or TERMINATED"),
+                   col("status", data_type::string, "why it failed or ended, or what it runs"),
+                   col("output_tables", data_type::string, "the tables it writes, as a JSON list")}}});
   return out;
 }
 
 // Pixie's UDTFs (facts §7) that Wisp does not run yet.
-constexpr std::array<std::string_view, 8> pending{
-    "GetProfilerSamplingPeriodMS", "GetLinuxHeadersStatus", "GetTracepointStatus",
-    "GetCronScriptHistory",        "_DebugMDState",         "_DebugMDGetWithPrefix",
-    "_DebugTableInfo",             "Version"};
+constexpr std::array<std::string_view, 7> pending{
+    "GetProfilerSamplingPeriodMS", "GetLinuxHeadersStatus", "GetCronScriptHistory",
+    "_DebugMDState",               "_DebugMDGetWithPrefix", "_DebugTableInfo",
+    "Version"};
 
 }  // namespace
 

@@ -156,16 +156,15 @@ operator_actor::behavior_type result_sink(operator_actor::stateful_pointer<sink_
 
 std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, const pxl::plan& plan,
                                                       const pxl::plan_node& node,
-                                                      const tables::table_shard_actor& table,
+                                                      const shard_source* table,
                                                       std::vector<child_edge> children,
                                                       std::shared_ptr<const result_handler> results,
                                                       std::shared_ptr<const udtf_context> udtf) {
   if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
-    const auto* stored = schemas::find_table(src->table);
-    if (!table || !stored) return {{}, "no table shard for '" + src->table + "'"};
-    auto made = make_source_scan(*src, stored->rel);
+    if (table == nullptr || !table->shard) return {{}, "no table shard for '" + src->table + "'"};
+    auto made = make_source_scan(*src, table->rel);
     if (!made.error.empty()) return {{}, made.error};
-    return {sys.spawn(memory_source, std::move(made.scan), table, std::move(children)), {}};
+    return {sys.spawn(memory_source, std::move(made.scan), table->shard, std::move(children)), {}};
   }
   if (std::holds_alternative<pxl::udtf_source_op>(node.op)) {
     if (!udtf) udtf = std::make_shared<const udtf_context>();

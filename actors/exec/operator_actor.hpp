@@ -46,13 +46,19 @@ struct result_handler {
   std::function<void(const std::string& error)> on_error;
 };
 
-/// Spawns the actor for one plan node. `table` is the shard for memory sources (ignored
+/// A table shard as a memory source reads it: the shard and the relation of its batches.
+struct shard_source {
+  tables::table_shard_actor shard;
+  schemas::relation rel;
+};
+
+/// Spawns the actor for one plan node. `table` is the stored table of memory sources (nullptr
 /// otherwise); `udtf` the node state that UDTF sources read (nullptr: a default context with
 /// the built-in catalog and functions and no agents); `children` must already exist. Returns an
 /// error text for node kinds the engine cannot run.
 std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, const pxl::plan& plan,
                                                       const pxl::plan_node& node,
-                                                      const tables::table_shard_actor& table,
+                                                      const shard_source* table,
                                                       std::vector<child_edge> children,
                                                       std::shared_ptr<const result_handler> results,
                                                       std::shared_ptr<const udtf_context> udtf = nullptr);

@@ -130,6 +130,22 @@ udtf_rows agent_status_rows(const pxl::plan_node& node, const pxl::udtf_source_o
   return {b.finish(), {}};
 }
 
+udtf_rows tracepoint_status_rows(const pxl::plan_node& node, const udtf_context& ctx) {
+  if (!ctx.tracepoints) return {{}, "px.GetTracepointStatus: this node has no tracepoint manager"};
+  batch_builder b(node.output);
+  for (const auto& t : ctx.tracepoints()) {
+    std::string tables = "[";
+    for (std::size_t i = 0; i < t.tables.size(); ++i) tables += (i ? ",\"" : "\"") + t.tables[i] + "\"";
+    b.col(0).push_uint128(t.id);
+    b.col(1).push_string(t.name);
+    b.col(2).push_string(t.state);
+    b.col(3).push_string(t.status);
+    b.col(4).push_string(tables + "]");
+    b.end_row();
+  }
+  return {b.finish(), {}};
+}
+
 }  // namespace
 
 udtf_rows run_udtf(const pxl::plan_node& node, const udtf_context& ctx) {
@@ -144,6 +160,7 @@ udtf_rows run_udtf(const pxl::plan_node& node, const udtf_context& ctx) {
   if (op->name == "GetUDAList") return functions(node, ctx, true);
   if (op->name == "GetUDTFList") return udtf_list(node);
   if (op->name == "GetAgentStatus") return agent_status_rows(node, *op, ctx);
+  if (op->name == "GetTracepointStatus") return tracepoint_status_rows(node, ctx);
   return {{}, "table function 'px." + op->name + "' is not implemented in Wisp yet"};
 }
 

@@ -32,6 +32,15 @@ struct agent_status {
   bool is_kelvin = false;  // a merge-only node; px.GetAgentStatus(False) leaves it out
 };
 
+/// One tracepoint as px.GetTracepointStatus shows it (facts §7).
+struct tracepoint_row {
+  schemas::uint128 id;
+  std::string name;
+  std::string state;  // PENDING, RUNNING, FAILED, TERMINATED
+  std::string status;  // why (failed, terminated) or what runs
+  std::vector<std::string> tables;
+};
+
 /// The node state UDTFs read. Provided by the query broker; the defaults serve tests.
 struct udtf_context {
   pxl::table_catalog tables = pxl::table_catalog::builtin();
@@ -39,6 +48,8 @@ struct udtf_context {
   /// The agents of the cluster, asked at query time; unset: px.GetAgentStatus is an error
   /// (no agent registry here).
   std::function<std::vector<agent_status>()> agents;
+  /// The node's tracepoints; unset: px.GetTracepointStatus is an error (no manager here).
+  std::function<std::vector<tracepoint_row>()> tracepoints;
 };
 
 struct udtf_rows {

@@ -68,4 +68,3 @@ parser_actor spawn_parser(caf::actor_system& sys, std::uint32_t protocol,
 }  // namespace wisp::protocols
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::protocols::socket_event_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<wisp::wire::loss_counter>)

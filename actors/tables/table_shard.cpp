@@ -45,4 +45,8 @@ table_store spawn_table_store(caf::actor_system& sys, const table_store_options&
   return store;
 }
 
+table_shard_actor spawn_table_shard(caf::actor_system& sys, schemas::relation rel, std::size_t budget) {
+  return sys.spawn(table_shard, std::move(rel), budget);
+}
+
 }  // namespace wisp::tables

@@ -45,4 +45,7 @@ struct table_store {
 
 table_store spawn_table_store(caf::actor_system& sys, const table_store_options& opts);
 
+/// One shard for a table made at run time (a tracepoint's), with its byte budget.
+table_shard_actor spawn_table_shard(caf::actor_system& sys, schemas::relation rel, std::size_t budget);
+
 }  // namespace wisp::tables

@@ -214,13 +214,13 @@ def check_udtfs(wispd, started_at):
     assert {"count", "sum", "mean", "quantiles"} <= udas, udas
     udtfs = {r["name"]: r for r in wispd.rows("import px\npx.display(px.GetUDTFList())\n")}
     assert set(udtfs) == {"GetTables", "GetSchemas", "GetUDFList", "GetUDAList", "GetUDTFList",
-                          "GetAgentStatus"}, udtfs
+                          "GetAgentStatus", "GetTracepointStatus"}, udtfs
     assert udtfs["GetAgentStatus"]["init_args"] == "include_kelvin BOOLEAN=True", udtfs
 
     # Bad calls are located compile errors.
     r = wispd.run("import px\npx.display(px.GetAgentStatus('yes'))\n", check=False)
     assert r.returncode == 1 and "<stdin>:2:30:" in r.stderr and "constant BOOLEAN" in r.stderr, r.stderr
-    r = wispd.run("import px\npx.display(px.GetTracepointStatus())\n", check=False)
+    r = wispd.run("import px\npx.display(px.GetCronScriptHistory())\n", check=False)
     assert r.returncode == 1 and "<stdin>:2:15:" in r.stderr and "not implemented in Wisp yet" in r.stderr, r.stderr
 
 

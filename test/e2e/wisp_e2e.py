@@ -4,6 +4,7 @@ Every test here needs root (BPF) and exits 77 (ctest: skipped) when it cannot ru
 machine. Nothing here sleeps for a fixed time to assert on: waits poll for a condition with a
 generous deadline.
 """
+import calendar
 import json
 import os
 import shutil
@@ -20,6 +21,14 @@ BUILD = os.environ.get("WISP_BINARY_DIR", "")
 def skip(reason):
     print(f"SKIPPED: {reason}")
     sys.exit(SKIP)
+
+
+def time_ns(text):
+    """Nanoseconds since the epoch of a time_ as `wisp run -o json` prints it
+    (2026-11-30T06:32:13.209419240Z)."""
+    whole, _, frac = text.rstrip("Z").partition(".")
+    secs = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    return secs * 1_000_000_000 + int((frac + "000000000")[:9])
 
 
 def require_root_and_tools(*tools):

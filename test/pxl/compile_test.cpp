@@ -300,8 +300,8 @@ const error_case error_cases[] = {
      "multiple values for 'include_kelvin'", ""},
     {"udtf_column_arg", "import px\ndf = px.DataFrame('http_events')\nx = px.GetAgentStatus(df.trace_role == 1)\n",
      3, 37, "must be a constant BOOLEAN", ""},
-    {"udtf_pending", "import px\ndf = px.GetTracepointStatus()\n", 2, 9,
-     "'px.GetTracepointStatus' is not implemented in Wisp yet", "px.GetSchemas"},
+    {"udtf_pending", "import px\ndf = px.GetCronScriptHistory()\n", 2, 9,
+     "'px.GetCronScriptHistory' is not implemented in Wisp yet", "px.GetSchemas"},
     {"udtf_unknown", "import px\ndf = px.GetSchemaz()\n", 2, 9, "unknown function 'px.GetSchemaz'", ""},
 };
 

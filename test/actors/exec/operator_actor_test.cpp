@@ -42,12 +42,11 @@ TEST(operator_actor, join_holds_probe_batches_until_the_build_parent_ends) {
 
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  tables::table_shard_actor no_shard;
-  auto [sink_actor, e1] = spawn_operator(sys, p, sink, no_shard, {}, results);
+  auto [sink_actor, e1] = spawn_operator(sys, p, sink, nullptr, {}, results);
   ASSERT_TRUE(e1.empty()) << e1;
-  auto [limit_actor, e2] = spawn_operator(sys, p, limit, no_shard, {{sink_actor, 0}}, results);
+  auto [limit_actor, e2] = spawn_operator(sys, p, limit, nullptr, {{sink_actor, 0}}, results);
   ASSERT_TRUE(e2.empty()) << e2;
-  auto [join_actor, e3] = spawn_operator(sys, p, join, no_shard, {{limit_actor, 0}}, results);
+  auto [join_actor, e3] = spawn_operator(sys, p, join, nullptr, {{limit_actor, 0}}, results);
   ASSERT_TRUE(e3.empty()) << e3;
 
   caf::scoped_actor self{sys};
@@ -96,14 +95,13 @@ TEST(operator_actor, udtf_source_feeds_a_truncating_output_limit) {
   };
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  tables::table_shard_actor no_shard;
-  auto [sink_actor, e1] = spawn_operator(sys, p, testing::first_node<pxl::result_sink_op>(p), no_shard, {}, results);
+  auto [sink_actor, e1] = spawn_operator(sys, p, testing::first_node<pxl::result_sink_op>(p), nullptr, {}, results);
   ASSERT_TRUE(e1.empty()) << e1;
   auto [limit_actor, e2] =
-      spawn_operator(sys, p, testing::first_node<pxl::limit_op>(p), no_shard, {{sink_actor, 0}}, results);
+      spawn_operator(sys, p, testing::first_node<pxl::limit_op>(p), nullptr, {{sink_actor, 0}}, results);
   ASSERT_TRUE(e2.empty()) << e2;
   auto [udtf_actor, e3] =
-      spawn_operator(sys, p, testing::first_node<pxl::udtf_source_op>(p), no_shard, {{limit_actor, 0}}, results);
+      spawn_operator(sys, p, testing::first_node<pxl::udtf_source_op>(p), nullptr, {{limit_actor, 0}}, results);
   ASSERT_TRUE(e3.empty()) << e3;
   auto done = ended.get_future();
   ASSERT_EQ(done.wait_for(std::chrono::seconds{30}), std::future_status::ready);
