@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "actors/protocols/common/be_reader.hpp"
 #include "actors/protocols/cql/body.hpp"
 
 namespace wisp::protocols::cql {
@@ -9,10 +10,7 @@ namespace {
 
 std::uint8_t u8(std::string_view b, std::size_t i) { return static_cast<std::uint8_t>(b[i]); }
 
-std::uint32_t body_length(std::string_view b) {
-  return (std::uint32_t{u8(b, 5)} << 24) | (std::uint32_t{u8(b, 6)} << 16) | (std::uint32_t{u8(b, 7)} << 8) |
-         u8(b, 8);
-}
+std::uint32_t body_length(std::string_view b) { return load_be32(b, 5); }
 
 // Checks the bytes of a header present so far; a valid prefix passes.
 bool plausible_prefix(message_type type, std::string_view b) {
@@ -78,7 +76,7 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
   m.type = type;
   m.version = u8(buf, 0) & ~response_bit;
   m.flags = u8(buf, 1);
-  m.stream = static_cast<std::int16_t>(static_cast<std::uint16_t>((u8(buf, 2) << 8) | u8(buf, 3)));
+  m.stream = static_cast<std::int16_t>(load_be16(buf, 2));
   m.op = static_cast<opcode>(u8(buf, 4));
   std::optional<std::string> body = render_body(m, buf.substr(header_bytes, length));
   // A body that does not decode as its opcode's form: these 9 bytes were not a header.

@@ -5,15 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include "test/actors/protocols/be_wire.hpp"
+
 namespace wisp::protocols::cql::wire {
 
-inline std::string be(std::uint64_t v, int n) {
-  std::string out;
-  for (int i = n - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  return out;
-}
-inline std::string short_(std::uint16_t v) { return be(v, 2); }
-inline std::string int_(std::int32_t v) { return be(static_cast<std::uint32_t>(v), 4); }
+using protocols::test::be;
+inline std::string short_(std::uint16_t v) { return protocols::test::be16(v); }
+inline std::string int_(std::int32_t v) { return protocols::test::be32(static_cast<std::uint32_t>(v)); }
 inline std::string string(std::string_view s) { return short_(static_cast<std::uint16_t>(s.size())) + std::string{s}; }
 inline std::string long_string(std::string_view s) { return int_(static_cast<std::int32_t>(s.size())) + std::string{s}; }
 inline std::string bytes(std::string_view s) { return long_string(s); }
@@ -29,7 +27,7 @@ inline std::string frame(bool response, std::int16_t stream, std::uint8_t op, co
   std::string out;
   out.push_back(static_cast<char>(version | (response ? 0x80 : 0)));
   out.push_back(static_cast<char>(flags));
-  out += be(static_cast<std::uint16_t>(stream), 2);
+  out += short_(static_cast<std::uint16_t>(stream));
   out.push_back(static_cast<char>(op));
   out += int_(static_cast<std::int32_t>(body.size()));
   return out + body;
