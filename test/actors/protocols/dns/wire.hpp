@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "test/actors/protocols/be_wire.hpp"
+#include "test/actors/protocols/int_wire.hpp"
 
 namespace wisp::protocols::dns::wire {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "test/actors/protocols/be_wire.hpp"
+#include "test/actors/protocols/int_wire.hpp"
 
 namespace wisp::protocols::pgsql::wire {
 
