@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/protocols/cql/segment.hpp"
 #include "test/actors/protocols/int_wire.hpp"
 
 namespace wisp::protocols::cql::wire {
@@ -41,5 +42,28 @@ inline std::string response(std::int16_t stream, std::uint8_t op, const std::str
 /// A QUERY body: the text, consistency ONE, no flags.
 inline std::string query(std::string_view q) { return long_string(q) + short_(1) + std::string(1, '\0'); }
 inline std::string void_result() { return int_(1); }
+
+/// A v5 frame (the same 9-byte header, version 5).
+inline std::string frame_v5(bool response, std::int16_t stream, std::uint8_t op, const std::string& body = {}) {
+  return frame(response, stream, op, body, 0, 5);
+}
+
+/// One uncompressed v5 segment around payload (little-endian header: 17-bit length, the
+/// self-contained bit; CRC24 of the header, CRC32 of the payload). The CRCs are the parser's
+/// own, pinned to the DataStax driver's values in parse_test.cpp.
+inline std::string segment(std::string_view payload, bool self_contained = true) {
+  std::string header = protocols::test::le(payload.size() | (self_contained ? std::uint64_t{1} << 17 : 0), 3);
+  return header + protocols::test::le(segment_crc24(header), 3) + std::string{payload} +
+         protocols::test::le(segment_crc32(payload), 4);
+}
+
+/// A frame as a v5 sender writes it: one self-contained segment if it fits, else pieces of at most
+/// `piece` payload bytes in segments that are not self-contained.
+inline std::string segments(std::string_view frame, std::size_t piece = max_segment_payload) {
+  if (frame.size() <= piece) return segment(frame);
+  std::string out;
+  for (std::size_t at = 0; at < frame.size(); at += piece) out += segment(frame.substr(at, piece), false);
+  return out;
+}
 
 }  // namespace wisp::protocols::cql::wire
