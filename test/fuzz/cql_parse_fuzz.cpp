@@ -55,16 +55,12 @@ void parse_all(message_type type, std::string_view buf, const cql::parse_options
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
   cql::parse_options small;
   small.max_body_text_bytes = small_text_bytes;
   small.max_frame_bytes = small_frame_limit;
-  for (const cql::parse_options& opts : {cql::parse_options{}, small}) {
-    parse_all(message_type::request, client, opts);
-    parse_all(message_type::response, server, opts);
-  }
+  auto entries = wisp::fuzz::parse_sides(data, size, [&](message_type type, std::string_view side) {
+    for (const cql::parse_options& opts : {cql::parse_options{}, small}) parse_all(type, side, opts);
+  });
   wisp::fuzz::drive_into_rows<cql::tracker, wisp::schemas::cql_events>(
       entries, size, size % 3 ? cql::parse_options{} : small,
       [](auto& batch, const conn_meta& meta, const cql::record& r) { cql::append_row(batch, meta, r); });
