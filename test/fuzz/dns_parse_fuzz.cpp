@@ -52,25 +52,13 @@ void parse_all(message_type type, std::string_view buf) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
-  parse_all(message_type::request, client);
-  parse_all(message_type::response, server);
-
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
-  dns::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds()};
-  std::vector<dns::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto batch = wisp::schemas::make_empty_batch(wisp::schemas::to_relation(wisp::schemas::dns_events));
-  for (const dns::record& r : records) {
-    check(r.req);
-    check(r.resp);
-    if (r.req.hdr.txid != r.resp.hdr.txid) __builtin_trap();
-    dns::append_row(batch, t.meta(), r);
-  }
-  if (!wisp::schemas::matches(batch, wisp::schemas::to_relation(wisp::schemas::dns_events))) __builtin_trap();
+  auto entries = wisp::fuzz::parse_sides(data, size, [](message_type type, std::string_view side) { parse_all(type, side); });
+  wisp::fuzz::drive_into_rows<dns::tracker, wisp::schemas::dns_events>(
+      entries, size, dns::parse_options{}, [](auto& batch, const conn_meta& m, const dns::record& r) {
+        check(r.req);
+        check(r.resp);
+        if (r.req.hdr.txid != r.resp.hdr.txid) __builtin_trap();
+        dns::append_row(batch, m, r);
+      });
   return 0;
 }

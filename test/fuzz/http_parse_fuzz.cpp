@@ -37,11 +37,9 @@ void parse_all(message_type type, std::string_view buf, bool eos) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
-  parse_all(message_type::request, client, false);
-  parse_all(message_type::response, server, true);
+  auto entries = wisp::fuzz::parse_sides(data, size, [](message_type type, std::string_view side) {
+    parse_all(type, side, type == message_type::response);
+  });
 
   wisp::fuzz::drive_into_rows<http::tracker, wisp::schemas::http_events>(
       entries, size, http::protocol::options{},

@@ -49,26 +49,14 @@ void parse_all(message_type type, std::string_view buf, const nats::parse_option
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
   nats::parse_options small;
   small.max_payload_bytes = small_payload_bytes;
   small.max_message_bytes = small_message_limit;
-  for (const nats::parse_options& opts : {nats::parse_options{}, small}) {
-    parse_all(message_type::request, client, opts);
-    parse_all(message_type::response, server, opts);
-  }
-
-  conn_meta meta;
-  meta.role = size % 2 ? wisp::schemas::trace_role::unknown : wisp::schemas::trace_role::server;
-  nats::tracker t{{}, meta, trace_both_sides, wisp::fuzz::small_bounds(), size % 3 ? nats::parse_options{} : small};
-  std::vector<nats::record> records;
-  wisp::fuzz::drive(t, wisp::fuzz::chunks_of(entries), records);
-
-  auto rel = wisp::schemas::to_relation(wisp::schemas::nats_events);
-  auto batch = wisp::schemas::make_empty_batch(rel);
-  for (const nats::record& r : records) nats::append_row(batch, t.meta(), r);
-  if (!wisp::schemas::matches(batch, rel)) __builtin_trap();
+  auto entries = wisp::fuzz::parse_sides(data, size, [&](message_type type, std::string_view side) {
+    for (const nats::parse_options& opts : {nats::parse_options{}, small}) parse_all(type, side, opts);
+  });
+  wisp::fuzz::drive_into_rows<nats::tracker, wisp::schemas::nats_events>(
+      entries, size, size % 3 ? nats::parse_options{} : small,
+      [](auto& batch, const conn_meta& m, const nats::record& r) { nats::append_row(batch, m, r); });
   return 0;
 }

@@ -59,12 +59,8 @@ void decode_all(std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
-  parse_all(message_type::request, client);
-  parse_all(message_type::response, server);
-  decode_all(in);
+  auto entries = wisp::fuzz::parse_sides(data, size, [](message_type type, std::string_view side) { parse_all(type, side); });
+  decode_all({reinterpret_cast<const char*>(data), size});
 
   pgsql::parse_options popts;
   popts.max_message_bytes = size % 3 ? pgsql::default_max_message_bytes : small_message_limit;

@@ -37,15 +37,11 @@ void parse_all(message_type type, std::string_view buf, const redis::parse_optio
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view in{reinterpret_cast<const char*>(data), size};
-  std::vector<wisp::fuzz::entry> entries = wisp::fuzz::entries_of(in);
-  auto [client, server] = wisp::fuzz::sides(entries);
   redis::parse_options small;
   small.max_payload_bytes = small_payload_bytes;
-  for (const redis::parse_options& opts : {redis::parse_options{}, small}) {
-    parse_all(message_type::request, client, opts);
-    parse_all(message_type::response, server, opts);
-  }
+  auto entries = wisp::fuzz::parse_sides(data, size, [&](message_type type, std::string_view side) {
+    for (const redis::parse_options& opts : {redis::parse_options{}, small}) parse_all(type, side, opts);
+  });
 
   wisp::fuzz::drive_into_rows<redis::tracker, wisp::schemas::redis_events>(
       entries, size, redis::parse_options{},

@@ -62,6 +62,18 @@ inline std::pair<std::string, std::string> sides(const std::vector<entry>& entri
   return out;
 }
 
+/// The opening every protocol target shares: reads the input's entries and hands each side's
+/// bytes to parse_side(type, bytes), the client's as requests, the server's as responses.
+/// Returns the entries, for the tracker half (drive_into_rows).
+template <class ParseSide>
+std::vector<entry> parse_sides(const std::uint8_t* data, std::size_t size, ParseSide parse_side) {
+  std::vector<entry> entries = entries_of({reinterpret_cast<const char*>(data), size});
+  auto [client, server] = sides(entries);
+  parse_side(protocols::message_type::request, std::string_view{client});
+  parse_side(protocols::message_type::response, std::string_view{server});
+  return entries;
+}
+
 /// Server-side chunks, with the gaps and reorderings the tags ask for.
 inline std::vector<protocols::data_chunk> chunks_of(const std::vector<entry>& entries) {
   std::vector<protocols::data_chunk> chunks;

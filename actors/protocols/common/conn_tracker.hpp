@@ -239,16 +239,18 @@ class conn_tracker {
       }
       bool stream_done = eos || s.at_gap();
       parse_context<frame> ctx{requests_, responses_, stream_done};
-      frame f{};
-      parse_result r = P::parse(type, buf, ctx, parser_options_, f);
+      parsed_.clear();
+      parse_result r = parse_frames(type, buf, ctx);
       switch (r.state) {
         case parse_state::success: {
           std::size_t n = std::clamp<std::size_t>(r.consumed, 1, buf.size());
-          f.timestamp_ns = s.timestamp_at(n - 1);
-          f.wire_size = n;
+          std::int64_t ts = s.timestamp_at(n - 1);
           s.consume(n);
-          ++stats_.frames_parsed;
-          (type == message_type::request ? requests_ : responses_).push_back(std::move(f));
+          for (frame& f : parsed_) {
+            f.timestamp_ns = ts;
+            ++stats_.frames_parsed;
+            (type == message_type::request ? requests_ : responses_).push_back(std::move(f));
+          }
           break;
         }
         case parse_state::ignored:
@@ -278,6 +280,21 @@ class conn_tracker {
           }
           return;
       }
+    }
+  }
+
+  // P::parse into parsed_: the frames of one unit on the wire (one, unless P parses several).
+  parse_result parse_frames(message_type type, std::string_view buf, const parse_context<frame>& ctx) {
+    if constexpr (multi_frame_parse<P>) {
+      return P::parse(type, buf, ctx, parser_options_, parsed_);
+    } else {
+      frame f{};
+      parse_result r = P::parse(type, buf, ctx, parser_options_, f);
+      if (r.state == parse_state::success) {
+        f.wire_size = std::clamp<std::size_t>(r.consumed, 1, buf.size());
+        parsed_.push_back(std::move(f));
+      }
+      return r;
     }
   }
 
@@ -355,6 +372,7 @@ class conn_tracker {
   data_stream egress_;
   std::deque<frame> requests_;
   std::deque<frame> responses_;
+  std::vector<frame> parsed_;  // scratch of parse_direction, kept for its capacity
   [[no_unique_address]] typename stitch_state<P>::type state_{};
   std::uint64_t ingress_skip_end_ = 0;  // stream position where an oversize frame ends
   std::uint64_t egress_skip_end_ = 0;

@@ -60,7 +60,10 @@ inline constexpr std::size_t no_frame_boundary = static_cast<std::size_t>(-1);
 ///    time of the chunk holding its last byte) and `std::size_t wire_size` (bytes it occupied);
 ///  - P::record: a stitched request/response pair;
 ///  - P::options: parser settings, default-constructible;
-///  - P::parse(type, bytes, context, options, frame&) -> parse_result;
+///  - P::parse(type, bytes, context, options, frame&) -> parse_result; or, for a protocol whose
+///    unit on the wire may carry several frames (CQL v5 segments),
+///    P::parse(type, bytes, context, options, std::vector<frame>&) -> parse_result, which on
+///    success appends the frames in order with their wire_size set (summing to `consumed`);
 ///  - P::find_frame_boundary(type, bytes, start) -> offset >= start of a plausible frame start,
 ///    or no_frame_boundary;
 ///  - P::classify(bytes) -> which message type the stream starts with, for role inference;
@@ -82,15 +85,26 @@ concept stateful_stitch = requires(std::deque<typename P::frame>& q, typename P:
 };
 
 template <class P>
-concept protocol = requires(message_type t, std::string_view bytes,
-                            const parse_context<typename P::frame>& ctx,
-                            const typename P::options& opts, typename P::frame& f) {
+concept single_frame_parse = requires(message_type t, std::string_view bytes,
+                                      const parse_context<typename P::frame>& ctx,
+                                      const typename P::options& opts, typename P::frame& f) {
+  { P::parse(t, bytes, ctx, opts, f) } -> std::same_as<parse_result>;
+};
+
+template <class P>
+concept multi_frame_parse = requires(message_type t, std::string_view bytes,
+                                     const parse_context<typename P::frame>& ctx,
+                                     const typename P::options& opts, std::vector<typename P::frame>& fs) {
+  { P::parse(t, bytes, ctx, opts, fs) } -> std::same_as<parse_result>;
+};
+
+template <class P>
+concept protocol = requires(message_type t, std::string_view bytes, typename P::frame& f) {
   { f.timestamp_ns } -> std::convertible_to<std::int64_t>;
   { f.wire_size } -> std::convertible_to<std::size_t>;
-  { P::parse(t, bytes, ctx, opts, f) } -> std::same_as<parse_result>;
   { P::find_frame_boundary(t, bytes, std::size_t{0}) } -> std::same_as<std::size_t>;
   { P::classify(bytes) } -> std::same_as<std::optional<message_type>>;
-} && (stateless_stitch<P> || stateful_stitch<P>);
+} && (single_frame_parse<P> || multi_frame_parse<P>) && (stateless_stitch<P> || stateful_stitch<P>);
 
 /// The tracker-held stitch state of P: P::state, or an empty placeholder.
 template <class P>

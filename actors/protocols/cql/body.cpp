@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/protocols/common/be_reader.hpp"
 #include "schemas/json.hpp"
 
 namespace wisp::protocols::cql {
@@ -15,50 +16,25 @@ using schemas::append_json_string;
 // this one bounds the recursion on hostile input.
 constexpr int max_type_depth = 16;
 
-// A reader over the body notations of the spec ([int], [short], [string], [bytes], ...). A read
-// past the end marks the reader failed and returns an empty value; callers check ok() at the end.
-class reader {
+// The body notations of the spec ([string], [long string], [bytes], [short bytes]) over the
+// shared big-endian reader ([byte] u8, [short] u16, [int] i32). A read past the end fails the
+// reader and returns an empty value; callers check ok() at the end.
+class reader : public be_reader {
  public:
-  explicit reader(std::string_view b) : buf_(b) {}
-  [[nodiscard]] bool ok() const { return ok_; }
-  [[nodiscard]] std::size_t left() const { return ok_ ? buf_.size() - pos_ : 0; }
-
-  std::string_view take(std::size_t n) {
-    if (!ok_ || n > buf_.size() - pos_) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view v = buf_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  std::uint64_t be(std::size_t n) {
-    std::uint64_t v = 0;
-    for (char c : take(n)) v = (v << 8) | static_cast<unsigned char>(c);
-    return v;
-  }
-  std::uint8_t byte() { return static_cast<std::uint8_t>(be(1)); }
-  std::uint16_t short_() { return static_cast<std::uint16_t>(be(2)); }
-  std::int32_t int_() { return static_cast<std::int32_t>(static_cast<std::uint32_t>(be(4))); }
-  std::string_view string() { return take(short_()); }
-  std::string_view long_string() { return take(count(int_())); }
+  using be_reader::be_reader;
+  std::string_view string() { return take(u16()); }
+  std::string_view long_string() { return take(count(i32())); }
   /// [bytes]: a negative length is null (no bytes), as is [value]'s -2 "not set".
   std::string_view bytes() {
-    std::int32_t n = int_();
+    std::int32_t n = i32();
     return n < 0 ? std::string_view{} : take(static_cast<std::size_t>(n));
   }
-  std::string_view short_bytes() { return take(short_()); }
+  std::string_view short_bytes() { return take(u16()); }
   /// A non-negative count; a negative one fails the reader.
   std::size_t count(std::int32_t n) {
-    if (n < 0) ok_ = false;
-    return ok_ ? static_cast<std::size_t>(n) : 0;
+    if (n < 0) fail();
+    return ok() ? static_cast<std::size_t>(n) : 0;
   }
-  void fail() { ok_ = false; }
-
- private:
-  std::string_view buf_;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
 };
 
 std::string hex(std::string_view b) {
@@ -82,7 +58,7 @@ void repeat(reader& r, std::size_t n, F&& f) {
 
 std::string string_list_json(reader& r) {
   std::string out = "[";
-  repeat(r, r.short_(), [&] {
+  repeat(r, r.u16(), [&] {
     if (out.size() > 1) out += ',';
     append_json_string(out, r.string());
   });
@@ -91,7 +67,7 @@ std::string string_list_json(reader& r) {
 
 std::string string_map_json(reader& r, bool multi) {
   std::string out = "{";
-  repeat(r, r.short_(), [&] {
+  repeat(r, r.u16(), [&] {
     if (out.size() > 1) out += ',';
     append_json_string(out, r.string());
     out += ':';
@@ -106,7 +82,7 @@ std::string string_map_json(reader& r, bool multi) {
 
 void skip_type_option(reader& r, int depth) {
   if (depth > max_type_depth) return r.fail();
-  std::uint16_t id = r.short_();
+  std::uint16_t id = r.u16();
   switch (id) {
     case 0x0000: r.string(); break;  // custom: class name
     case 0x0020:                     // list
@@ -120,13 +96,13 @@ void skip_type_option(reader& r, int depth) {
     case 0x0030:  // UDT: keyspace, name, fields
       r.string();
       r.string();
-      repeat(r, r.short_(), [&] {
+      repeat(r, r.u16(), [&] {
         r.string();
         skip_type_option(r, depth + 1);
       });
       break;
     case 0x0031:  // tuple
-      repeat(r, r.short_(), [&] { skip_type_option(r, depth + 1); });
+      repeat(r, r.u16(), [&] { skip_type_option(r, depth + 1); });
       break;
     default:
       if (id > 0x0015) r.fail();  // 0x0001..0x0015: native types
@@ -136,8 +112,8 @@ void skip_type_option(reader& r, int depth) {
 // ROWS metadata (spec §4.2.5.2): flags, column count, optional paging state and (v5) new
 // metadata id, global keyspace/table or per-column ones, then name and type per column.
 std::string rows_text(reader& r, std::uint8_t version) {
-  std::int32_t flags = r.int_();
-  std::size_t columns = r.count(r.int_());
+  std::int32_t flags = r.i32();
+  std::size_t columns = r.count(r.i32());
   if (flags & 0x0002) r.bytes();                       // has_more_pages: paging state
   if (version >= 5 && (flags & 0x0008)) r.short_bytes();  // metadata_changed: new id
   std::string names = "[";
@@ -158,7 +134,7 @@ std::string rows_text(reader& r, std::uint8_t version) {
     });
   }
   names += "]";
-  std::size_t rows = r.count(r.int_());
+  std::size_t rows = r.count(r.i32());
   // The rows' cells are not shown, only walked so that the frame must end where they do. Every
   // cell reads at least its 4-byte length, so a lying row count stops at the body's end.
   if (columns > 0) repeat(r, rows, [&] { repeat(r, columns, [&] { r.bytes(); }); });
@@ -185,13 +161,13 @@ std::string schema_change_text(reader& r) {
 }
 
 std::string result_text(reader& r, std::uint8_t version) {
-  switch (r.int_()) {
+  switch (r.i32()) {
     case 0x0001: return "Response type = VOID";
     case 0x0002: return rows_text(r, version);
     case 0x0003: return "Response type = SET_KEYSPACE\nKeyspace = " + std::string{r.string()};
     case 0x0004: {
       std::string id = hex(r.short_bytes());
-      r.take(r.left());  // prepared and result metadata: not shown
+      r.take(r.remaining());  // prepared and result metadata: not shown
       return "Response type = PREPARED\nPrepared ID = " + id;
     }
     case 0x0005: return "Response type = SCHEMA_CHANGE\n" + schema_change_text(r);
@@ -207,8 +183,8 @@ std::string event_text(reader& r) {
     return {};
   }
   std::string out = type + " " + std::string{r.string()} + " ";
-  std::string_view addr = r.take(r.byte());  // [inet]: size, address, port
-  std::int32_t port = r.int_();
+  std::string_view addr = r.take(r.u8());  // [inet]: size, address, port
+  std::int32_t port = r.i32();
   if (addr.size() == 4) {
     for (std::size_t i = 0; i < 4; ++i)
       out += (i ? "." : "") + std::to_string(static_cast<unsigned char>(addr[i]));
@@ -223,21 +199,21 @@ std::string event_text(reader& r) {
 // Query parameters (spec §4.1.4) of QUERY and EXECUTE: consistency, flags, then what the flags
 // announce. Returns the bound values.
 std::vector<std::string_view> query_parameters(reader& r, std::uint8_t version) {
-  r.short_();  // consistency
-  std::uint32_t flags = version >= 5 ? static_cast<std::uint32_t>(r.int_()) : r.byte();
+  r.u16();  // consistency
+  std::uint32_t flags = version >= 5 ? static_cast<std::uint32_t>(r.i32()) : r.u8();
   std::vector<std::string_view> values;
   if (flags & 0x01) {
-    repeat(r, r.short_(), [&] {
+    repeat(r, r.u16(), [&] {
       if (flags & 0x40) r.string();  // names for values
       values.push_back(r.bytes());
     });
   }
-  if (flags & 0x04) r.int_();         // page size
+  if (flags & 0x04) r.i32();         // page size
   if (flags & 0x08) r.bytes();        // paging state
-  if (flags & 0x10) r.short_();       // serial consistency
+  if (flags & 0x10) r.u16();       // serial consistency
   if (flags & 0x20) r.take(8);        // default timestamp
   if (version >= 5 && (flags & 0x80)) r.string();  // keyspace
-  if (version >= 5 && (flags & 0x100)) r.int_();   // now in seconds
+  if (version >= 5 && (flags & 0x100)) r.i32();   // now in seconds
   return values;
 }
 
@@ -254,11 +230,11 @@ std::string execute_text(reader& r, std::uint8_t version) {
 }
 
 std::string batch_text(reader& r) {
-  r.byte();  // type: logged, unlogged, counter
+  r.u8();  // type: logged, unlogged, counter
   std::string out = "[";
-  repeat(r, r.short_(), [&] {
+  repeat(r, r.u16(), [&] {
     if (out.size() > 1) out += ',';
-    std::uint8_t kind = r.byte();
+    std::uint8_t kind = r.u8();
     if (kind == 0) {
       append_json_string(out, r.long_string());
     } else if (kind == 1) {
@@ -266,10 +242,10 @@ std::string batch_text(reader& r) {
     } else {
       r.fail();
     }
-    repeat(r, r.short_(), [&] { r.bytes(); });  // values (no names in batches)
+    repeat(r, r.u16(), [&] { r.bytes(); });  // values (no names in batches)
   });
-  r.short_();  // consistency; the rest (flags, serial consistency, timestamp) is not shown
-  r.take(r.left());
+  r.u16();  // consistency; the rest (flags, serial consistency, timestamp) is not shown
+  r.take(r.remaining());
   return out + "]";
 }
 
@@ -284,7 +260,7 @@ std::string request_text(reader& r, const message& m) {
     }
     case opcode::prepare: {
       std::string q{r.long_string()};
-      r.take(r.left());  // v5: flags and keyspace
+      r.take(r.remaining());  // v5: flags and keyspace
       return q;
     }
     case opcode::execute: return execute_text(r, m.version);
@@ -297,9 +273,9 @@ std::string request_text(reader& r, const message& m) {
 std::string response_text(reader& r, const message& m) {
   switch (m.op) {
     case opcode::error: {
-      std::int32_t code = r.int_();
+      std::int32_t code = r.i32();
       std::string msg{r.string()};
-      r.take(r.left());  // code-specific fields
+      r.take(r.remaining());  // code-specific fields
       return "[" + std::to_string(code) + "] " + msg;
     }
     case opcode::authenticate: return std::string{r.string()};
@@ -320,14 +296,14 @@ std::optional<std::string> render_body(const message& header, std::string_view b
   if (header.type == message_type::response && (header.flags & flag_tracing)) r.take(16);
   if (header.type == message_type::response && (header.flags & flag_warning)) string_list_json(r);
   if (header.flags & flag_custom_payload) {
-    repeat(r, r.short_(), [&] {
+    repeat(r, r.u16(), [&] {
       r.string();
       r.bytes();
     });
   }
   std::string text = header.type == message_type::request ? request_text(r, header) : response_text(r, header);
   // Trailing bytes the form does not explain mean the body is not what the opcode says.
-  if (!r.ok() || r.left() != 0) return std::nullopt;
+  if (!r.ok() || r.remaining() != 0) return std::nullopt;
   return text;
 }
 

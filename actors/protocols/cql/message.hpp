@@ -1,5 +1,5 @@
 #pragma once
-// A CQL native protocol frame (v3-v5 framing, before v5's segments) as parsed from the wire:
+// A CQL native protocol frame (v3-v5; v5 segments are unwrapped by segment.hpp) as parsed from the wire:
 // the 9-byte header and the body already rendered as the text the cql_events req_body /
 // resp_body column shows. Plain value.
 

@@ -1,18 +1,18 @@
 #include "actors/protocols/cql/parse.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
+#include "actors/protocols/common/be_reader.hpp"
 #include "actors/protocols/cql/body.hpp"
+#include "actors/protocols/cql/segment.hpp"
 
 namespace wisp::protocols::cql {
 namespace {
 
 std::uint8_t u8(std::string_view b, std::size_t i) { return static_cast<std::uint8_t>(b[i]); }
 
-std::uint32_t body_length(std::string_view b) {
-  return (std::uint32_t{u8(b, 5)} << 24) | (std::uint32_t{u8(b, 6)} << 16) | (std::uint32_t{u8(b, 7)} << 8) |
-         u8(b, 8);
-}
+std::uint32_t body_length(std::string_view b) { return load_be32(b, 5); }
 
 // Checks the bytes of a header present so far; a valid prefix passes.
 bool plausible_prefix(message_type type, std::string_view b) {
@@ -78,7 +78,7 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
   m.type = type;
   m.version = u8(buf, 0) & ~response_bit;
   m.flags = u8(buf, 1);
-  m.stream = static_cast<std::int16_t>(static_cast<std::uint16_t>((u8(buf, 2) << 8) | u8(buf, 3)));
+  m.stream = static_cast<std::int16_t>(load_be16(buf, 2));
   m.op = static_cast<opcode>(u8(buf, 4));
   std::optional<std::string> body = render_body(m, buf.substr(header_bytes, length));
   // A body that does not decode as its opcode's form: these 9 bytes were not a header.
@@ -88,16 +88,40 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
   return {parse_state::success, total};
 }
 
+parse_result parse(message_type type, std::string_view buf, const parse_options& options, std::vector<message>& out) {
+  segment_header h;
+  header_read seg = read_segment_header(buf, h);
+  if (seg == header_read::ok) {
+    parse_result r = parse_segment(type, buf, options, out);
+    if (r.state != parse_state::invalid) return r;
+  }
+  message m;
+  parse_result r = parse_message(type, buf, options, m);
+  // Too few bytes to tell whether a segment header starts here.
+  if (r.state == parse_state::invalid && seg == header_read::partial) return {parse_state::needs_more_data, 0};
+  if (r.state == parse_state::success) {
+    m.wire_size = r.consumed;
+    out.push_back(std::move(m));
+  }
+  return r;
+}
+
 std::size_t find_frame_boundary(message_type type, std::string_view buf, std::size_t start) {
-  for (std::size_t i = start; i + header_bytes <= buf.size(); ++i)
-    if (plausible_header(type, buf.substr(i))) return i;
+  // After a segment whose header checks out but whose payload does not (bad CRC32, cut frames),
+  // its payload's frames are not searched: the segment is skipped whole.
+  segment_header h;
+  if (start > 0 && read_segment_header(buf, h) == header_read::ok) start = std::max(start, h.wire_bytes());
+  for (std::size_t i = start; i + segment_header_bytes <= buf.size(); ++i) {
+    std::string_view at = buf.substr(i);
+    if (plausible_header(type, at) || plausible_segment(type, at)) return i;
+  }
   return no_frame_boundary;
 }
 
 std::optional<message_type> classify(std::string_view buf) {
   for (message_type t : {message_type::request, message_type::response})
     if (plausible_header(t, buf)) return t;
-  return std::nullopt;
+  return classify_segment(buf);
 }
 
 }  // namespace wisp::protocols::cql

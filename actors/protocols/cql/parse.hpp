@@ -11,12 +11,14 @@
 // a CQL header at all and is invalid, so a lying length never allocates nor blinds the stream.
 //
 // Protocol v5 wraps frames in CRC-checked segments once STARTUP/READY (or AUTH_SUCCESS) are
-// exchanged; those segments are not parsed: they fail the header checks, count as parse errors
-// and, if they persist, disable the tracker (Pixie does not parse v5 segments either).
+// exchanged (segment.hpp). parse() takes either: a segment, recognised by its header CRC24, or a
+// plain frame, so one parser follows a connection across the switch without per-connection
+// state.
 
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "actors/protocols/common/protocol.hpp"
 #include "actors/protocols/common/truncate.hpp"
@@ -36,17 +38,26 @@ struct parse_options {
   std::size_t max_body_text_bytes = default_max_string_bytes;
 };
 
+/// One plain frame (v3, v4, or v5 before its segments) at the start of buf.
 [[nodiscard]] parse_result parse_message(message_type type, std::string_view buf,
                                          const parse_options& options, message& out);
+
+/// What the tracker calls: the v5 segment (parse_segment) or plain frame (parse_message) at the
+/// start of buf; the frames are appended to out with their wire_size. A plain frame whose first
+/// bytes happen to pass a segment header's CRC24 is still parsed as one.
+[[nodiscard]] parse_result parse(message_type type, std::string_view buf, const parse_options& options,
+                                 std::vector<message>& out);
 
 /// Whether the 9 bytes at the start of `buf` are a plausible header sent by `type`'s side
 /// (version, direction bit, flags, opcode of that side, length within the hard limit).
 [[nodiscard]] bool plausible_header(message_type type, std::string_view buf);
 
-/// Offset >= start of the next plausible header of the given side; no_frame_boundary if none.
+/// Offset >= start of the next plausible header or segment (plausible_segment) of the given
+/// side; no_frame_boundary if none.
 [[nodiscard]] std::size_t find_frame_boundary(message_type type, std::string_view buf, std::size_t start);
 
-/// Which side sent the first frame of the buffer: the direction bit of a plausible header.
+/// Which side sent the first frame of the buffer: the direction bit of a plausible header, or
+/// of the v5 header starting a segment's payload.
 [[nodiscard]] std::optional<message_type> classify(std::string_view buf);
 
 }  // namespace wisp::protocols::cql

@@ -22,10 +22,11 @@ struct protocol {
   using record = cql::record;
   using options = parse_options;
 
-  /// A CQL frame carries its length: the parser needs nothing from the other direction.
+  /// A CQL frame carries its length: the parser needs nothing from the other direction. One v5
+  /// segment may carry several frames, hence the vector.
   static parse_result parse(message_type type, std::string_view buf, const parse_context<message>& /*ctx*/,
-                            const parse_options& opts, message& out) {
-    return parse_message(type, buf, opts, out);
+                            const parse_options& opts, std::vector<message>& out) {
+    return cql::parse(type, buf, opts, out);
   }
   static std::size_t find_frame_boundary(message_type type, std::string_view buf, std::size_t start) {
     return cql::find_frame_boundary(type, buf, start);

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "actors/protocols/common/be_reader.hpp"
+
 namespace wisp::protocols::dns {
 namespace {
 
@@ -28,9 +30,6 @@ constexpr std::size_t aaaa_bytes = 16;
 // Opcodes in use (RFC 6895 §2.2): QUERY, IQUERY (obsolete but legal), STATUS, NOTIFY, UPDATE.
 constexpr bool known_opcode(unsigned op) { return op <= 2 || op == 4 || op == 5; }
 
-std::uint16_t be16(std::string_view b, std::size_t at) {
-  return static_cast<std::uint16_t>((static_cast<unsigned char>(b[at]) << 8) | static_cast<unsigned char>(b[at + 1]));
-}
 
 // The name written at `at` of msg (msg starts with the header). On complete, next is the offset
 // just past the name as written (after its first pointer or its final zero) and its labels are
@@ -53,7 +52,7 @@ walk read_name(std::string_view msg, std::size_t at, std::size_t& next, std::str
     auto len = static_cast<unsigned char>(msg[pos]);
     if ((len & pointer_tag) == pointer_tag) {
       if (pos + 1 >= end) return out_of_bytes;
-      std::size_t target = be16(msg, pos) & pointer_offset_mask;
+      std::size_t target = load_be16(msg, pos) & pointer_offset_mask;
       if (target < header_bytes || target >= piece_start || ++hops > max_pointer_hops) return walk::malformed;
       if (!jumped) next = pos + 2;
       jumped = true;
@@ -115,7 +114,7 @@ walk walk_message(message_type type, std::string_view msg, std::size_t& size, me
   if (capped) msg = msg.substr(0, max_message_bytes);
   if (!plausible_header(type, msg)) return walk::malformed;
   if (msg.size() < header_bytes) return walk::truncated;
-  header h{be16(msg, 0), be16(msg, 2), be16(msg, 4), be16(msg, 6), be16(msg, 8), be16(msg, 10)};
+  header h{load_be16(msg, 0), load_be16(msg, 2), load_be16(msg, 4), load_be16(msg, 6), load_be16(msg, 8), load_be16(msg, 10)};
   if (out) out->hdr = h;
   const walk short_bytes = capped ? walk::malformed : walk::truncated;
   std::size_t pos = header_bytes;
@@ -125,7 +124,7 @@ walk walk_message(message_type type, std::string_view msg, std::size_t& size, me
     walk w = read_name(msg, pos, next, out ? &q.name : nullptr);
     if (w != walk::complete) return w == walk::truncated ? short_bytes : w;
     if (next + question_fixed_bytes > msg.size()) return short_bytes;
-    q.type = be16(msg, next);
+    q.type = load_be16(msg, next);
     pos = next + question_fixed_bytes;
     if (out) out->queries.push_back(std::move(q));
   }
@@ -137,8 +136,8 @@ walk walk_message(message_type type, std::string_view msg, std::size_t& size, me
     walk w = read_name(msg, pos, next, out && in_answers ? &a.name : nullptr);
     if (w != walk::complete) return w == walk::truncated ? short_bytes : w;
     if (next + record_fixed_bytes > msg.size()) return short_bytes;
-    a.type = be16(msg, next);
-    const std::size_t rdlength = be16(msg, next + 8);
+    a.type = load_be16(msg, next);
+    const std::size_t rdlength = load_be16(msg, next + 8);
     pos = next + record_fixed_bytes;
     if (pos + rdlength > msg.size()) return short_bytes;
     if (decode_rdata(msg, pos, rdlength, a) != walk::complete) return walk::malformed;
@@ -153,11 +152,11 @@ walk walk_message(message_type type, std::string_view msg, std::size_t& size, me
 
 bool plausible_header(message_type type, std::string_view hdr) {
   if (hdr.size() >= 4) {
-    header h{0, be16(hdr, 2)};
+    header h{0, load_be16(hdr, 2)};
     if (h.qr() != (type == message_type::response) || !known_opcode(h.opcode()) || h.z()) return false;
   }
   for (std::size_t at = 4; at + 2 <= std::min(hdr.size(), header_bytes); at += 2)
-    if (be16(hdr, at) > max_section_records) return false;
+    if (load_be16(hdr, at) > max_section_records) return false;
   return true;
 }
 
@@ -166,7 +165,7 @@ parse_result parse_message(message_type type, std::string_view buf, message& out
   std::size_t tcp_len = 0;
   message m;
   if (buf.size() >= tcp_length_bytes) {
-    tcp_len = be16(buf, 0);
+    tcp_len = load_be16(buf, 0);
     std::string_view body = buf.substr(tcp_length_bytes, tcp_len);
     std::size_t size = 0;
     tcp = tcp_len < header_bytes ? walk::malformed : walk_message(type, body, size, &m);

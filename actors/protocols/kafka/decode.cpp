@@ -9,16 +9,6 @@
 
 namespace wisp::protocols::kafka {
 
-std::int64_t reader::be(std::size_t n) {
-  std::string_view b = take(n);
-  if (b.size() != n) return 0;
-  std::uint64_t v = 0;
-  for (char c : b) v = (v << 8) | static_cast<unsigned char>(c);
-  // Sign-extend from n bytes.
-  std::uint64_t sign = std::uint64_t{1} << (8 * n - 1);
-  return n == 8 ? static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v ^ sign) - static_cast<std::int64_t>(sign);
-}
-
 std::uint64_t reader::uvarint() {
   std::uint64_t v = 0;
   for (int shift = 0; shift < 35; shift += 7) {  // Kafka's unsigned varints hold 32 bits
@@ -28,18 +18,8 @@ std::uint64_t reader::uvarint() {
     v |= std::uint64_t{byte & 0x7fU} << shift;
     if ((byte & 0x80U) == 0) return v;
   }
-  failed_ = true;
+  fail();
   return 0;
-}
-
-std::string_view reader::take(std::size_t n) {
-  if (failed_ || n > remaining()) {
-    failed_ = true;
-    return {};
-  }
-  std::string_view v = bytes_.substr(pos_, n);
-  pos_ += n;
-  return v;
 }
 
 namespace {
@@ -48,35 +28,35 @@ namespace {
 // other than -1.
 std::int64_t length_prefix(reader& r, bool compact, std::size_t width) {
   if (compact) return static_cast<std::int64_t>(r.uvarint()) - 1;
-  return r.be(width);
+  return r.sint(width);
 }
 
 }  // namespace
 
 std::optional<std::string_view> reader::string(bool compact) {
   std::int64_t n = length_prefix(*this, compact, 2);
-  if (n < -1) failed_ = true;
-  if (n < 0 || failed_) return std::nullopt;
+  if (n < -1) fail();
+  if (n < 0 || failed()) return std::nullopt;
   return take(static_cast<std::size_t>(n));
 }
 
 std::optional<std::string_view> reader::bytes(bool compact) {
   std::int64_t n = length_prefix(*this, compact, 4);
-  if (n < -1) failed_ = true;
-  if (n < 0 || failed_) return std::nullopt;
+  if (n < -1) fail();
+  if (n < 0 || failed()) return std::nullopt;
   return take(static_cast<std::size_t>(n));
 }
 
 std::int64_t reader::array_count(bool compact) {
   std::int64_t n = length_prefix(*this, compact, 4);
   // Every element takes at least one byte: a larger count is a lie, whatever the element.
-  if (n < -1 || (n > 0 && static_cast<std::uint64_t>(n) > remaining())) failed_ = true;
-  return failed_ ? 0 : n;
+  if (n < -1 || (n > 0 && static_cast<std::uint64_t>(n) > remaining())) fail();
+  return failed() ? 0 : n;
 }
 
 void reader::skip_tagged_fields() {
   std::uint64_t n = uvarint();
-  for (std::uint64_t i = 0; i < n && !failed_; ++i) {
+  for (std::uint64_t i = 0; i < n && !failed(); ++i) {
     (void)uvarint();  // tag
     (void)take(uvarint());
   }
@@ -376,11 +356,11 @@ class renderer {
  private:
   bool value(const field& f) {
     switch (f.k) {
-      case kind::i8: number(r_.be(1)); return true;
-      case kind::i16: number(r_.be(2)); return true;
-      case kind::i32: number(r_.be(4)); return true;
-      case kind::i64: number(r_.be(8)); return true;
-      case kind::boolean: out_ += r_.be(1) != 0 ? "true" : "false"; return true;
+      case kind::i8: number(r_.sint(1)); return true;
+      case kind::i16: number(r_.sint(2)); return true;
+      case kind::i32: number(r_.sint(4)); return true;
+      case kind::i64: number(r_.sint(8)); return true;
+      case kind::boolean: out_ += r_.sint(1) != 0 ? "true" : "false"; return true;
       case kind::uuid: uuid(r_.take(16)); return true;
       case kind::string: schemas::append_json_string(out_, r_.string(flexible_).value_or("")); return true;
       case kind::bytes:
@@ -405,8 +385,8 @@ class renderer {
       if (i) out_ += ',';
       switch (f.k) {
         case kind::structs: ok = object(f.children); break;
-        case kind::i32s: number(r_.be(4)); break;
-        case kind::i64s: number(r_.be(8)); break;
+        case kind::i32s: number(r_.sint(4)); break;
+        case kind::i64s: number(r_.sint(8)); break;
         default: schemas::append_json_string(out_, r_.string(flexible_).value_or("")); break;
       }
       ok = ok && !r_.failed() && out_.size() <= max_;

@@ -6,7 +6,7 @@
 // decode.cpp, including the flexible ones (compact strings, arrays and bytes; tagged fields, which
 // are skipped). Record sets and opaque bytes are rendered as {"size":N}.
 //
-// Also the wire primitives the framing uses (the request header's fields).
+// Also Kafka's wire notations, which the framing uses for the request header's fields.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,15 +14,16 @@
 #include <string>
 #include <string_view>
 
+#include "actors/protocols/common/be_reader.hpp"
 #include "actors/protocols/common/protocol.hpp"
 
 namespace wisp::protocols::kafka {
 
-/// Bounds-checked big-endian reader; any read past the end sets failed() and returns zeros.
-class reader {
+/// Kafka's notations over the shared big-endian reader; any read past the end sets failed()
+/// and returns zeros.
+class reader : public be_reader {
  public:
-  explicit reader(std::string_view bytes) : bytes_(bytes) {}
-  std::int64_t be(std::size_t n);  // n-byte signed big-endian (1, 2, 4 or 8)
+  using be_reader::be_reader;
   std::uint64_t uvarint();
   /// int16-length (or, compact, uvarint length + 1) string; nullopt for null.
   std::optional<std::string_view> string(bool compact);
@@ -31,15 +32,6 @@ class reader {
   /// int32 (or compact) array count; -1 for null; failed() if the count cannot fit the bytes left.
   std::int64_t array_count(bool compact);
   void skip_tagged_fields();
-  std::string_view take(std::size_t n);
-  [[nodiscard]] bool failed() const { return failed_; }
-  [[nodiscard]] std::size_t remaining() const { return bytes_.size() - pos_; }
-  [[nodiscard]] std::size_t position() const { return pos_; }
-
- private:
-  std::string_view bytes_;
-  std::size_t pos_ = 0;
-  bool failed_ = false;
 };
 
 /// Whether the API is decoded at that version.

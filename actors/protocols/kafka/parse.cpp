@@ -30,9 +30,9 @@ std::optional<request_header> read_request_header(std::string_view body, bool& n
   needs_more = false;
   reader r{body};
   request_header h;
-  h.api_key = static_cast<std::int16_t>(r.be(2));
-  h.api_version = static_cast<std::int16_t>(r.be(2));
-  h.correlation_id = static_cast<std::int32_t>(r.be(4));
+  h.api_key = static_cast<std::int16_t>(r.sint(2));
+  h.api_version = static_cast<std::int16_t>(r.sint(2));
+  h.correlation_id = static_cast<std::int32_t>(r.sint(4));
   if (r.failed()) {
     needs_more = true;
     return std::nullopt;
@@ -45,7 +45,7 @@ std::optional<request_header> read_request_header(std::string_view body, bool& n
       needs_more = true;
       return std::nullopt;
     }
-    std::int64_t n = reader{body.substr(r.position())}.be(2);
+    std::int64_t n = reader{body.substr(r.position())}.sint(2);
     if (n < -1) return std::nullopt;
     auto id = r.string(false);
     if (r.failed()) {
@@ -65,7 +65,7 @@ std::optional<request_header> read_request_header(std::string_view body, bool& n
   return h;
 }
 
-std::int64_t read_size(std::string_view buf) { return reader{buf}.be(4); }
+std::int64_t read_size(std::string_view buf) { return reader{buf}.sint(4); }
 
 }  // namespace
 
@@ -95,7 +95,7 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
       // acks sits after the transactional_id (v3+): 0 means no response will come.
       reader r{payload};
       if (h->api_version >= 3) (void)r.string(flexible(h->api_key, h->api_version));
-      out.expects_response = r.be(2) != 0 || r.failed();
+      out.expects_response = r.sint(2) != 0 || r.failed();
     }
     out.body = decode_body(type, h->api_key, h->api_version, payload, false, max_json_bytes);
     return {parse_state::success, size_bytes + n};
@@ -104,7 +104,7 @@ parse_result parse_message(message_type type, std::string_view buf, const parse_
   if (body.size() < n) return {parse_state::needs_more_data, 0};
   out = message{};
   out.type = type;
-  out.correlation_id = static_cast<std::int32_t>(reader{body}.be(4));
+  out.correlation_id = static_cast<std::int32_t>(reader{body}.sint(4));
   std::string_view payload = body.substr(min_response_bytes);
   out.body_cut = payload.size() > options.max_payload_bytes;
   out.body = std::string(payload.substr(0, options.max_payload_bytes));
@@ -120,7 +120,7 @@ std::size_t find_frame_boundary(message_type type, std::string_view buf, std::si
       bool needs_more = false;
       auto h = read_request_header(at.substr(size_bytes, static_cast<std::size_t>(size)), needs_more);
       if (h) return i;
-    } else if (static_cast<std::size_t>(size) >= min_response_bytes && reader{at.substr(size_bytes)}.be(4) >= 0) {
+    } else if (static_cast<std::size_t>(size) >= min_response_bytes && reader{at.substr(size_bytes)}.sint(4) >= 0) {
       return i;
     }
   }

@@ -1,5 +1,6 @@
 #include "actors/protocols/pgsql/parse.hpp"
 
+#include "actors/protocols/common/be_reader.hpp"
 #include "actors/protocols/pgsql/payload.hpp"
 
 namespace wisp::protocols::pgsql {
@@ -19,11 +20,6 @@ constexpr std::uint32_t backend_key_min_bytes = 12;
 constexpr std::uint32_t backend_key_max_bytes = 12 + 256;  // protocol 3.2 allows keys up to 256 bytes
 constexpr std::size_t classify_max_messages = 16;
 
-std::uint32_t be32(std::string_view b) {
-  std::uint32_t v = 0;
-  for (std::size_t i = 0; i < length_bytes; ++i) v = (v << 8) | static_cast<unsigned char>(b[i]);
-  return v;
-}
 
 // Whether a length field fits the message type: several messages have exactly one size.
 bool length_fits(message_type type, char t, std::uint32_t len) {
@@ -64,7 +60,7 @@ header_check check_header(message_type type, std::string_view buf, std::uint32_t
   if (buf.empty()) return header_check::partial;
   if (!is_tag(type, buf[0])) return header_check::bad;
   if (buf.size() < header_bytes) return header_check::partial;
-  len = be32(buf.substr(1));
+  len = load_be32(buf.substr(1));
   return length_fits(type, buf[0], len) ? header_check::ok : header_check::bad;
 }
 
@@ -85,17 +81,17 @@ header_check check_untagged(std::string_view buf) {
   for (std::size_t i = 0; i < 2 && i < buf.size(); ++i)
     if (buf[i] != '\0') return header_check::bad;
   if (buf.size() < untagged_header_bytes) return header_check::partial;
-  return untagged_kind(be32(buf), be32(buf.substr(length_bytes))) ? header_check::ok : header_check::bad;
+  return untagged_kind(load_be32(buf), load_be32(buf.substr(length_bytes))) ? header_check::ok : header_check::bad;
 }
 
 parse_result parse_untagged(std::string_view buf, message& out) {
   header_check h = check_untagged(buf);
   if (h == header_check::bad) return {parse_state::invalid, 0};
   if (h == header_check::partial) return {parse_state::needs_more_data, 0};
-  std::uint32_t len = be32(buf);
+  std::uint32_t len = load_be32(buf);
   if (buf.size() < len) return {parse_state::needs_more_data, 0};
   out = message{};
-  out.kind = *untagged_kind(len, be32(buf.substr(length_bytes)));
+  out.kind = *untagged_kind(len, load_be32(buf.substr(length_bytes)));
   out.payload.assign(buf.substr(length_bytes, len - length_bytes));
   // Startup parameters are NUL-terminated pairs ending with an empty name.
   if (out.kind == message_kind::startup && out.payload.back() != '\0') return {parse_state::invalid, 0};
@@ -185,7 +181,7 @@ std::optional<message_type> classify(std::string_view buf) {
     if (rest.size() < header_bytes) return std::nullopt;
     bool frontend = is_tag(message_type::request, rest[0]);
     bool backend = is_tag(message_type::response, rest[0]);
-    std::uint32_t len = be32(rest.substr(1));
+    std::uint32_t len = load_be32(rest.substr(1));
     if (frontend && !backend) {
       return length_fits(message_type::request, rest[0], len) ? std::optional{message_type::request} : std::nullopt;
     }

@@ -63,35 +63,28 @@ bool read_formats(payload_reader& r, std::vector<std::int16_t>& out) {
 }  // namespace
 
 bool payload_reader::int16(std::int16_t& out) {
-  if (bytes_.size() < 2) return false;
-  auto hi = static_cast<unsigned char>(bytes_[0]);
-  auto lo = static_cast<unsigned char>(bytes_[1]);
-  out = static_cast<std::int16_t>(static_cast<std::uint16_t>((hi << 8) | lo));
-  bytes_.remove_prefix(2);
+  if (left() < 2) return false;
+  out = r_.i16();
   return true;
 }
 
 bool payload_reader::int32(std::int32_t& out) {
-  if (bytes_.size() < 4) return false;
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes_[i]);
-  out = static_cast<std::int32_t>(v);
-  bytes_.remove_prefix(4);
+  if (left() < 4) return false;
+  out = r_.i32();
   return true;
 }
 
 bool payload_reader::cstring(std::string_view& out) {
-  std::size_t nul = bytes_.find('\0');
+  std::size_t nul = r_.rest().find('\0');
   if (nul == std::string_view::npos) return false;
-  out = bytes_.substr(0, nul);
-  bytes_.remove_prefix(nul + 1);
+  out = r_.take(nul);
+  r_.take(1);
   return true;
 }
 
 bool payload_reader::bytes(std::size_t n, std::string_view& out) {
-  if (bytes_.size() < n) return false;
-  out = bytes_.substr(0, n);
-  bytes_.remove_prefix(n);
+  if (left() < n) return false;
+  out = r_.take(n);
   return true;
 }
 

@@ -16,24 +16,26 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/protocols/common/be_reader.hpp"
+
 namespace wisp::protocols::pgsql {
 
 inline constexpr std::string_view null_value = "[NULL]";
 
-/// A big-endian cursor over a payload. Reads fail (return false, leave the output unset) rather
-/// than run past the end.
+/// pgsql's reads over the shared big-endian reader: each fails (returns false, leaves the output
+/// unset, consumes nothing) rather than run past the end.
 class payload_reader {
  public:
-  explicit payload_reader(std::string_view bytes) : bytes_{bytes} {}
+  explicit payload_reader(std::string_view bytes) : r_{bytes} {}
   bool int16(std::int16_t& out);
   bool int32(std::int32_t& out);
   /// A NUL-terminated string, without its NUL.
   bool cstring(std::string_view& out);
   bool bytes(std::size_t n, std::string_view& out);
-  std::size_t left() const { return bytes_.size(); }
+  std::size_t left() const { return r_.remaining(); }
 
  private:
-  std::string_view bytes_;
+  be_reader r_;
 };
 
 /// A DataRow's values as text, cut (not failing) once longer than max_bytes.

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "actors/protocols/common/socket_events.hpp"
 #include "schemas/canonical.hpp"
 
@@ -34,7 +36,7 @@ std::string side_bytes(const std::vector<trace_read>& reads, bool from_client);
 /// direction, time fixture_start_ns + i * fixture_step_ns for read i.
 std::vector<data_chunk> to_chunks(const std::vector<trace_read>& reads, bool server_side);
 
-// Driving a conn_tracker in tests (HTTP, Redis and pgsql tracker tests).
+// Driving a conn_tracker in tests (every protocol's tracker tests).
 
 /// The wall clock handed to process(): after every fixture chunk, long before any expiry.
 inline constexpr std::int64_t now_ns = fixture_start_ns + 1'000'000;
@@ -79,6 +81,19 @@ auto run_split(Tracker& t, const std::string& req, const std::string& resp, std:
   t.on_close({});
   t.process(now_ns, out);
   return out;
+}
+
+/// The assertions of a clean run over a fixture: no parse error, no byte skipped to
+/// resynchronise, no stitch error, nothing left unpaired when the tracker finished, every record
+/// counted, and the tracker finished.
+template <class Tracker, class Records>
+void expect_clean_run(const Tracker& t, const Records& records) {
+  EXPECT_EQ(t.stats().parse_errors, 0u);
+  EXPECT_EQ(t.stats().invalid_bytes, 0u);
+  EXPECT_EQ(t.stats().stitch.errors, 0u);
+  EXPECT_EQ(t.stats().unmatched_at_close, 0u);
+  EXPECT_EQ(t.stats().records_emitted, records.size());
+  EXPECT_TRUE(t.finished());
 }
 
 /// Each chunk cut into pieces of at most `piece` bytes (same direction, time and positions).

@@ -72,12 +72,7 @@ TEST_P(cql_tracker_fixture, n_responses_make_n_records) {
       EXPECT_EQ(r.req.stream, r.resp.stream);
     }
   }
-  EXPECT_EQ(t.stats().parse_errors, 0u);
-  EXPECT_EQ(t.stats().invalid_bytes, 0u);
-  EXPECT_EQ(t.stats().unmatched_at_close, 0u);
-  EXPECT_EQ(t.stats().stitch.errors, 0u);
-  EXPECT_EQ(t.stats().records_emitted, rs.size());
-  EXPECT_TRUE(t.finished());
+  test::expect_clean_run(t, rs);
 }
 
 TEST_P(cql_tracker_fixture, role_is_inferred_from_the_traffic) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "test/actors/protocols/int_wire.hpp"
+
 namespace wisp::protocols::dns::wire {
 
 inline constexpr std::uint16_t query_flags = 0x0100;     // RD
@@ -15,9 +17,7 @@ inline constexpr std::uint16_t type_cname = 5;
 inline constexpr std::uint16_t type_txt = 16;
 inline constexpr std::uint16_t type_aaaa = 28;
 
-inline std::string be16(std::uint16_t v) {
-  return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
-}
+using protocols::test::be16;
 
 /// "www.example" -> 3www7example0 ("" is the root).
 inline std::string name(std::string_view dotted) {

@@ -6,13 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "test/actors/protocols/int_wire.hpp"
+
 namespace wisp::protocols::kafka::wire {
 
-inline std::string be(std::uint64_t v, int n) {
-  std::string out;
-  for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-  return out;
-}
+using protocols::test::be;
 inline std::string i8(std::int64_t v) { return be(static_cast<std::uint64_t>(v), 1); }
 inline std::string i16(std::int64_t v) { return be(static_cast<std::uint64_t>(v), 2); }
 inline std::string i32(std::int64_t v) { return be(static_cast<std::uint64_t>(v), 4); }

@@ -5,13 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "test/actors/protocols/int_wire.hpp"
+
 namespace wisp::protocols::mysql::wire {
 
-inline std::string le(std::uint64_t v, std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
-  return s;
-}
+using protocols::test::le;
 
 /// One packet: 3-byte length, sequence id, payload (which must be shorter than 0xffffff).
 inline std::string pkt(std::uint8_t seq, std::string_view payload) {

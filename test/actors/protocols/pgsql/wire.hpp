@@ -5,17 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "test/actors/protocols/int_wire.hpp"
+
 namespace wisp::protocols::pgsql::wire {
 
-inline std::string be32(std::uint32_t v) {
-  std::string s(4, '\0');
-  for (int i = 3; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
-  return s;
-}
-
-inline std::string be16(std::uint16_t v) {
-  return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
-}
+using protocols::test::be16;
+using protocols::test::be32;
 
 /// A regular message: tag, length (payload + 4), payload.
 inline std::string msg(char tag, std::string_view payload) {

@@ -52,12 +52,7 @@ TEST_P(redis_tracker_fixture, n_operations_make_n_records) {
   auto rs = run(t, test::to_chunks(test::load_trace("redis/fixtures/" + GetParam().file), true));
   EXPECT_EQ(rs.size(), GetParam().records);
   for (const record& r : rs) EXPECT_GE(r.resp.timestamp_ns, r.req.timestamp_ns);
-  EXPECT_EQ(t.stats().parse_errors, 0u);
-  EXPECT_EQ(t.stats().invalid_bytes, 0u);
-  EXPECT_EQ(t.stats().unmatched_at_close, 0u);
-  EXPECT_EQ(t.stats().stitch.errors, 0u);
-  EXPECT_EQ(t.stats().records_emitted, rs.size());
-  EXPECT_TRUE(t.finished());
+  test::expect_clean_run(t, rs);
 }
 
 TEST_P(redis_tracker_fixture, role_is_inferred_from_the_traffic) {
