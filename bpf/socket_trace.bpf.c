@@ -42,6 +42,13 @@ const volatile __u32 skip_local_client_protocols = 0;
 
 #define CONN_REMOTE_LOCAL 1 /* the remote address is one of this host's (map local_addrs) */
 #define CONN_SKIP 2         /* not copied: see skip_local_client_protocols */
+/* Bit (CONN_PREFIX << dir): the direction's last syscall, protocol still unknown, moved exactly
+ * 4 bytes, kept in conn_info.prefix (a Kafka size field read or written apart from its
+ * message, as Java clients and brokers do). */
+#define CONN_PREFIX 4
+/* Bit (CONN_PREFIX_SEND << dir): inference used that prefix; its 4 bytes are sent before the
+ * data of the next copy so that the stream starts at the message's first byte. */
+#define CONN_PREFIX_SEND 16
 
 struct conn_info {
   struct wisp_conn_id id;
@@ -51,6 +58,7 @@ struct conn_info {
   __u16 protocol;
   __u16 flags; /* CONN_* */
   __u64 sk;    /* the struct sock, key of sock_conns */
+  __u8 prefix[2][4]; /* by direction: see CONN_PREFIX */
 };
 
 struct syscall_args {
@@ -443,6 +451,22 @@ static __always_inline __u32 infer_kafka(const char *b, __u32 n, __u64 len) {
   return MSG_REQUEST;
 }
 
+/* A Kafka request whose 4-byte size came in the direction's previous syscall: the header starts
+ * at b[0] and the size covers exactly this syscall's bytes. */
+static __always_inline __u32 infer_kafka_after_size(const char *b, __u32 n, __u64 len,
+                                                    const __u8 *size) {
+  if (n < 10 || (__u64)be32((const char *)size) != len)
+    return MSG_UNKNOWN;
+  __u32 api_key = be16(b);
+  __u32 api_version = be16(b + 2);
+  __s32 correlation = (__s32)be32(b + 4);
+  __s16 client_id_len = (__s16)be16(b + 8);
+  if (api_key > 74 || api_version > 17 || correlation < 0 || client_id_len < -1 ||
+      client_id_len > 512)
+    return MSG_UNKNOWN;
+  return MSG_REQUEST;
+}
+
 static __always_inline bool enabled(__u32 protocol) {
   return enabled_protocols & (1U << protocol);
 }
@@ -494,6 +518,16 @@ static __always_inline struct inference infer_protocol(const char *b, __u32 n, c
 static __always_inline void infer_from(struct conn_info *ci, __u32 dir, const char *peek, __u32 n,
                                        const char *buf, __u64 len) {
   struct inference r = infer_protocol(peek, n, buf, len);
+  const __u16 prefix_bit = CONN_PREFIX << (dir & 1);
+  if (r.protocol == WISP_PROTO_UNKNOWN && (ci->flags & prefix_bit) && enabled(WISP_PROTO_KAFKA) &&
+      (r.kind = infer_kafka_after_size(peek, n, len, ci->prefix[dir & 1])) != MSG_UNKNOWN) {
+    r.protocol = WISP_PROTO_KAFKA;
+    ci->flags |= CONN_PREFIX_SEND << (dir & 1);
+  }
+  if (len == 4 && !bpf_probe_read_kernel(ci->prefix[dir & 1], 4, peek))
+    ci->flags |= prefix_bit;
+  else
+    ci->flags &= ~prefix_bit;
   if (r.protocol == WISP_PROTO_UNKNOWN)
     return;
   ci->protocol = r.protocol;
@@ -747,6 +781,23 @@ static __always_inline bool copy_wanted(struct conn_info *ci, __u64 len) {
   return true;
 }
 
+/* Sends the 4-byte prefix that inference used (CONN_PREFIX_SEND) at the position before `pos`:
+ * the parser then sees the whole first message, size field included. */
+static __always_inline void send_prefix(struct conn_info *ci, __u32 dir, const struct syscall_args *a,
+                                        __u64 ts, __u64 pos) {
+  const __u16 bit = CONN_PREFIX_SEND << (dir & 1);
+  if (!(ci->flags & bit))
+    return;
+  ci->flags &= ~bit;
+  struct wisp_data_event *ev = data_header(ci, dir, a, ts);
+  if (!ev || pos < 4 || bpf_probe_read_kernel(ev->data, 4, ci->prefix[dir & 1]))
+    return;
+  ev->pos = pos - 4;
+  ev->buf_size = 4;
+  ev->msg_size = 4;
+  submit_data(ev, 4);
+}
+
 static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32 dir, long ret) {
   __u64 ts = bpf_ktime_get_ns();
   struct conn_info *ci = conn_for_data(tgid, a->fd, ts);
@@ -757,7 +808,10 @@ static __always_inline void handle_buf(struct syscall_args *a, __u32 tgid, __u32
   maybe_infer(ci, dir, buf, len);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, len, ts);
-  if (copy_wanted(ci, len) && data_header(ci, dir, a, ts))
+  if (!copy_wanted(ci, len))
+    return;
+  send_prefix(ci, dir, a, ts, pos);
+  if (data_header(ci, dir, a, ts))
     emit_buffer((__u64)buf, len, pos);
 }
 
@@ -772,7 +826,10 @@ static __always_inline void handle_iov(struct syscall_args *a, const struct iove
     maybe_infer_iov(ci, dir, iov, iovcnt, total);
   __u64 pos = dir == WISP_DIR_EGRESS ? ci->wr_pos : ci->rd_pos;
   advance(ci, dir, total, ts);
-  if (!copy_wanted(ci, total) || !data_header(ci, dir, a, ts))
+  if (!copy_wanted(ci, total))
+    return;
+  send_prefix(ci, dir, a, ts, pos);
+  if (!data_header(ci, dir, a, ts))
     return;
   if (total <= WISP_MAX_MSG_SIZE) {
     emit_gathered((__u64)iov, iovcnt, total, pos);

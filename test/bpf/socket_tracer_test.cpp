@@ -857,6 +857,41 @@ TEST_F(socket_tracer_test, cql_and_kafka_are_inferred_when_enabled) {
   EXPECT_TRUE(chunks(self_, other.server.fd, direction::ingress).empty());
 }
 
+// Java clients and brokers move a Kafka message's 4-byte size in a syscall of its own (write(4)
+// then write(rest); read(4) then read(size)). Inference decides on the second syscall with the
+// size it remembered, and the stream still starts at the size field, on both sides.
+TEST_F(socket_tracer_test, a_kafka_size_moved_apart_from_its_message_is_inferred_and_kept) {
+  std::string api_versions{"\x00\x00\x00\x00\x00\x12\x00\x03\x00\x00\x00\x01\x00\x07rdkafka"
+                           "\x00\x08librdkafka\x06" "2.0.2\x00", 40};
+  api_versions[3] = static_cast<char>(api_versions.size() - 4);
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = 1U << WISP_PROTO_KAFKA;
+  start(opts);
+  auto p = make_tcp_pair();
+  write_all(p.client.fd, api_versions.substr(0, 4));
+  ASSERT_EQ(read_exact(p.server.fd, 4), api_versions.substr(0, 4));
+  write_all(p.client.fd, api_versions.substr(4));
+  ASSERT_EQ(read_exact(p.server.fd, api_versions.size() - 4), api_versions.substr(4));
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, p.server.fd, direction::ingress) == api_versions.size() &&
+           bytes_seen(self_, p.client.fd, direction::egress) == api_versions.size();
+  }));
+  EXPECT_EQ(stream(self_, p.server.fd, direction::ingress), api_versions);
+  EXPECT_EQ(stream(self_, p.client.fd, direction::egress), api_versions);
+  for (auto* c : chunks(self_, p.server.fd, direction::ingress)) EXPECT_EQ(c->protocol, WISP_PROTO_KAFKA);
+  // A 4-byte syscall whose value is not the next syscall's size decides nothing.
+  auto q = make_tcp_pair();
+  write_all(q.client.fd, std::string{"\x00\x00\x00\x05", 4});
+  write_all(q.client.fd, api_versions.substr(4));
+  read_exact(q.server.fd, api_versions.size());
+  auto marker = exchanged(api_versions);  // once its data is seen, q's events were read too
+  ASSERT_TRUE(poll_until([&] { return bytes_seen(self_, marker.server.fd, direction::ingress) > 0; }));
+  EXPECT_TRUE(chunks(self_, q.client.fd, direction::egress).empty());
+  EXPECT_TRUE(chunks(self_, q.server.fd, direction::ingress).empty());
+}
+
 TEST_F(socket_tracer_test, protocols_not_enabled_are_not_inferred) {
   start();  // HTTP only, the default
   auto p = make_tcp_pair();
