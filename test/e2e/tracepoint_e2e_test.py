@@ -3,7 +3,7 @@ at -O0 and -O2, C++), runs them, and deploys tracepoints into them through `wisp
 run: arguments with struct members through values and pointers, strings, return values and
 latency land in tables whose values the test checks against what each program passed (every
 return value follows from the arguments). Also: a process started after the tracepoint, a
-re-upsert, a changed definition (new table version), TTL expiry, `wisp get tracepoints` and
+re-upsert, a changed definition (new table version), TTL expiry, UPID and SharedObject targets, `wisp get tracepoints` and
 `wisp delete tracepoint`, a bpftrace program on a syscall tracepoint, and the bad inputs, each a
 specific error."""
 import json
@@ -30,6 +30,9 @@ def build_targets(out):
     subprocess.run(["gcc", "-g", "-O2", "-o", f"{out}/compute_O2", f"{SRC}/compute.c"], check=True)
     subprocess.run(["gcc", "-O2", "-o", f"{out}/compute_nodebug", f"{SRC}/compute.c"], check=True)
     subprocess.run(["g++", "-g", "-O2", "-o", f"{out}/cart", f"{SRC}/cart.cpp"], check=True)
+    subprocess.run(["gcc", "-g", "-O2", "-fPIC", "-shared", "-o", f"{out}/libgreet.so", f"{SRC}/libgreet.c"], check=True)
+    subprocess.run(["gcc", "-g", "-O2", "-o", f"{out}/greeter", f"{SRC}/greeter.c", f"-L{out}", "-lgreet",
+                    f"-Wl,-rpath,{out}"], check=True)
 
 
 def upsert(name, table, symbol, outputs, target, ttl="10m"):
@@ -185,6 +188,35 @@ def check_ttl(wispd, d):
         proc.wait()
 
 
+def upid_of(wispd, pid):
+    """The UPID of a process as a UUID string: (asid << 32 | pid, start time in clock ticks)."""
+    asid = wispd.rows("import px\npx.display(px.GetAgentStatus())\n")[0]["asid"]
+    with open(f"/proc/{pid}/stat") as f:
+        ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    h = f"{(asid << 32) | pid:016x}{ticks:016x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def check_upid_and_shared_object(wispd, d):
+    procs = [subprocess.Popen([f"{d}/compute_O2", "20"]), subprocess.Popen([f"{d}/greeter", "20"])]
+    try:
+        wispd.run(upsert("by_upid", "by_upid", "compute", {"a": "pxtrace.ArgExpr('a')", "ret": "pxtrace.RetExpr('$0')"},
+                         f"px.uint128('{upid_of(wispd, procs[0].pid)}')"))
+        for r in wait_rows(wispd, "by_upid", procs[0].pid, 3):
+            assert r["ret"] == r["a"] * (r["a"] % 7 + 1) + len("order" if r["a"] % 2 else "refund"), r
+        wispd.run(upsert("in_lib", "in_lib", "greet",
+                         {"who": "pxtrace.ArgExpr('who')", "times": "pxtrace.ArgExpr('times')",
+                          "ret": "pxtrace.RetExpr('$0')"},
+                         f"pxtrace.SharedObject('libgreet', px.uint128('{upid_of(wispd, procs[1].pid)}'))"))
+        for r in wait_rows(wispd, "in_lib", procs[1].pid, 3):
+            assert r["who"] in ("ada", "grace") and r["ret"] == len(r["who"]) * r["times"], r
+        print("ok: a UPID target and a SharedObject target (a library's function in one process)")
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 def check_bpftrace(wispd):
     program = ('tracepoint:syscalls:sys_enter_clock_nanosleep { '
                'printf(\\"time_:%llu pid:%u comm:%s\\\\n\\", nsecs, pid, comm); }')
@@ -241,6 +273,7 @@ def main():
         check_go(wispd, d)
         check_c_and_cpp(wispd, d)
         check_ttl(wispd, d)
+        check_upid_and_shared_object(wispd, d)
         check_bpftrace(wispd)
         check_bad_input(wispd, d)
     finally:
