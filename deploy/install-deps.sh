@@ -21,6 +21,8 @@ packages=(
   mariadb-server mariadb-client libmariadb-dev
   # DataStax Python driver: the real client of the CQL fixtures (the server is a scripted peer)
   python3-cassandra
+  # CQL v5 compressed segments are LZ4 (liblz4; python3-lz4 lets the driver compress in tests)
+  liblz4-dev
   # NATS fixtures' real peers: the server, and Node for the nats.js client
   # (test/actors/protocols/nats/client, installed with npm at the end)
   nats-server nodejs

@@ -1,5 +1,7 @@
 #include "actors/protocols/cql/segment.hpp"
 
+#include <lz4.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -48,6 +50,24 @@ bool payload_crc_ok(std::string_view segment, const segment_header& h) {
   return segment_crc32(payload) == stored;
 }
 
+// The segment's payload as frames: the bytes on the wire, or their LZ4 decompression into
+// `scratch` (at most max_segment_payload bytes, as the header's 17 bits bound it). False when LZ4
+// rejects the bytes or they do not decompress to exactly the size the header states.
+bool frames_payload(std::string_view segment, const segment_header& h, std::string& scratch,
+                    std::string_view& out) {
+  std::string_view raw = segment.substr(h.header_bytes, h.payload_bytes);
+  if (h.uncompressed_bytes == 0) {
+    out = raw;
+    return true;
+  }
+  scratch.resize(h.uncompressed_bytes);
+  const int n = LZ4_decompress_safe(raw.data(), scratch.data(), static_cast<int>(raw.size()),
+                                    static_cast<int>(scratch.size()));
+  if (n < 0 || static_cast<std::size_t>(n) != h.uncompressed_bytes) return false;
+  out = scratch;
+  return true;
+}
+
 // Whether the frame header at the start of a segment payload is one of `type`'s side, in v5.
 bool v5_header(message_type type, std::string_view payload) {
   return plausible_header(type, payload) && (static_cast<std::uint8_t>(payload[0]) & ~response_bit) == v5;
@@ -63,7 +83,9 @@ parse_options in_segment(const parse_options& options) {
 
 parse_result parse_self_contained(message_type type, std::string_view segment, const segment_header& h,
                                   const parse_options& options, std::vector<message>& out) {
-  std::string_view payload = segment.substr(h.header_bytes, h.payload_bytes);
+  std::string scratch;
+  std::string_view payload;
+  if (!frames_payload(segment, h, scratch, payload)) return {parse_state::invalid, 0};
   const parse_options o = in_segment(options);
   const std::size_t before = out.size();
   while (!payload.empty()) {
@@ -95,10 +117,12 @@ parse_result parse_spread(message_type type, std::string_view buf, std::size_t f
       case header_read::no: return {parse_state::invalid, 0};
       case header_read::ok: break;
     }
-    if (s.self_contained || s.uncompressed_bytes != 0) return {parse_state::invalid, 0};
+    if (s.self_contained) return {parse_state::invalid, 0};
     if (rest.size() < s.wire_bytes()) return {parse_state::needs_more_data, 0};
-    if (!payload_crc_ok(rest, s)) return {parse_state::invalid, 0};
-    frame.append(rest.substr(s.header_bytes, s.payload_bytes));
+    std::string scratch;
+    std::string_view piece;
+    if (!payload_crc_ok(rest, s) || !frames_payload(rest, s, scratch, piece)) return {parse_state::invalid, 0};
+    frame.append(piece);
     at += s.wire_bytes();
   }
   message m;
@@ -155,18 +179,23 @@ parse_result parse_segment(message_type type, std::string_view buf, const parse_
     case header_read::no: return {parse_state::invalid, 0};
     case header_read::ok: break;
   }
-  if (h.uncompressed_bytes != 0 || h.self_contained) {
+  if (h.self_contained) {
     if (buf.size() < h.wire_bytes()) return {parse_state::needs_more_data, 0};
     if (!payload_crc_ok(buf, h)) return {parse_state::invalid, 0};
-    if (h.uncompressed_bytes != 0) return {parse_state::ignored, h.wire_bytes()};  // LZ4: not decoded
     return parse_self_contained(type, buf, h, options, out);
   }
   // Not self-contained: the first segment of a large frame (full, so it holds the frame's
-  // header), or a later piece of one.
+  // header), or a later piece of one. A compressed one is read whole, to decompress it.
+  std::string scratch;
   std::string_view payload = buf.substr(h.header_bytes, h.payload_bytes);
-  if (h.payload_bytes >= header_bytes && payload.size() < header_bytes) return {parse_state::needs_more_data, 0};
+  if (h.compressed) {
+    if (buf.size() < h.wire_bytes()) return {parse_state::needs_more_data, 0};
+    if (!payload_crc_ok(buf, h) || !frames_payload(buf, h, scratch, payload)) return {parse_state::invalid, 0};
+  }
+  const std::size_t piece_bytes = h.uncompressed_bytes != 0 ? h.uncompressed_bytes : h.payload_bytes;
+  if (piece_bytes >= header_bytes && payload.size() < header_bytes) return {parse_state::needs_more_data, 0};
   const std::size_t frame_bytes = payload.size() >= header_bytes ? header_bytes + load_be32(payload, 5) : 0;
-  if (!v5_header(type, payload) || frame_bytes <= h.payload_bytes) {
+  if (!v5_header(type, payload) || frame_bytes <= piece_bytes) {
     return {parse_state::oversize, h.wire_bytes()};  // a piece of a frame whose start was not seen
   }
   if (frame_bytes - header_bytes > options.max_frame_bytes) return {parse_state::oversize, h.wire_bytes()};

@@ -15,9 +15,10 @@
 //
 // The parser recognises segments by their header CRC24 (a plain v3/v4 header passes it by
 // chance once in 2^24), so it needs no per-connection state to know whether v5 framing began.
-// LZ4-compressed payloads are not decoded (that would need an LZ4 dependency): such a segment is
-// checked (both CRCs) and skipped whole as parse_state::ignored, which is the only thing the CQL
-// parser reports as ignored, so tracker_stats::frames_ignored counts them.
+// LZ4-compressed payloads (the compression v5 defines for segments) are decompressed, bounded by
+// the header's 17-bit uncompressed length; bytes LZ4 rejects, or that decompress to another size,
+// make the segment invalid (a parse error). A segment that carries no frame is skipped as
+// parse_state::ignored, which tracker_stats::frames_ignored counts.
 
 #include <cstddef>
 #include <cstdint>
@@ -60,12 +61,12 @@ enum class header_read : std::uint8_t { ok, partial, no };
 [[nodiscard]] header_read read_segment_header(std::string_view buf, segment_header& out);
 
 /// Parses the segment (or, for a large frame, the run of segments) at the start of buf into
-/// the frames it carries, appended to out with their wire_size (the segment's framing counted
-/// with its first frame; they sum to the bytes consumed). success; ignored for a segment with
-/// no frame or a compressed one; oversize (consumed = that segment) for each segment of a
+/// the frames it carries (decompressed first when compressed), appended to out with their
+/// wire_size (the segment's framing counted with its first frame; they sum to the bytes
+/// consumed). success; ignored for a segment with no frame; oversize (consumed = that segment) for each segment of a
 /// frame above max_frame_bytes and for a continuation segment whose frame start was not seen;
-/// needs_more_data until every segment needed is whole; invalid for a bad CRC32, frames that do
-/// not fill the payload exactly, or anything not a segment.
+/// needs_more_data until every segment needed is whole; invalid for a bad CRC32, a payload LZ4
+/// rejects, frames that do not fill the payload exactly, or anything not a segment.
 [[nodiscard]] parse_result parse_segment(message_type type, std::string_view buf, const parse_options& options,
                                          std::vector<message>& out);
 

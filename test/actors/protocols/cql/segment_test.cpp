@@ -3,6 +3,7 @@
 // are pinned to what the DataStax Python driver (python3-cassandra 3.25, cassandra/segment.py)
 // computes and writes.
 #include <gtest/gtest.h>
+#include <lz4.h>
 
 #include <algorithm>
 #include <string>
@@ -45,8 +46,9 @@ parsed parse_bytes(message_type t, std::string_view b, const parse_options& o = 
 }
 
 // A compressed segment: 5-byte header (compressed length, uncompressed length, self-contained).
-std::string compressed_segment(std::string_view payload, std::size_t uncompressed) {
-  std::string header = protocols::test::le(payload.size() | (std::uint64_t{uncompressed} << 17) | (std::uint64_t{1} << 34), 5);
+std::string compressed_segment(std::string_view payload, std::size_t uncompressed, bool self_contained = true) {
+  std::string header = protocols::test::le(
+      payload.size() | (std::uint64_t{uncompressed} << 17) | (std::uint64_t{self_contained} << 34), 5);
   return header + protocols::test::le(segment_crc24(header), 3) + std::string{payload} +
          protocols::test::le(segment_crc32(payload), 4);
 }
@@ -159,16 +161,42 @@ TEST(cql_segment, bad_crcs_cut_frames_and_other_versions_are_invalid) {
   EXPECT_EQ(parse_bytes(rq, segment(wire::request(1, op_options))).r.state, parse_state::invalid);  // v4 inside
 }
 
-TEST(cql_segment, a_compressed_segment_is_checked_and_ignored_a_stored_one_parsed) {
-  std::string lz4_bytes = "\xf0\x01compressed?";
-  std::string seg = compressed_segment(lz4_bytes, 40);
-  parsed p = parse_bytes(rq, seg);
-  EXPECT_EQ(p.r.state, parse_state::ignored);
-  EXPECT_EQ(p.r.consumed, seg.size());
-  EXPECT_TRUE(p.frames.empty());
-  std::string bad = seg;
+// LZ4 as the v5 spec compresses segment payloads (a raw LZ4 block).
+std::string lz4(std::string_view b) {
+  std::string out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(b.size()))), '\0');
+  const int n = LZ4_compress_default(b.data(), out.data(), static_cast<int>(b.size()), static_cast<int>(out.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+TEST(cql_segment, compressed_segments_are_decompressed_and_bad_ones_are_errors) {
+  // Two frames in one compressed self-contained segment.
+  std::string frames = frame_v5(false, 4, op_options) + frame_v5(false, 5, op_query, query_v5("SELECT now() FROM system.local"));
+  parsed p = parse_bytes(rq, compressed_segment(lz4(frames), frames.size()));
+  ASSERT_EQ(p.r.state, parse_state::success);
+  ASSERT_EQ(p.frames.size(), 2u);
+  EXPECT_EQ(p.frames[0].stream, 4);
+  EXPECT_EQ(p.frames[1].stream, 5);
+  // Bytes LZ4 rejects, a size that does not match and a bad CRC32 are invalid.
+  std::string garbage = "\xf0\x01compressed?";
+  EXPECT_EQ(parse_bytes(rq, compressed_segment(garbage, 40)).r.state, parse_state::invalid);
+  EXPECT_EQ(parse_bytes(rq, compressed_segment(lz4(frames), frames.size() + 1)).r.state, parse_state::invalid);
+  std::string bad = compressed_segment(lz4(frames), frames.size());
   bad.back() ^= 1;
   EXPECT_EQ(parse_bytes(rq, bad).r.state, parse_state::invalid);
+  // A large frame over compressed segments that are not self-contained.
+  std::string frame = frame_v5(false, 7, op_query, query_v5(std::string(300'000, 'x')));
+  std::string segs;
+  for (std::size_t at = 0; at < frame.size(); at += max_segment_payload) {
+    std::string_view piece = std::string_view{frame}.substr(at, max_segment_payload);
+    segs += compressed_segment(lz4(piece), piece.size(), false);
+  }
+  parsed large = parse_bytes(rq, segs);
+  ASSERT_EQ(large.r.state, parse_state::success);
+  EXPECT_EQ(large.r.consumed, segs.size());
+  ASSERT_EQ(large.frames.size(), 1u);
+  EXPECT_EQ(large.frames[0].wire_size, segs.size());
+  EXPECT_TRUE(large.frames[0].body.starts_with("xxxx"));
   // Uncompressed length 0: the payload was stored as it is.
   parsed stored = parse_bytes(rq, compressed_segment(frame_v5(false, 4, op_options), 0));
   ASSERT_EQ(stored.r.state, parse_state::success);
@@ -278,14 +306,16 @@ TEST(cql_segment_tracker, a_bad_crc_is_a_parse_error_and_parsing_resumes) {
   EXPECT_EQ(t.stats().stitch.orphan_responses, 1u);  // the answer to the query that was lost
 }
 
-TEST(cql_segment_tracker, compressed_segments_are_counted_as_ignored) {
+TEST(cql_segment_tracker, compressed_segments_give_their_records) {
   v5_conn c;
-  c.req = frame_v5(false, 0, op_startup, startup_body()) + compressed_segment("lz4 bytes", 30);
-  c.resp = frame_v5(true, 0, op_ready) + compressed_segment("lz4 answer", 31);
+  std::string query = frame_v5(false, 3, op_query, query_v5("SELECT 1"));
+  std::string result = frame_v5(true, 3, op_result, void_result());
+  c.req = frame_v5(false, 0, op_startup, startup_body()) + compressed_segment(lz4(query), query.size());
+  c.resp = frame_v5(true, 0, op_ready) + compressed_segment(lz4(result), result.size());
   tracker t = server_tracker();
   auto records = test::run(t, {test::chunk(direction::ingress, 0, c.req, 1), test::chunk(direction::egress, 0, c.resp, 2)});
-  EXPECT_EQ(records.size(), 1u);  // STARTUP/READY
-  EXPECT_EQ(t.stats().frames_ignored, 2u);
+  EXPECT_EQ(records.size(), 2u);  // STARTUP/READY, QUERY/RESULT
+  EXPECT_EQ(t.stats().frames_ignored, 0u);
   EXPECT_EQ(t.stats().parse_errors, 0u);
 }
 
