@@ -4,11 +4,13 @@
 //            [--timeout SECONDS] [-- --name value ...]
 //   wisp run -l            list the bundled scripts
 //   wisp get tracepoints / wisp delete tracepoint NAME
+//   wisp deploy --image IMAGE [--namespace NS] [--output-dir DIR] / wisp deploy --systemd
 //
 // A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
 // daemon then runs the functions it names, with the `--name value` arguments as its variables.
 //
-// Exit status: 0 success, 1 the query failed (compile or execution error), 2 bad usage,
+// Exit status: 0 success, 1 the query failed (compile or execution error) or `wisp deploy` could
+// not write its files, 2 bad usage,
 // 3 the daemon could not be reached or answered garbage.
 
 #include <cctype>
@@ -27,6 +29,7 @@
 
 #include "cluster/bundled_scripts.hpp"
 #include "cluster/client.hpp"
+#include "cluster/deploy_manifests.hpp"
 #include "cluster/output_format.hpp"
 
 namespace {
@@ -34,6 +37,7 @@ namespace {
 using namespace wisp;
 
 constexpr int exit_query_failed = 1;
+constexpr int exit_deploy_failed = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_unreachable = 3;
 
@@ -43,6 +47,7 @@ commands:
   run                     run a PxL script and print its result tables
   get tracepoints         the node's tracepoints and their state (px/tracepoint_status)
   delete tracepoint NAME  detach a tracepoint (pxtrace.DeleteTracepoint); its table stays
+  deploy                  print or write the Kubernetes manifests, or the systemd unit
   version                 print the version
 
   get and delete take --endpoint, --timeout and -o as run does.
@@ -65,6 +70,13 @@ converted by the function parameter's annotation (str, int, float, bool, px.Time
 names each result table after its widget. A variable without a defaultValue must be given.
   wisp run -f dir/script.pxl -- --start_time -1h      (dir/vis.json declares start_time)
 A script without a vis.json takes no arguments; its px.display calls make the tables.
+
+wisp deploy flags (prints the manifests, separated by ---, for `kubectl apply -f -`):
+      --image IMAGE      the container image holding wispd (required: no image is published)
+  -n, --namespace NS     the namespace of the agents and the broker (default wisp)
+      --output-dir DIR   write one file per manifest into DIR instead (kubectl apply -f DIR)
+      --systemd          the systemd unit for a host without Kubernetes instead
+      --wispd-path PATH  with --systemd: where wispd is installed (default /usr/local/bin/wispd)
 )";
 
 int usage_error(const std::string& msg) {
@@ -234,6 +246,94 @@ int delete_tracepoint(const std::vector<std::string>& argv) {
   return rc;
 }
 
+struct deploy_flags {
+  std::optional<std::string> image;
+  std::optional<std::string> ns;
+  std::optional<std::string> output_dir;
+  std::optional<std::string> wispd_path;
+  bool systemd = false;
+};
+
+/// Parses `wisp deploy` flags; returns an error text naming the flag, or empty.
+std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flags& f) {
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const auto& a = argv[i];
+    auto value = [&](std::optional<std::string>& out) -> std::string {
+      if (out) return "flag " + a + " given twice";
+      if (i + 1 >= argv.size() || argv[i + 1].empty()) return "flag " + a + " needs a value";
+      out = argv[++i];
+      return {};
+    };
+    std::string err;
+    if (a == "--image") {
+      err = value(f.image);
+    } else if (a == "-n" || a == "--namespace") {
+      err = value(f.ns);
+    } else if (a == "--output-dir") {
+      err = value(f.output_dir);
+    } else if (a == "--wispd-path") {
+      err = value(f.wispd_path);
+    } else if (a == "--systemd") {
+      f.systemd = true;
+    } else {
+      err = "unknown flag '" + a + "' for wisp deploy";
+    }
+    if (!err.empty()) return err;
+  }
+  if (f.systemd) {
+    if (f.image) return "--image applies to the Kubernetes manifests, not to --systemd";
+    if (f.ns) return "--namespace applies to the Kubernetes manifests, not to --systemd";
+    if (f.wispd_path) {
+      if (auto e = cluster::check_wispd_path(*f.wispd_path); !e.empty()) return "--wispd-path: " + e;
+    }
+    return {};
+  }
+  if (f.wispd_path) return "--wispd-path applies only with --systemd";
+  if (!f.image) return "wisp deploy needs --image IMAGE (the container image holding wispd), or --systemd";
+  if (auto e = cluster::check_image(*f.image); !e.empty()) return "--image: " + e;
+  if (f.ns) {
+    if (auto e = cluster::check_namespace(*f.ns); !e.empty()) return "--namespace: " + e;
+  }
+  return {};
+}
+
+/// `wisp deploy`: prints the rendered files (--- between them) or writes them into a directory.
+int deploy(const std::vector<std::string>& argv) {
+  deploy_flags f;
+  if (auto err = parse_deploy_flags(argv, f); !err.empty()) return usage_error(err);
+  const auto rendered =
+      f.systemd ? cluster::render_systemd_unit(f.wispd_path.value_or(std::string{cluster::default_wispd_path}))
+                : cluster::render_kubernetes(f.ns.value_or(std::string{cluster::default_deploy_namespace}), *f.image);
+  if (const auto* err = std::get_if<std::string>(&rendered)) {
+    std::cerr << "wisp: cannot render the deployment files: " << *err << "\n";
+    return exit_deploy_failed;
+  }
+  const auto& files = std::get<std::vector<cluster::rendered_file>>(rendered);
+  if (!f.output_dir) {
+    for (std::size_t i = 0; i < files.size(); ++i) std::cout << (i ? "---\n" : "") << files[i].text;
+    return 0;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(*f.output_dir, ec);
+  if (ec) {
+    std::cerr << "wisp: cannot create " << *f.output_dir << ": " << ec.message() << "\n";
+    return exit_deploy_failed;
+  }
+  for (const auto& file : files) {
+    const auto path = fs::path{*f.output_dir} / file.name;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << file.text;
+    out.close();
+    if (!out) {
+      std::cerr << "wisp: cannot write " << path.string() << ": " << std::strerror(errno) << "\n";
+      return exit_deploy_failed;
+    }
+    std::cout << path.string() << "\n";
+  }
+  return 0;
+}
+
 int execute(const run_flags& f, const wire::query_request& req) {
   // Tables are printed as soon as each one is complete (json streams row by row).
   std::map<std::string, cluster::result_table> tables;
@@ -294,5 +394,6 @@ int main(int argc, char** argv) {
   if (args[0] == "run") return run({args.begin() + 1, args.end()});
   if (args[0] == "get") return get({args.begin() + 1, args.end()});
   if (args[0] == "delete") return delete_tracepoint({args.begin() + 1, args.end()});
+  if (args[0] == "deploy") return deploy({args.begin() + 1, args.end()});
   return usage_error("unknown command '" + args[0] + "'");
 }

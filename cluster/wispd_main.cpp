@@ -34,33 +34,11 @@
 #include "cluster/client.hpp"
 #include "cluster/client_endpoint.hpp"
 #include "cluster/query_broker.hpp"
+#include "cluster/wispd_flags.hpp"
 
 namespace {
 
 using namespace wisp;
-
-struct flag {
-  const char* name;
-  const char* default_value;
-  const char* help;
-};
-
-constexpr flag flags[] = {
-    {"role", "standalone", "standalone (agent and broker in one process); agent and broker come with the cluster"},
-    {"listen", cluster::default_endpoint, "client endpoint (ZeroMQ); loopback only in standalone mode"},
-    {"table_store_limit_mb", "1280", "memory budget of all tables together, MiB"},
-    {"http_events_percent", "40", "share of the table budget that http_events gets, percent"},
-    {"max_body_bytes", "512", "body columns are truncated to this many bytes"},
-    {"poll_period_ms", "100", "how often the socket tracer drains its ring buffers"},
-    {"parsers", "1", "number of parser actors per protocol"},
-    {"conn_stats_period_s", "10", "seconds between conn_stats rows (Pixie: 10)"},
-    {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
-    {"scheduler_threads", "2", "CAF scheduler threads"},
-    {"max_tracepoints", "32", "dynamic tracepoints (pxtrace) running at once"},
-    {"tracepoint_max_events_per_s", "200000", "a tracepoint over this event rate is detached and reported"},
-    {"tracepoint_table_mb", "64", "memory budget of each tracepoint's table, MiB"},
-    {"bpftrace", "", "the bpftrace executable for pxtrace bpftrace programs (empty: bpftrace on PATH)"},
-};
 
 [[noreturn]] void die(const std::string& line) {
   std::cerr << "wispd: " << line << "\n";
@@ -69,21 +47,16 @@ constexpr flag flags[] = {
 
 void usage() {
   std::cout << "usage: wispd [--flag=value ...]\n\nflags (environment variable WISP_<FLAG>):\n";
-  for (const auto& f : flags)
+  for (const auto& f : cluster::wispd_flags)
     std::cout << "  --" << f.name << " (default " << f.default_value << ")\n      " << f.help << "\n";
-}
-
-std::string env_name(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "WISP_" + name;
 }
 
 /// Flag values: defaults, overridden by the environment, overridden by the command line.
 std::map<std::string, std::string> parse_flags(int argc, char** argv) {
   std::map<std::string, std::string> v;
-  for (const auto& f : flags) {
+  for (const auto& f : cluster::wispd_flags) {
     v[f.name] = f.default_value;
-    if (const char* e = std::getenv(env_name(f.name).c_str())) v[f.name] = e;
+    if (const char* e = std::getenv(cluster::wispd_flag_env_name(f.name).c_str())) v[f.name] = e;
   }
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

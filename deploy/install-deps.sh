@@ -78,3 +78,11 @@ if [[ ! -d $nats_client/node_modules/nats ]]; then
   echo "install-deps: npm install nats@2 into $nats_client"
   npm install --no-save --no-audit --no-fund --prefix "$nats_client" nats@2
 fi
+
+# The offline validator of the manifests `wisp deploy` renders (test/deploy): kubernetes-models
+# (the Kubernetes OpenAPI schemas as validators) and yaml, pinned by the committed lockfile.
+deploy_validator="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/deploy"
+if [[ ! -d $deploy_validator/node_modules/kubernetes-models ]]; then
+  echo "install-deps: npm ci in $deploy_validator"
+  npm ci --no-audit --no-fund --prefix "$deploy_validator"
+fi

@@ -1,0 +1,44 @@
+#pragma once
+// The flags of `wispd`, one table: wispd parses them (wispd_main.cpp) and `wisp deploy` renders
+// them into the ConfigMap of the Kubernetes manifests (deploy_manifests.cpp). Every flag has an
+// environment equivalent, WISP_<NAME IN CAPITALS>.
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "cluster/client.hpp"
+
+namespace wisp::cluster {
+
+struct wispd_flag {
+  const char* name;
+  const char* default_value;
+  const char* help;
+};
+
+inline constexpr wispd_flag wispd_flags[] = {
+    {"role", "standalone", "standalone (agent and broker in one process); agent and broker come with the cluster"},
+    {"listen", default_endpoint, "client endpoint (ZeroMQ); loopback only in standalone mode"},
+    {"table_store_limit_mb", "1280", "memory budget of all tables together, MiB"},
+    {"http_events_percent", "40", "share of the table budget that http_events gets, percent"},
+    {"max_body_bytes", "512", "body columns are truncated to this many bytes"},
+    {"poll_period_ms", "100", "how often the socket tracer drains its ring buffers"},
+    {"parsers", "1", "number of parser actors per protocol"},
+    {"conn_stats_period_s", "10", "seconds between conn_stats rows (Pixie: 10)"},
+    {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
+    {"scheduler_threads", "2", "CAF scheduler threads"},
+    {"max_tracepoints", "32", "dynamic tracepoints (pxtrace) running at once"},
+    {"tracepoint_max_events_per_s", "200000", "a tracepoint over this event rate is detached and reported"},
+    {"tracepoint_table_mb", "64", "memory budget of each tracepoint's table, MiB"},
+    {"bpftrace", "", "the bpftrace executable for pxtrace bpftrace programs (empty: bpftrace on PATH)"},
+};
+
+/// The environment variable of flag `name`: "table_store_limit_mb" -> "WISP_TABLE_STORE_LIMIT_MB".
+inline std::string wispd_flag_env_name(std::string_view name) {
+  std::string out = "WISP_";
+  for (char c : name) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace wisp::cluster
