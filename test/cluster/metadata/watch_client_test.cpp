@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "cluster/metadata/watch_client.hpp"
@@ -24,8 +25,14 @@ constexpr const char* frontend_uid = "3f9a8e61-0c2a-4d36-9a55-2b6b5b8f0c11";
 constexpr const char* backend_uid = "a1b2c3d4-e5f6-4789-a0b1-c2d3e4f5a6b7";
 constexpr const char* cart_uid = "c0ffee00-1234-4abc-8def-0123456789ab";
 
+// Per-test file names: ctest may run the cases of this binary in parallel.
+std::string temp_path(const std::string& what) {
+  return ::testing::TempDir() + "wisp_k8s_" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + what;
+}
+
 struct fixture : ::testing::Test {
-  std::string token_file = ::testing::TempDir() + "wisp_k8s_token";
+  std::string token_file = temp_path("token");
   metadata_store store;
 
   void SetUp() override { std::ofstream{token_file} << "eyJhbGciOiJSUzI1NiJ9.test-token\n"; }
@@ -303,6 +310,82 @@ TEST_F(fixture, AllKindsAndLookups) {
   EXPECT_EQ(store.service_by_ip("10.96.0.1")->meta.name, "kubernetes");
   EXPECT_TRUE(store.service_by_name("default", "db-headless")->cluster_ips.empty());
   EXPECT_EQ(store.service_by_name("default", "frontend")->selector.at("app"), "frontend");
+}
+
+// A self-signed certificate for 127.0.0.1 (the API server's own), made with the openssl tool.
+bool make_cert(const std::string& dir, const std::string& name, const std::string& san) {
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                    " -days 1 -subj /CN=wisp-test-apiserver -addext subjectAltName=" + san +
+                    " -keyout " + dir + name + ".key -out " + dir + name + ".crt 2>/dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
+struct tls_fixture : fixture {
+  std::string dir = temp_path("");
+  void SetUp() override {
+    fixture::SetUp();
+    if (std::system("command -v openssl >/dev/null 2>&1") != 0)
+      GTEST_SKIP() << "the openssl tool is not installed (deploy/install-deps.sh installs it)";
+    ASSERT_TRUE(make_cert(dir, "apiserver", "IP:127.0.0.1,DNS:kubernetes.default.svc"));
+    ASSERT_TRUE(make_cert(dir, "other", "IP:127.0.0.1"));
+  }
+  watch_config tls_config(const replay_server& s, const std::string& ca) {
+    auto c = config(s);
+    c.api.tls = true;
+    c.api.ca_file = dir + ca + ".crt";
+    return c;
+  }
+};
+
+TEST_F(tls_fixture, ListOverTlsWithTheClusterCa) {
+  replay_server s{{{http_json(200, replay_file("pods_list.json"))},
+                   {chunked_events("pods_watch_events.jsonl")}},
+                  dir + "apiserver.crt", dir + "apiserver.key"};
+  watch_client c{tls_config(s, "apiserver"), store};
+  auto rv = c.list(resource_kind::pods);
+  ASSERT_TRUE(rv) << rv.error_value().what;
+  EXPECT_EQ(*rv, "1000");
+  std::string version = *rv;
+  EXPECT_EQ(c.watch(resource_kind::pods, version), watch_end::ended);
+  EXPECT_EQ(version, "1006");
+  EXPECT_NE(s.requests()[0].find("Authorization: Bearer "), std::string::npos);
+}
+
+TEST_F(tls_fixture, UntrustedCertificateIsRefused) {
+  replay_server s{{{http_json(200, replay_file("pods_list.json"))}}, dir + "apiserver.crt",
+                  dir + "apiserver.key"};
+  watch_client c{tls_config(s, "other"), store};
+  auto r = c.list(resource_kind::pods);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_value().what.find("certificate verify failed"), std::string::npos)
+      << r.error_value().what;
+  EXPECT_TRUE(s.requests().empty());  // the token was never sent
+}
+
+TEST_F(tls_fixture, WrongServerNameIsRefused) {
+  replay_server s{{{http_json(200, replay_file("pods_list.json"))}}, dir + "apiserver.crt",
+                  dir + "apiserver.key"};
+  auto cfg = tls_config(s, "apiserver");
+  cfg.api.server_name = "evil.example.com";
+  watch_client c{cfg, store};
+  auto r = c.list(resource_kind::pods);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error_value().what.find("certificate verify failed"), std::string::npos)
+      << r.error_value().what;
+  cfg.api.server_name = "kubernetes.default.svc";  // the name in-cluster clients may use
+  replay_server s2{{{http_json(200, replay_file("pods_list.json"))}}, dir + "apiserver.crt",
+                   dir + "apiserver.key"};
+  cfg.api.port = s2.port();
+  watch_client c2{cfg, store};
+  auto ok = c2.list(resource_kind::pods);
+  EXPECT_TRUE(ok) << ok.error_value().what;
+}
+
+TEST(InClusterConfig, NamesWhatIsMissing) {
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  auto c = in_cluster_config();
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error_value().what.find("KUBERNETES_SERVICE_HOST"), std::string::npos);
 }
 
 }  // namespace
