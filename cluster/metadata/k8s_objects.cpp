@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <initializer_list>
+#include <limits>
 
 namespace wisp::cluster::metadata {
 namespace {
@@ -224,6 +225,9 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
   if (!ymd.ok()) return std::nullopt;
   std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
   std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  // Nanoseconds since the epoch fit int64 from 1677 to 2262; a time outside is malformed here.
+  constexpr std::int64_t max_secs = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+  if (secs > max_secs || secs < -max_secs) return std::nullopt;
   return secs * 1'000'000'000 + frac_ns;
 }
 
