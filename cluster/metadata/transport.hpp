@@ -39,7 +39,8 @@ class byte_stream {
 };
 
 /// Connects (and for tls, handshakes and verifies the certificate chain and host name).
-/// `cancel` may be null; it must outlive the stream.
+/// `cancel` may be null; it must outlive the stream. Name resolution (getaddrinfo) is not under
+/// the connect timeout: in a cluster the API server is addressed by IP.
 [[nodiscard]] expected<std::unique_ptr<byte_stream>> connect_stream(
     const server_address& addr, const io_timeouts& timeouts,
     const std::atomic<bool>* cancel = nullptr);
