@@ -36,6 +36,9 @@ packages=(
   libcapstone-dev golang-go
   # pxtrace's bpftrace programs run with Debian's bpftrace (actors/sources/bpftrace)
   bpftrace
+  # Kubernetes metadata (cluster/metadata): TLS to the API server with OpenSSL; the openssl
+  # tool makes the TLS tests' certificates; runc starts the cgroup-mapping tests' containers
+  libssl-dev openssl runc
 )
 
 if [[ $(id -u) -ne 0 ]]; then
