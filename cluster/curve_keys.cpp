@@ -132,12 +132,11 @@ std::optional<key_allowlist> parse_allowlist(std::string_view text, const std::s
     ++line_no;
     line = trim(line);
     if (line.empty()) continue;
-    // '#' is a Z85 character, so a key may begin with it: the first word is tried as a key
-    // first, and only a line that is not a key and begins with '#' is a comment.
+    // '#' is a Z85 character but never the first of a key (a group's first character encodes
+    // at most 2^32 / 85^4 = 82, '%'), so a line that starts with it is a comment.
+    if (line.front() == '#') continue;
     const auto end = line.find_first_of(" \t");
-    const auto word = line.substr(0, end);
-    auto bytes = z85_key_bytes(word);
-    if (!bytes && line.front() == '#') continue;
+    auto bytes = z85_key_bytes(line.substr(0, end));
     const auto tail = end == std::string_view::npos ? std::string_view{} : trim(line.substr(end));
     if (!bytes || (!tail.empty() && tail.front() != '#')) {
       err = origin + ":" + std::to_string(line_no) + ": '" + std::string{line.substr(0, 60)} +

@@ -3,9 +3,9 @@
 //
 // Files: `NAME.key` holds the secret key and `NAME.pub` the public key, each one Z85 line (40
 // characters); the secret file is created 0600 and never overwritten. An allowlist file holds
-// one Z85 public key per line, optionally followed by blanks and a `# comment`; a line that is
-// not a key and starts with `#` is a comment (Z85 itself uses `#`, so a key may start with it);
-// blank lines are ignored. Pure functions plus file I/O; any thread.
+// one Z85 public key per line, optionally followed by blanks and a `# comment`; a line that
+// starts with `#` is a comment (Z85 uses `#` inside keys, never as their first character); blank
+// lines are ignored. Pure functions plus file I/O; any thread.
 
 #include <filesystem>
 #include <optional>
