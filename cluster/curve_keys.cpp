@@ -89,7 +89,10 @@ std::string write_keypair(const std::filesystem::path& dir, const std::string& n
   std::error_code ec;
   if (std::filesystem::exists(pub, ec)) return "cannot create " + pub.string() + ": it exists (not overwritten)";
   if (auto e = write_new_file(secret, keys.secret_z85 + "\n", secret_mode); !e.empty()) return e;
-  if (auto e = write_new_file(pub, keys.public_z85 + "\n", public_mode); !e.empty()) return e;
+  if (auto e = write_new_file(pub, keys.public_z85 + "\n", public_mode); !e.empty()) {
+    std::filesystem::remove(secret, ec);  // half a key pair is of no use
+    return e;
+  }
   return {};
 }
 

@@ -189,6 +189,11 @@ std::string encode(const broker_message& m) {
 std::optional<agent_message> decode_agent(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
   const auto* root = verified_root<AgentMessage>(bytes, max_bytes, err);
   if (!root) return std::nullopt;
+  // The Verifier accepts a union whose type is set and whose value is absent.
+  if (!root->payload()) {
+    err = {decode_errc::invalid, "agent message names a payload type but carries no payload"};
+    return std::nullopt;
+  }
   agent_message m;
   m.asid = root->asid();
   switch (root->payload_type()) {
@@ -227,6 +232,10 @@ std::optional<agent_message> decode_agent(std::string_view bytes, decode_error& 
 std::optional<broker_message> decode_broker(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
   const auto* root = verified_root<BrokerMessage>(bytes, max_bytes, err);
   if (!root) return std::nullopt;
+  if (!root->payload()) {
+    err = {decode_errc::invalid, "broker message names a payload type but carries no payload"};
+    return std::nullopt;
+  }
   switch (root->payload_type()) {
     case BrokerPayload::RegisterReply: {
       const auto* r = root->payload_as_RegisterReply();

@@ -110,6 +110,11 @@ std::optional<client_message> decode_client(std::string_view bytes, std::string&
 std::optional<server_message> decode_server(std::string_view bytes, std::string& error) {
   const auto* root = verified_root<ServerMessage>(bytes, error);
   if (!root) return std::nullopt;
+  // The Verifier accepts a union whose type is set and whose value is absent.
+  if (root->response_type() != Response::NONE && !root->response()) {
+    error = "message names a response type but carries no response";
+    return std::nullopt;
+  }
   server_message m;
   m.query_id = root->query_id();
   switch (root->response_type()) {

@@ -190,3 +190,18 @@ TEST(ClusterWire, VerifiedButInvalidFieldsAreRefusedWithTheReason) {
     EXPECT_EQ(err.code, decode_errc::invalid);
   }
 }
+
+// Found by cluster_wire_fuzz: the Verifier passes a union whose type is set and whose value is
+// absent.
+TEST(ClusterWire, PayloadTypeWithoutPayloadIsInvalid) {
+  decode_error err;
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(CreateBrokerMessage(b, cluster_version, BrokerPayload::Credit, 0), "WSBR");
+  EXPECT_FALSE(decode_broker({reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()}, err));
+  EXPECT_EQ(err.code, decode_errc::invalid);
+
+  flatbuffers::FlatBufferBuilder b2;
+  b2.Finish(CreateAgentMessage(b2, cluster_version, 1, AgentPayload::Batch, 0), "WSAG");
+  EXPECT_FALSE(decode_agent({reinterpret_cast<const char*>(b2.GetBufferPointer()), b2.GetSize()}, err));
+  EXPECT_EQ(err.code, decode_errc::invalid);
+}
