@@ -1,7 +1,5 @@
 #include "cluster/agent_transport.hpp"
 
-#include <array>
-
 namespace wisp::cluster {
 
 struct agent_transport::impl {
@@ -90,17 +88,7 @@ send_result agent_transport::send(const cluster_wire::agent_message& m) {
 
 std::optional<cluster_wire::broker_message> agent_transport::receive(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    std::array<zmq::pollitem_t, 2> items{
-        {{d.dealer.handle(), 0, ZMQ_POLLIN, 0}, {d.monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
-    if (items[1].revents & ZMQ_POLLIN) d.stats.handshake_failures += d.monitor.drain();
-    if (items[0].revents & ZMQ_POLLIN)
-      if (auto m = d.read_one()) return m;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-  }
+  return receive_within(d.dealer, d.monitor, d.stats, timeout, [&d] { return d.read_one(); });
 }
 
 const credit_window& agent_transport::window() const { return impl_->window; }

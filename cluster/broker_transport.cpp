@@ -103,17 +103,7 @@ std::string broker_transport::endpoint() const { return impl_->router.get(zmq::s
 
 std::optional<inbound_message> broker_transport::receive(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    std::array<zmq::pollitem_t, 2> items{
-        {{d.router.handle(), 0, ZMQ_POLLIN, 0}, {d.monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
-    if (items[1].revents & ZMQ_POLLIN) d.stats.handshake_failures += d.monitor.drain();
-    if (items[0].revents & ZMQ_POLLIN)
-      if (auto m = d.read_one()) return m;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-  }
+  return receive_within(d.router, d.monitor, d.stats, timeout, [&d] { return d.read_one(); });
 }
 
 bool broker_transport::send(const std::string& peer, const cluster_wire::broker_message& m) {

@@ -3,8 +3,11 @@
 // key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport and
 // agent_transport only.
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,5 +54,22 @@ class handshake_monitor {
  private:
   zmq::socket_t pair_;
 };
+
+/// Waits up to `timeout` for `read_one()` (which reads one message from `s` without blocking)
+/// to return a good message, counting handshake failures from `monitor` meanwhile.
+template <class ReadOne>
+auto receive_within(zmq::socket_t& s, handshake_monitor& monitor, transport_stats& stats,
+                    std::chrono::milliseconds timeout, ReadOne read_one) -> decltype(read_one()) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::array<zmq::pollitem_t, 2> items{{{s.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
+    if (items[1].revents & ZMQ_POLLIN) stats.handshake_failures += monitor.drain();
+    if (items[0].revents & ZMQ_POLLIN)
+      if (auto m = read_one()) return m;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+  }
+}
 
 }  // namespace wisp::cluster

@@ -8,8 +8,11 @@
 namespace wisp::cluster_wire {
 
 namespace fb = flatbuffers;
+using wire::finish_buffer;
 using wire::string_of;
 
+// Strings go through CreateString(std::string), never the generated *Direct(c_str()) helpers,
+// which would cut a string at its first NUL.
 namespace {
 
 constexpr const char* agent_identifier = "WSAG";
@@ -22,12 +25,11 @@ constexpr const char* identifier_of() {
 
 template <class Root>
 std::string finish(fb::FlatBufferBuilder& b, fb::Offset<Root> root) {
-  b.Finish(root, identifier_of<Root>());
-  return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+  return finish_buffer(b, root, identifier_of<Root>());
 }
 
 fb::Offset<StreamId> encode_stream(fb::FlatBufferBuilder& b, const stream_id& s) {
-  return CreateStreamIdDirect(b, s.query_id, s.fragment_id, s.sink.c_str());
+  return CreateStreamId(b, s.query_id, s.fragment_id, b.CreateString(s.sink));
 }
 
 std::optional<stream_id> decode_stream(const StreamId* s, const char* what, decode_error& err) {
@@ -141,11 +143,12 @@ std::string encode(const agent_message& m) {
     std::vector<fb::Offset<TableInfo>> tables;
     for (const auto& t : r->tables) {
       auto rel = wire::encode_relation(b, t.rel);
-      tables.push_back(CreateTableInfoDirect(b, t.name.c_str(), rel));
+      tables.push_back(CreateTableInfo(b, b.CreateString(t.name), rel));
     }
-    payload = CreateRegisterDirect(b, r->requested_asid, r->agent_id.c_str(), r->hostname.c_str(),
-                                   r->kernel_release.c_str(), &tables)
-                  .Union();
+    auto agent_id = b.CreateString(r->agent_id);
+    auto hostname = b.CreateString(r->hostname);
+    auto kernel = b.CreateString(r->kernel_release);
+    payload = CreateRegister(b, r->requested_asid, agent_id, hostname, kernel, b.CreateVector(tables)).Union();
   } else if (const auto* h = std::get_if<heartbeat>(&m.payload)) {
     type = AgentPayload::Heartbeat;
     auto losses = wire::encode_losses(b, h->losses);
@@ -172,7 +175,9 @@ std::string encode(const broker_message& m) {
   fb::Offset<void> payload;
   if (const auto* r = std::get_if<register_reply>(&m.payload)) {
     type = BrokerPayload::RegisterReply;
-    payload = CreateRegisterReplyDirect(b, r->asid, r->agent_id.c_str(), r->error.c_str()).Union();
+    auto agent_id = b.CreateString(r->agent_id);
+    auto error = b.CreateString(r->error);
+    payload = CreateRegisterReply(b, r->asid, agent_id, error).Union();
   } else if (const auto* p = std::get_if<plan_fragment>(&m.payload)) {
     type = BrokerPayload::PlanFragment;
     auto plan = b.CreateVector(reinterpret_cast<const std::uint8_t*>(p->plan.data()), p->plan.size());

@@ -21,8 +21,7 @@ constexpr const char* identifier_of() {
 
 template <class Root>
 std::string finish(fb::FlatBufferBuilder& b, fb::Offset<Root> root) {
-  b.Finish(root, identifier_of<Root>());
-  return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+  return finish_buffer(b, root, identifier_of<Root>());
 }
 
 template <class Root>

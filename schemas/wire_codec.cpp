@@ -5,12 +5,15 @@ namespace wisp::wire {
 namespace fb = flatbuffers;
 using schemas::data_type;
 
+// Strings go through CreateString(std::string), never the generated *Direct(c_str()) helpers,
+// which would cut a string at its first NUL.
+
 fb::Offset<Relation> encode_relation(fb::FlatBufferBuilder& b, const schemas::relation& rel) {
   std::vector<fb::Offset<ColumnInfo>> cols;
   cols.reserve(rel.columns.size());
   for (const auto& c : rel.columns)
-    cols.push_back(CreateColumnInfoDirect(b, c.name.c_str(), static_cast<std::uint8_t>(c.type),
-                                          static_cast<std::uint16_t>(c.semantic), c.desc.c_str()));
+    cols.push_back(CreateColumnInfo(b, b.CreateString(c.name), static_cast<std::uint8_t>(c.type),
+                                    static_cast<std::uint16_t>(c.semantic), b.CreateString(c.desc)));
   return CreateRelationDirect(b, &cols);
 }
 
@@ -55,7 +58,7 @@ fb::Offset<fb::Vector<fb::Offset<LossCounter>>> encode_losses(fb::FlatBufferBuil
                                                              const std::vector<loss_counter>& losses) {
   std::vector<fb::Offset<LossCounter>> out;
   out.reserve(losses.size());
-  for (const auto& l : losses) out.push_back(CreateLossCounterDirect(b, l.stage.c_str(), l.name.c_str(), l.value));
+  for (const auto& l : losses) out.push_back(CreateLossCounter(b, b.CreateString(l.stage), b.CreateString(l.name), l.value));
   return b.CreateVector(out);
 }
 

@@ -22,6 +22,13 @@ flatbuffers::Offset<RowBatch> encode_batch(flatbuffers::FlatBufferBuilder& b, co
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<LossCounter>>> encode_losses(
     flatbuffers::FlatBufferBuilder& b, const std::vector<loss_counter>& losses);
 
+/// Finishes `root` with its 4-character file identifier and returns the buffer's bytes.
+template <class Root>
+std::string finish_buffer(flatbuffers::FlatBufferBuilder& b, flatbuffers::Offset<Root> root, const char* identifier) {
+  b.Finish(root, identifier);
+  return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+}
+
 /// An absent string reads as empty.
 std::string string_of(const flatbuffers::String* s);
 

@@ -205,3 +205,20 @@ TEST(ClusterWire, PayloadTypeWithoutPayloadIsInvalid) {
   EXPECT_FALSE(decode_agent({reinterpret_cast<const char*>(b2.GetBufferPointer()), b2.GetSize()}, err));
   EXPECT_EQ(err.code, decode_errc::invalid);
 }
+
+// Found by cluster_wire_fuzz: strings were encoded through c_str() and cut at their first NUL,
+// so an agent id "\0x" decoded but did not survive a re-encode.
+TEST(ClusterWire, StringsWithNulBytesSurviveARoundTrip) {
+  const std::string id("\0agent", 6), col("a\0b", 3);
+  register_request r{0, id, std::string("h\0", 2), "k", {{std::string("t\0", 2), {{{col, data_type::int64, semantic_type::st_none, ""}}}}}};
+  auto back = round_trip({0, r});
+  const auto& rr = std::get<register_request>(back.payload);
+  EXPECT_EQ(rr.agent_id, id);
+  EXPECT_EQ(rr.hostname.size(), 2u);
+  ASSERT_EQ(rr.tables.size(), 1u);
+  EXPECT_EQ(rr.tables[0].name.size(), 2u);
+  EXPECT_EQ(rr.tables[0].rel.columns.at(0).name, col);
+  auto sb = round_trip({1, end_of_stream{{1, 1, std::string("s\0", 2)}, 0, wire::status::ok, "", {{std::string("a\0", 2), "n", 1}}}});
+  EXPECT_EQ(std::get<end_of_stream>(sb.payload).stream.sink.size(), 2u);
+  EXPECT_EQ(std::get<end_of_stream>(sb.payload).losses.at(0).stage.size(), 2u);
+}
