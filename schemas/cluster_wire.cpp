@@ -191,7 +191,7 @@ std::string encode(const broker_message& m) {
   return finish(b, CreateBrokerMessage(b, cluster_version, type, payload));
 }
 
-std::optional<agent_message> decode_agent(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
+static std::optional<agent_message> decode_agent_from(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
   const auto* root = verified_root<AgentMessage>(bytes, max_bytes, err);
   if (!root) return std::nullopt;
   // The Verifier accepts a union whose type is set and whose value is absent.
@@ -234,7 +234,7 @@ std::optional<agent_message> decode_agent(std::string_view bytes, decode_error& 
   return std::nullopt;
 }
 
-std::optional<broker_message> decode_broker(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
+static std::optional<broker_message> decode_broker_from(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
   const auto* root = verified_root<BrokerMessage>(bytes, max_bytes, err);
   if (!root) return std::nullopt;
   if (!root->payload()) {
@@ -264,6 +264,14 @@ std::optional<broker_message> decode_broker(std::string_view bytes, decode_error
   err = {decode_errc::invalid, "broker message carries no payload this build knows (type " +
                                    std::to_string(static_cast<unsigned>(root->payload_type())) + ")"};
   return std::nullopt;
+}
+
+std::optional<agent_message> decode_agent(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
+  return wire::decode_aligned(bytes, [&](std::string_view b) { return decode_agent_from(b, err, max_bytes); });
+}
+
+std::optional<broker_message> decode_broker(std::string_view bytes, decode_error& err, std::size_t max_bytes) {
+  return wire::decode_aligned(bytes, [&](std::string_view b) { return decode_broker_from(b, err, max_bytes); });
 }
 
 }  // namespace wisp::cluster_wire

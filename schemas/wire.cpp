@@ -87,7 +87,7 @@ std::string encode(const server_message& m) {
   return finish(b, CreateServerMessage(b, protocol_version, m.query_id, type, payload));
 }
 
-std::optional<client_message> decode_client(std::string_view bytes, std::string& error) {
+static std::optional<client_message> decode_client_from(std::string_view bytes, std::string& error) {
   const auto* root = verified_root<ClientMessage>(bytes, error);
   if (!root) return std::nullopt;
   const auto* q = root->request_as_QueryRequest();
@@ -106,7 +106,7 @@ std::optional<client_message> decode_client(std::string_view bytes, std::string&
   return m;
 }
 
-std::optional<server_message> decode_server(std::string_view bytes, std::string& error) {
+static std::optional<server_message> decode_server_from(std::string_view bytes, std::string& error) {
   const auto* root = verified_root<ServerMessage>(bytes, error);
   if (!root) return std::nullopt;
   // The Verifier accepts a union whose type is set and whose value is absent.
@@ -154,6 +154,14 @@ std::optional<server_message> decode_server(std::string_view bytes, std::string&
   }
   error = "message carries no response";
   return std::nullopt;
+}
+
+std::optional<client_message> decode_client(std::string_view bytes, std::string& error) {
+  return decode_aligned(bytes, [&](std::string_view b) { return decode_client_from(b, error); });
+}
+
+std::optional<server_message> decode_server(std::string_view bytes, std::string& error) {
+  return decode_aligned(bytes, [&](std::string_view b) { return decode_server_from(b, error); });
 }
 
 }  // namespace wisp::wire

@@ -94,9 +94,22 @@ std::size_t len(const V* v) {
   return v ? v->size() : 0;
 }
 
+// The Verifier checks a vector's length field for 4-byte alignment, not its 8-byte elements;
+// the builder aligns them, so a misaligned one is a crafted buffer (and an unaligned load). An
+// empty vector is not aligned by the builder and nothing of it is read.
+template <class V>
+bool elements_aligned(const V* v) {
+  return !v || v->size() == 0 || reinterpret_cast<std::uintptr_t>(v->Data()) % sizeof(std::uint64_t) == 0;
+}
+
 std::optional<schemas::column> decode_column(const Column* c, std::size_t rows, std::string& error) {
   if (!valid_type(c->data_type())) {
     error = "column has unknown data type " + std::to_string(c->data_type());
+    return std::nullopt;
+  }
+  if (!elements_aligned(c->ints()) || !elements_aligned(c->uint128s()) || !elements_aligned(c->floats()) ||
+      !elements_aligned(c->str_offsets())) {
+    error = "column values are not 8-byte aligned in the buffer";
     return std::nullopt;
   }
   schemas::column out(static_cast<data_type>(c->data_type()));

@@ -4,8 +4,11 @@
 // (cluster_wire.cpp). Decoders take tables that the Verifier has already checked and validate
 // what it cannot (enum ranges, column lengths, string offsets).
 
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <flatbuffers/flatbuffers.h>
@@ -27,6 +30,17 @@ template <class Root>
 std::string finish_buffer(flatbuffers::FlatBufferBuilder& b, flatbuffers::Offset<Root> root, const char* identifier) {
   b.Finish(root, identifier);
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
+}
+
+/// Calls `decode(bytes)` on an 8-byte aligned copy when `bytes` is not 8-byte aligned (a
+/// ZeroMQ message body need not be): the Verifier checks alignment relative to the buffer's
+/// start, so only an aligned start makes the 8-byte fields aligned in memory.
+template <class Decode>
+auto decode_aligned(std::string_view bytes, Decode decode) {
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % sizeof(std::uint64_t) == 0) return decode(bytes);
+  std::vector<std::uint64_t> copy((bytes.size() + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
+  if (!bytes.empty()) std::memcpy(copy.data(), bytes.data(), bytes.size());
+  return decode(std::string_view{reinterpret_cast<const char*>(copy.data()), bytes.size()});
 }
 
 /// An absent string reads as empty.

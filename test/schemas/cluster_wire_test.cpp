@@ -2,6 +2,10 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
 #include "schemas/cluster_generated.h"
 #include "schemas/cluster_wire.hpp"
 
@@ -221,4 +225,27 @@ TEST(ClusterWire, StringsWithNulBytesSurviveARoundTrip) {
   auto sb = round_trip({1, end_of_stream{{1, 1, std::string("s\0", 2)}, 0, wire::status::ok, "", {{std::string("a\0", 2), "n", 1}}}});
   EXPECT_EQ(std::get<end_of_stream>(sb.payload).stream.sink.size(), 2u);
   EXPECT_EQ(std::get<end_of_stream>(sb.payload).losses.at(0).stage.size(), 2u);
+}
+
+// Found by cluster_wire_fuzz: the Verifier checks an 8-byte vector's length field for 4-byte
+// alignment only, so a crafted buffer could make decoding load misaligned values.
+TEST(ClusterWire, MisalignedEightByteColumnIsInvalidAndAnUnalignedInputStillDecodes) {
+  const auto good = encode(agent_message{1, batch_message{{1, 1, "s"}, 0, batch(3)}});
+  // The same bytes at an odd address decode (the decoder copies them to an aligned buffer).
+  std::string shifted = " " + good;
+  decode_error err;
+  auto back = decode_agent(std::string_view{shifted}.substr(1), err);
+  ASSERT_TRUE(back) << err.detail;
+  EXPECT_EQ(std::get<batch_message>(back->payload).batch.columns[0].ints().at(2), 102);
+
+  // The fuzzer's input: a string column whose [ulong] offsets start 4 bytes off an 8-byte
+  // boundary. Decoded at an aligned address, it must be refused, not read.
+  std::ifstream in(WISP_SOURCE_DIR "/test/schemas/fixtures/cluster_wire_misaligned_offsets.bin", std::ios::binary);
+  ASSERT_TRUE(in);
+  const std::string crafted{std::istreambuf_iterator<char>(in), {}};
+  std::vector<std::uint64_t> aligned((crafted.size() + 7) / 8);
+  std::memcpy(aligned.data(), crafted.data(), crafted.size());
+  EXPECT_FALSE(decode_agent({reinterpret_cast<const char*>(aligned.data()), crafted.size()}, err));
+  EXPECT_EQ(err.code, decode_errc::invalid);
+  EXPECT_NE(err.detail.find("aligned"), std::string::npos) << err.detail;
 }

@@ -170,7 +170,7 @@ TEST(Wire, InconsistentColumnLengthsAreRejected) {
   b.columns[0].push_int(1);  // other columns empty: encoded num_rows is 1
   std::string err;
   EXPECT_FALSE(wire::decode_server(wire::encode(wire::server_message{1, wire::table_batch{"t", b}}), err));
-  EXPECT_NE(err.find("rows"), std::string::npos);
+  EXPECT_NE(err.find("rows"), std::string::npos) << err;
 }
 
 // The Verifier passes a union whose type is set and whose value is absent (found by the cluster
