@@ -27,14 +27,18 @@ struct broker_transport::impl {
     if (router.handle()) (void)zmq_socket_monitor(router.handle(), nullptr, 0);
   }
 
-  credit_window& window_of(const std::string& peer) {
-    return windows.try_emplace(peer, opts.batch_window).first->second;
+  // nullptr when the peer is new and max_tracked_peers are tracked already.
+  credit_window* window_of(const std::string& peer) {
+    if (auto it = windows.find(peer); it != windows.end()) return &it->second;
+    if (windows.size() >= max_tracked_peers) return nullptr;
+    return &windows.try_emplace(peer, opts.batch_window).first->second;
   }
 
   // False when the message must be dropped (counted).
   bool admit(const std::string& peer, const cluster_wire::agent_message& m) {
     if (const auto* b = std::get_if<cluster_wire::batch_message>(&m.payload)) {
-      if (window_of(peer).record(b->stream, b->sequence) != credit_window::admit::ok) {
+      auto* w = window_of(peer);
+      if (!w || w->record(b->stream, b->sequence) != credit_window::admit::ok) {
         ++stats.credit_violations;
         return false;
       }
@@ -123,10 +127,13 @@ bool broker_transport::send(const std::string& peer, const cluster_wire::broker_
     ++d.stats.send_failures;
     return false;
   }
-  if (const auto* c = std::get_if<cluster_wire::credit>(&m.payload)) (void)d.window_of(peer).acknowledge(c->stream, c->consumed);
+  if (const auto* c = std::get_if<cluster_wire::credit>(&m.payload))
+    if (auto* w = d.window_of(peer)) (void)w->acknowledge(c->stream, c->consumed);
   ++d.stats.sent;
   return true;
 }
+
+void broker_transport::forget_peer(const std::string& peer) { impl_->windows.erase(peer); }
 
 const transport_stats& broker_transport::stats() const { return impl_->stats; }
 

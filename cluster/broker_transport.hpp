@@ -62,6 +62,14 @@ class broker_transport {
   /// agent is gone, its queue is full or the message is over the limit.
   [[nodiscard]] bool send(const std::string& peer, const cluster_wire::broker_message& m);
 
+  /// Drops the flow-control state of an agent's connection (the registry calls it when it
+  /// forgets a lost agent).
+  void forget_peer(const std::string& peer);
+
+  /// Connections whose batch streams are tracked at most; batches from further ones are dropped
+  /// as credit violations.
+  static constexpr std::size_t max_tracked_peers = 4096;
+
   const transport_stats& stats() const;
   /// Clients refused by the ZAP handler (any thread).
   std::uint64_t refused() const;
