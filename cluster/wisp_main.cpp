@@ -5,6 +5,7 @@
 //   wisp run -l            list the bundled scripts
 //   wisp get tracepoints / wisp delete tracepoint NAME
 //   wisp deploy --image IMAGE [--namespace NS] [--output-dir DIR] / wisp deploy --systemd
+//   wisp keys NAME [--dir DIR]   a CURVE key pair for an agent, broker or client
 //
 // A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
 // daemon then runs the functions it names, with the `--name value` arguments as its variables.
@@ -30,6 +31,7 @@
 #include "cluster/bundled_scripts.hpp"
 #include "cluster/client.hpp"
 #include "cluster/deploy_manifests.hpp"
+#include "cluster/curve_keys.hpp"
 #include "cluster/output_format.hpp"
 
 namespace {
@@ -48,6 +50,8 @@ commands:
   get tracepoints         the node's tracepoints and their state (px/tracepoint_status)
   delete tracepoint NAME  detach a tracepoint (pxtrace.DeleteTracepoint); its table stays
   deploy                  print or write the Kubernetes manifests, or the systemd unit
+  keys NAME [--dir DIR]   write a CURVE key pair: DIR/NAME.key (secret, mode 0600) and
+                          DIR/NAME.pub (public, one Z85 line: add it to the broker's allowlist)
   version                 print the version
 
   get and delete take --endpoint, --timeout and -o as run does.
@@ -334,6 +338,37 @@ int deploy(const std::vector<std::string>& argv) {
   return 0;
 }
 
+/// `wisp keys NAME [--dir DIR]`: a CURVE key pair in two files (never overwrites).
+int keys(const std::vector<std::string>& argv) {
+  std::string name;
+  std::string dir = ".";
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] == "--dir") {
+      if (i + 1 >= argv.size()) return usage_error("flag --dir needs a value");
+      dir = argv[++i];
+    } else if (!argv[i].empty() && argv[i][0] == '-') {
+      return usage_error("unknown flag '" + argv[i] + "'");
+    } else if (name.empty()) {
+      name = argv[i];
+    } else {
+      return usage_error("wisp keys takes one NAME, got '" + name + "' and '" + argv[i] + "'");
+    }
+  }
+  if (name.empty()) return usage_error("usage: wisp keys NAME [--dir DIR]");
+  std::string err;
+  auto pair = cluster::generate_keypair(err);
+  if (!pair) {
+    std::cerr << "wisp: cannot generate a key pair: " << err << "\n";
+    return exit_query_failed;
+  }
+  if (err = cluster::write_keypair(dir, name, *pair); !err.empty()) {
+    std::cerr << "wisp: " << err << "\n";
+    return exit_query_failed;
+  }
+  std::cout << pair->public_z85 << "\n";
+  return 0;
+}
+
 int execute(const run_flags& f, const wire::query_request& req) {
   // Tables are printed as soon as each one is complete (json streams row by row).
   std::map<std::string, cluster::result_table> tables;
@@ -395,5 +430,6 @@ int main(int argc, char** argv) {
   if (args[0] == "get") return get({args.begin() + 1, args.end()});
   if (args[0] == "delete") return delete_tracepoint({args.begin() + 1, args.end()});
   if (args[0] == "deploy") return deploy({args.begin() + 1, args.end()});
+  if (args[0] == "keys") return keys({args.begin() + 1, args.end()});
   return usage_error("unknown command '" + args[0] + "'");
 }

@@ -170,5 +170,17 @@ TEST(Wire, InconsistentColumnLengthsAreRejected) {
   b.columns[0].push_int(1);  // other columns empty: encoded num_rows is 1
   std::string err;
   EXPECT_FALSE(wire::decode_server(wire::encode(wire::server_message{1, wire::table_batch{"t", b}}), err));
-  EXPECT_NE(err.find("rows"), std::string::npos);
+  EXPECT_NE(err.find("rows"), std::string::npos) << err;
+}
+
+// The Verifier passes a union whose type is set and whose value is absent (found by the cluster
+// protocol's fuzzer, the same hole here).
+TEST(Wire, ResponseTypeWithoutResponseIsRejected) {
+  for (auto type : {wire::Response::TableSchema, wire::Response::TableBatch, wire::Response::Done}) {
+    flatbuffers::FlatBufferBuilder b;
+    b.Finish(wire::CreateServerMessage(b, wire::protocol_version, 1, type, 0), "WSPS");
+    std::string err;
+    EXPECT_FALSE(wire::decode_server({reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()}, err));
+    EXPECT_FALSE(err.empty());
+  }
 }

@@ -1,0 +1,75 @@
+#pragma once
+// What both ends of the cluster transport share: counters, socket options, the loopback rule for
+// key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport and
+// agent_transport only.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <zmq.hpp>
+
+#include "schemas/cluster_wire.hpp"
+
+namespace wisp::cluster {
+
+/// Counters of one transport end. Written by the thread that owns the transport; read them there.
+struct transport_stats {
+  std::uint64_t received = 0;            // good messages handed to the caller
+  std::uint64_t sent = 0;
+  std::uint64_t send_failures = 0;       // peer gone, queue full, or encoded message over the limit
+  std::uint64_t oversize = 0;            // decode_errc::oversize
+  std::uint64_t malformed = 0;           // decode_errc::malformed (Verifier, identifier)
+  std::uint64_t wrong_version = 0;       // decode_errc::wrong_version
+  std::uint64_t invalid = 0;             // decode_errc::invalid
+  std::uint64_t bad_frames = 0;          // a ZeroMQ message of an unexpected frame count
+  std::uint64_t credit_violations = 0;   // batches past the credit or out of order (dropped)
+  std::uint64_t handshake_failures = 0;  // ZMTP/CURVE handshakes that failed, ZAP refusals included
+
+  void count(cluster_wire::decode_errc code);
+  std::uint64_t dropped() const { return oversize + malformed + wrong_version + invalid + bad_frames + credit_violations; }
+};
+
+/// linger 0 and ZMQ_MAXMSGSIZE: libzmq drops the connection of a peer that sends more.
+void set_common_options(zmq::socket_t& s, std::size_t max_message_bytes);
+
+/// True for endpoints only this host can reach: tcp on 127.0.0.0/8, [::1] or localhost, ipc,
+/// inproc. Key-less (standalone) transports may only use these.
+bool is_loopback_endpoint(std::string_view endpoint);
+
+/// Counts handshake failures of one socket through zmq_socket_monitor. Poll `socket()` for
+/// ZMQ_POLLIN and call `drain()` on the socket's owning thread.
+class handshake_monitor {
+ public:
+  /// Empty on success.
+  [[nodiscard]] std::string start(zmq::context_t& ctx, zmq::socket_t& watched);
+  zmq::socket_t& socket() { return pair_; }
+  /// Reads every pending event; returns how many were handshake failures.
+  std::uint64_t drain();
+
+ private:
+  zmq::socket_t pair_;
+};
+
+/// Waits up to `timeout` for `read_one()` (which reads one message from `s` without blocking)
+/// to return a good message, counting handshake failures from `monitor` meanwhile.
+template <class ReadOne>
+auto receive_within(zmq::socket_t& s, handshake_monitor& monitor, transport_stats& stats,
+                    std::chrono::milliseconds timeout, ReadOne read_one) -> decltype(read_one()) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::array<zmq::pollitem_t, 2> items{{{s.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
+    if (items[1].revents & ZMQ_POLLIN) stats.handshake_failures += monitor.drain();
+    if (items[0].revents & ZMQ_POLLIN)
+      if (auto m = read_one()) return m;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+  }
+}
+
+}  // namespace wisp::cluster
