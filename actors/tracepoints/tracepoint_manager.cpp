@@ -53,6 +53,11 @@ tracepoint_manager_actor::behavior_type manager(tracepoint_manager_actor::statef
   return {
       [self](upsert_atom, pxl::tracepoint_mutation& m) -> caf::result<std::string, std::string> {
         auto& s = self->state;
+        // A bpftrace upsert still compiling is answered now: it is being deleted or replaced.
+        if (auto waiting = s.starting.find(m.name); waiting != s.starting.end()) {
+          waiting->second.deliver(std::string{"deleted or replaced before it started"}, std::string{});
+          s.starting.erase(waiting);
+        }
         if (m.what == pxl::tracepoint_mutation::kind::remove) {
           auto err = s.deploy->remove(m.name);
           s.publish();
@@ -71,6 +76,15 @@ tracepoint_manager_actor::behavior_type manager(tracepoint_manager_actor::statef
         for (auto& [name, r] : started) {
           if (auto it = s.starting.find(name); it != s.starting.end()) {
             it->second.deliver(r.error, r.table);
+            s.starting.erase(it);
+          }
+        }
+        if (!s.starting.empty()) {  // one that ended while it started (its TTL ran out) is answered
+          for (const auto& t : s.deploy->status()) {
+            auto it = s.starting.find(t.name);
+            if (it == s.starting.end() || t.state == tracepoint_state::pending) continue;
+            it->second.deliver(t.state == tracepoint_state::running ? std::string{} : t.message,
+                               t.tables.empty() ? std::string{} : t.tables.front());
             s.starting.erase(it);
           }
         }
