@@ -306,7 +306,7 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
   self->state.catalog = full_catalog(self->state.deps.dynamic_tables);
   return {
       [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
-        if (imports_pxtrace(req.script) && !req.explain) {
+        if (imports_pxtrace(req.script)) {
           auto opts = options_for(req, self->state.catalog);
           opts.mutations_only = true;
           auto first = pxl::compile(req.script, opts);
@@ -314,6 +314,16 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
             std::vector<wire::diagnostic> diags;
             for (const auto& diag : first.diagnostics) diags.push_back(to_wire(diag));
             reply_compile_error(reply, id, std::move(diags));
+            return;
+          }
+          if (req.explain && !first.plan.mutations.empty()) {
+            // Nothing is deployed: the mutations, then the query part if its tables exist yet.
+            wire::done d;
+            for (const auto& m : first.plan.mutations) d.explain += "mutation " + pxl::to_string(m) + "\n";
+            auto full = pxl::compile(req.script, options_for(req, self->state.catalog));
+            d.explain += full.ok() ? pxl::to_string(full.plan)
+                                   : "(the query part reads tables these tracepoints make; it is planned once they run)\n";
+            reply(wire::server_message{id, std::move(d)});
             return;
           }
           if (!first.plan.mutations.empty()) {

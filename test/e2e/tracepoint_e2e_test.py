@@ -252,12 +252,17 @@ def check_bad_input(wispd, d):
                                    "pxtrace.Process(exe='/bin/true')"), "matches no running process")
         expect_error(wispd, upsert("e5", "e5", "compute", {"a": "pxtrace.ArgExpr('a')"}, target, ttl="ten"),
                      "cannot parse the TTL 'ten'")
+        # --explain shows the mutations and deploys nothing.
+        r = wispd.run(upsert("explained", "explained", "compute", {"a": "pxtrace.ArgExpr('a')"}, target),
+                      args=("--explain",))
+        assert "mutation UpsertTracepoint('explained', table 'explained', probe 'compute'" in r.stdout, r.stdout
         states = status(wispd)
+        assert "explained" not in states
         for name in ("e1", "e2", "e3", "e4"):
             assert states[name]["state"] == "FAILED", states[name]
         assert "e5" not in states  # a compile error deploys nothing
         print("ok: a missing symbol, a typo in an argument, no DWARF, no matching process and a bad "
-              "TTL are specific errors, and nothing stays attached")
+              "TTL are specific errors, and nothing stays attached; --explain deploys nothing")
     finally:
         for p in (proc, nodebug):
             p.kill()
