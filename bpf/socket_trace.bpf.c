@@ -955,24 +955,11 @@ int exit_sock_state(struct trace_event_raw_inet_sock_set_state *ctx) {
   return 0;
 }
 
-/* Plain buffers: write/read (fd, buf, count), sendto/recvfrom (fd, buf, len, ...). */
-#define BUF_PROBE(name, sys, dir)                                                    \
-  SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
-  int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
-    if (ctx->ret <= 0)                                                               \
-      return 0;                                                                      \
-    struct syscall_args a;                                                           \
-    __u64 id = syscall_args(&a, sys);                                                \
-    if (id)                                                                          \
-      handle_buf(&a, id >> 32, dir, ctx->ret);                                       \
-    return 0;                                                                        \
-  }
-
-BUF_PROBE(write, WISP_SYS_WRITE, WISP_DIR_EGRESS)
-BUF_PROBE(read, WISP_SYS_READ, WISP_DIR_INGRESS)
-
 /* sendto/recvfrom (fd, buf, len, flags, addr, addrlen): sendto's addrlen is a value, recvfrom's
  * a pointer the kernel wrote the peer's length to. */
+#define NO_ADDR 0
+#define ADDR_LEN_VALUE 1
+#define ADDR_LEN_POINTER 2
 static __always_inline void datagram_name(struct syscall_args *a, bool len_is_pointer) {
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
   a->peer_addr = PT_REGS_PARM5_SYSCALL(regs);
@@ -985,7 +972,9 @@ static __always_inline void datagram_name(struct syscall_args *a, bool len_is_po
   }
 }
 
-#define ADDR_BUF_PROBE(name, sys, dir, len_is_pointer)                               \
+/* Plain buffers: write/read (fd, buf, count), sendto/recvfrom (fd, buf, len, ..., addr,
+ * addrlen); `addr` says whether and how the syscall names a datagram's peer. */
+#define BUF_PROBE(name, sys, dir, addr)                                              \
   SEC("tracepoint/syscalls/sys_exit_" #name)                                         \
   int exit_##name(struct trace_event_raw_sys_exit *ctx) {                            \
     if (ctx->ret <= 0)                                                               \
@@ -994,13 +983,16 @@ static __always_inline void datagram_name(struct syscall_args *a, bool len_is_po
     __u64 id = syscall_args(&a, sys);                                                \
     if (!id)                                                                         \
       return 0;                                                                      \
-    datagram_name(&a, len_is_pointer);                                               \
+    if (addr != NO_ADDR)                                                             \
+      datagram_name(&a, addr == ADDR_LEN_POINTER);                                   \
     handle_buf(&a, id >> 32, dir, ctx->ret);                                         \
     return 0;                                                                        \
   }
 
-ADDR_BUF_PROBE(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS, false)
-ADDR_BUF_PROBE(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS, true)
+BUF_PROBE(write, WISP_SYS_WRITE, WISP_DIR_EGRESS, NO_ADDR)
+BUF_PROBE(read, WISP_SYS_READ, WISP_DIR_INGRESS, NO_ADDR)
+BUF_PROBE(sendto, WISP_SYS_SENDTO, WISP_DIR_EGRESS, ADDR_LEN_VALUE)
+BUF_PROBE(recvfrom, WISP_SYS_RECVFROM, WISP_DIR_INGRESS, ADDR_LEN_POINTER)
 
 /* Vectored: writev/readv (fd, iov, iovcnt). */
 #define IOV_PROBE(name, sys, dir)                                                    \
