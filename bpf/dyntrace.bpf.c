@@ -172,15 +172,6 @@ static long dt_step(__u32 i, void* data) {
   }
 }
 
-static __always_inline void run_ops(struct dt_run* run, const struct wisp_dt_op* ops, __u32 n,
-                                    __u8* payload) {
-  run->ops = ops;
-  run->n_ops = n;
-  run->payload = payload;
-  run->r[0] = run->r[1] = run->r[2] = run->r[3] = 0;
-  bpf_loop(WISP_DT_MAX_OPS, dt_step, run, 0);
-}
-
 static __always_inline void load_cpu(struct dt_run* run, struct pt_regs* ctx) {
   run->cpu[0] = ctx->ax;
   run->cpu[1] = ctx->dx;
@@ -201,6 +192,20 @@ static __always_inline void load_cpu(struct dt_run* run, struct pt_regs* ctx) {
   run->cpu[16] = ctx->ip;
   run->faults = 0;
 }
+
+/* Runs `n` ops (at most WISP_DT_MAX_OPS) with the CPU registers of ctx, writing into payload. */
+static __always_inline void run_ops(struct dt_run* run, struct pt_regs* ctx, const struct wisp_dt_op* ops,
+                                    __u32 n, __u8* payload) {
+  if (n > WISP_DT_MAX_OPS)
+    n = WISP_DT_MAX_OPS;
+  load_cpu(run, ctx);
+  run->ops = ops;
+  run->n_ops = n;
+  run->payload = payload;
+  run->r[0] = run->r[1] = run->r[2] = run->r[3] = 0;
+  bpf_loop(WISP_DT_MAX_OPS, dt_step, run, 0);
+}
+
 
 static __always_inline __u32 event_size(const struct wisp_dt_program* prog) {
   __u32 len = prog->payload_len;
@@ -262,11 +267,7 @@ static __always_inline int on_entry(struct pt_regs* ctx, __u32 slot,
   rec->hdr.goid = read_goid(prog, ctx);
 
   struct dt_run run;
-  load_cpu(&run, ctx);
-  __u32 n = prog->n_entry;
-  if (n > WISP_DT_MAX_OPS)
-    n = WISP_DT_MAX_OPS;
-  run_ops(&run, prog->entry, n, rec->payload);
+  run_ops(&run, ctx, prog->entry, prog->n_entry, rec->payload);
   rec->hdr.faults = run.faults;
 
   if (!(prog->flags & WISP_DT_HAS_RETURN)) {
@@ -295,11 +296,7 @@ static __always_inline int on_return(struct pt_regs* ctx, __u32 slot, __u32 site
   rec->hdr.return_ns = bpf_ktime_get_ns();
 
   struct dt_run run;
-  load_cpu(&run, ctx);
-  __u32 n = prog->n_return;
-  if (n > WISP_DT_MAX_OPS)
-    n = WISP_DT_MAX_OPS;
-  run_ops(&run, prog->ret, n, rec->payload);
+  run_ops(&run, ctx, prog->ret, prog->n_return, rec->payload);
   rec->hdr.faults |= run.faults;
   emit(slot, rec, event_size(prog));
   bpf_map_delete_elem(&dt_pending, &key);

@@ -69,6 +69,13 @@ struct wisp_dt_op {
   __u8 pad[3];
 };
 
+/* One op, every field given (the resolver's code generator and tests build them this way). */
+static inline struct wisp_dt_op wisp_dt_make_op(__u8 code, __u8 dst, __u8 src, __u8 size, __s32 off,
+                                                __u16 out, __u16 max, __u8 cap) {
+  struct wisp_dt_op o = {code, dst, src, size, off, out, max, cap, {0, 0, 0}};
+  return o;
+}
+
 /* Program flags. */
 #define WISP_DT_LOADED 8U     /* set on every program the loader writes (an empty slot is 0) */
 #define WISP_DT_HAS_RETURN 1U /* entry keeps the payload; return sites emit */

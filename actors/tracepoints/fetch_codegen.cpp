@@ -63,16 +63,7 @@ struct fetch_codegen::emitter {
 
   void op(wisp_dt_opcode code, std::uint8_t dst, std::uint8_t src, std::uint8_t size, std::int32_t off,
           std::uint16_t out = 0, std::uint16_t max = 0) {
-    wisp_dt_op o{};
-    o.code = static_cast<std::uint8_t>(code);
-    o.dst = dst;
-    o.src = src;
-    o.size = size;
-    o.off = off;
-    o.out = out;
-    o.max = max;
-    o.cap = cap;
-    ops.push_back(o);
+    ops.push_back(wisp_dt_make_op(static_cast<std::uint8_t>(code), dst, src, size, off, out, max, cap));
   }
 
   // r0 = the address chain of `m` (without its final offset), which is returned.

@@ -114,16 +114,7 @@ struct event {
 wisp_dt_op op(wisp_dt_opcode code, std::uint8_t dst, std::uint8_t src, std::uint8_t size = 0,
               std::int32_t off = 0, std::uint16_t out = 0, std::uint16_t max = 0,
               std::uint8_t cap = 0) {
-  wisp_dt_op o{};
-  o.code = code;
-  o.dst = dst;
-  o.src = src;
-  o.size = size;
-  o.off = off;
-  o.out = out;
-  o.max = max;
-  o.cap = cap;
-  return o;
+  return wisp_dt_make_op(code, dst, src, size, off, out, max, cap);
 }
 
 constexpr std::uint8_t rax = 0, rsi = 4, rdi = 5;
