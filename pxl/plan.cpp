@@ -71,6 +71,15 @@ std::vector<node_id> plan::children(node_id id) const {
   return out;
 }
 
+std::string_view to_string(aggregate_mode m) {
+  switch (m) {
+    case aggregate_mode::full: return "full";
+    case aggregate_mode::partial: return "partial";
+    case aggregate_mode::final: return "final";
+  }
+  return "?";
+}
+
 std::string_view op_name(const node_op& op) {
   struct namer {
     std::string_view operator()(const memory_source_op&) const { return "memory_source"; }
@@ -82,6 +91,7 @@ std::string_view op_name(const node_op& op) {
     std::string_view operator()(const join_op&) const { return "join"; }
     std::string_view operator()(const result_sink_op&) const { return "result_sink"; }
     std::string_view operator()(const udtf_source_op&) const { return "udtf_source"; }
+    std::string_view operator()(const stream_source_op&) const { return "stream_source"; }
   };
   return std::visit(namer{}, op);
 }
@@ -127,7 +137,8 @@ std::string describe(const node_op& op) {
     }
     std::string operator()(const filter_op& o) const { return to_string(o.predicate); }
     std::string operator()(const aggregate_op& o) const {
-      std::string s = "by=[" + join(o.group_names) + "]";
+      std::string s = o.mode == aggregate_mode::full ? std::string{} : "mode=" + std::string{to_string(o.mode)} + " ";
+      s += "by=[" + join(o.group_names) + "]";
       for (const auto& a : o.aggregates)
         s += " " + a.output_name + "=" + a.function + "(" + to_string(a.arg) + ")";
       return s;
@@ -142,6 +153,7 @@ std::string describe(const node_op& op) {
              o.right_suffix + "]";
     }
     std::string operator()(const result_sink_op& o) const { return "name=" + o.name; }
+    std::string operator()(const stream_source_op& o) const { return "stream=" + o.stream; }
     std::string operator()(const udtf_source_op& o) const {
       std::string s = o.name + "(";
       for (std::size_t i = 0; i < o.args.size(); ++i) s += (i ? ", " : "") + to_string(o.args[i]);

@@ -80,9 +80,22 @@ struct aggregate_expr {
   const uda_def* uda = nullptr;  // set by the types pass
 };
 
+/// Where an aggregate runs in a distributed plan (pxl/distribute.hpp). The compiler makes `full`;
+/// the planner splits a full aggregate into a `partial` one on every agent and a `final` one on
+/// the broker, which give the same rows as the full one over the union of the agents' rows.
+enum class aggregate_mode : std::uint8_t {
+  full,     // rows in, one row per group out
+  partial,  // rows in; out: the group columns, then per aggregate one STRING column holding each
+            // group's serialized UDA state (uda_states::serialize)
+  final,    // in: a partial aggregate's output (groups = its first columns, aggregate i's arg =
+            // its state column); out: as `full`, states of equal groups merged
+};
+std::string_view to_string(aggregate_mode m);
+
 /// Group-by: output = group columns, then one column per aggregate. Blocking. With no group
 /// columns, emits exactly one row.
 struct aggregate_op {
+  aggregate_mode mode = aggregate_mode::full;
   std::vector<std::string> group_names;
   std::vector<std::size_t> groups;  // parent column indexes, set by the types pass
   std::vector<aggregate_expr> aggregates;
@@ -143,13 +156,21 @@ struct join_op {
   std::vector<std::size_t> right_out;
 };
 
-/// A named result table.
+/// A named result table. In an agent's plan fragment, the agent end of a stream to the broker
+/// (the name is the stream's).
 struct result_sink_op {
   std::string name;
 };
 
+/// The broker end of a stream (a cut edge of a distributed plan, pxl/distribute.hpp): its rows
+/// are the batches that the agents' fragments send to their sink named `stream`. Its output
+/// relation is that sink's. Only the planner makes it; the broker's query actor feeds it.
+struct stream_source_op {
+  std::string stream;
+};
+
 using node_op = std::variant<memory_source_op, map_op, filter_op, aggregate_op, limit_op, union_op,
-                             join_op, result_sink_op, udtf_source_op>;
+                             join_op, result_sink_op, udtf_source_op, stream_source_op>;
 
 struct plan_node {
   node_id id = 0;

@@ -108,6 +108,7 @@ class pruner {
     result_.keep[n.id].insert(kept.begin(), kept.end());
   }
   void apply(const plan_node&, const udtf_source_op&, const name_set&) {}
+  void apply(const plan_node&, const stream_source_op&, const name_set&) {}
 
   void pass_through(const plan_node& n, const name_set& out) {
     for (auto parent : n.parents) needed(parent).insert(out.begin(), out.end());

@@ -211,6 +211,10 @@ class type_resolver {
     n.output = *in.at(0);
     return true;
   }
+  bool resolve_op(plan_node& n, stream_source_op&, const std::vector<const relation*>&) {
+    diags_.error(n.loc, "internal: a stream source comes from the planner, never from a script");
+    return false;
+  }
   // Every input must have the first input's columns, by name and type (order may differ).
   bool resolve_op(plan_node& n, union_op& op, const std::vector<const relation*>& in) {
     const relation& first = *in.at(0);

@@ -63,6 +63,10 @@ struct factory {
   make_operator_result operator()(const pxl::result_sink_op&) const {
     return {std::make_unique<pass_through_operator>(), {}};
   }
+  // Fed by the broker's query actor as the node's one parent (edge 0).
+  make_operator_result operator()(const pxl::stream_source_op&) const {
+    return {std::make_unique<pass_through_operator>(), {}};
+  }
 };
 
 }  // namespace

@@ -178,7 +178,9 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
   if (const auto* limit = std::get_if<pxl::limit_op>(&node.op);
       limit && !limit->result_table.empty() && results && results->on_truncated)
     on_truncated = [results, table = limit->result_table, n = limit->n] { results->on_truncated(table, n); };
-  return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), node.parents.size(),
+  // A stream source has one input edge, fed by the broker's query actor.
+  const auto inputs = std::holds_alternative<pxl::stream_source_op>(node.op) ? 1 : node.parents.size();
+  return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), inputs,
                     std::move(children), std::move(on_truncated)),
           {}};
 }
