@@ -28,7 +28,8 @@ class plan_runner {
         if (std::find(kids.begin(), kids.end(), n.id) == kids.end()) kids.push_back(n.id);
       }
       if (std::holds_alternative<pxl::memory_source_op>(n.op) ||
-          std::holds_alternative<pxl::udtf_source_op>(n.op))
+          std::holds_alternative<pxl::udtf_source_op>(n.op) ||
+          std::holds_alternative<pxl::stream_source_op>(n.op))
         continue;
       auto made = make_operator(plan_, n);
       if (!made.op) return {{}, "node #" + std::to_string(n.id) + ": " + made.error};
@@ -49,6 +50,9 @@ class plan_runner {
       if (const auto* src = std::get_if<pxl::memory_source_op>(&n.op)) {
         if (auto table = tables.find(src->table); table != tables.end())
           for (const auto& b : table->second.batches) rows += b->num_rows();
+      } else if (const auto* stream = std::get_if<pxl::stream_source_op>(&n.op)) {
+        if (auto table = tables.find(stream->stream); table != tables.end())
+          for (const auto& b : table->second.batches) rows += b->num_rows();
       } else if (!std::holds_alternative<pxl::udtf_source_op>(n.op)) {
         continue;
       }
@@ -65,6 +69,16 @@ class plan_runner {
           if (!live(n.id)) break;
           emit(n.id, std::move(b));
         }
+        end(n.id);
+        continue;
+      }
+      if (const auto* stream = std::get_if<pxl::stream_source_op>(&n.op)) {
+        // A stream's batches are the `tables` entry of its name (none: an empty stream).
+        if (auto table = tables.find(stream->stream); table != tables.end())
+          for (const auto& b : table->second.batches) {
+            if (!live(n.id)) break;
+            emit(n.id, b);
+          }
         end(n.id);
         continue;
       }

@@ -36,7 +36,8 @@ struct run_result {
   bool ok() const { return error.empty(); }
 };
 
-/// `udtf` is the node state UDTF sources read (nullptr: the built-in catalog and functions, no
+/// A stream source (a broker plan, pxl/distribute.hpp) reads the `tables` entry named after its
+/// stream, whose batches must have the stream's relation. `udtf` is the node state UDTF sources read (nullptr: the built-in catalog and functions, no
 /// agents).
 [[nodiscard]] run_result run_plan(const pxl::plan& p, const table_provider& tables,
                                   const udtf_context* udtf = nullptr);

@@ -30,6 +30,7 @@
 
 #include "actors/exec/run_plan.hpp"
 #include "pxl/compile.hpp"
+#include "test/actors/exec/exec_test_util.hpp"
 #include "schemas/tables.hpp"
 
 namespace wisp {
@@ -64,23 +65,6 @@ const std::map<std::string, data_type, std::less<>> type_names{
 const std::map<std::string, semantic_type, std::less<>> semantic_names{
     {"st_none", semantic_type::st_none}, {"st_time_ns", semantic_type::st_time_ns},
     {"st_duration_ns", semantic_type::st_duration_ns}, {"st_bytes", semantic_type::st_bytes}};
-
-std::string render(const schemas::column& c, std::size_t row) {
-  switch (c.type()) {
-    case data_type::boolean: return c.bools()[row] ? "true" : "false";
-    case data_type::int64:
-    case data_type::time64ns: return std::to_string(c.ints()[row]);
-    case data_type::float64: {
-      char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, c.floats()[row]);
-      return std::string(buf, r.ptr);
-    }
-    case data_type::string: return std::string{c.strings().at(row)};
-    case data_type::uint128: return schemas::to_string(c.uint128s()[row]);
-    case data_type::unknown: break;
-  }
-  return "?";
-}
 
 void push_cell(schemas::column& c, const std::string& text) {
   switch (c.type()) {
@@ -266,7 +250,7 @@ void run_case(const golden_file& f, const golden_case& c) {
       for (std::size_t r = 0; r < b->num_rows(); ++r) {
         std::string row;
         for (std::size_t col = 0; col < b->columns.size(); ++col)
-          row += (col ? "," : "") + render(b->columns[col], r);
+          row += (col ? "," : "") + exec::testing::render_cell(b->columns[col], r);
         rows.push_back(row);
       }
     }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "actors/exec/run_plan.hpp"
 #include "pxl/compile.hpp"
 
@@ -43,6 +46,38 @@ inline pxl::plan compile_tiny(std::string_view script) {
   auto r = pxl::compile(script, o);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : pxl::to_string(r.diagnostics[0]));
   return r.plan;
+}
+
+/// One cell as text (floats in their shortest round-trip form).
+inline std::string render_cell(const schemas::column& c, std::size_t row) {
+  using schemas::data_type;
+  switch (c.type()) {
+    case data_type::boolean: return c.bools()[row] ? "true" : "false";
+    case data_type::int64:
+    case data_type::time64ns: return std::to_string(c.ints()[row]);
+    case data_type::float64: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, c.floats()[row]);
+      return std::string(buf, r.ptr);
+    }
+    case data_type::string: return std::string{c.strings().at(row)};
+    case data_type::uint128: return schemas::to_string(c.uint128s()[row]);
+    case data_type::unknown: break;
+  }
+  return "?";
+}
+
+/// Every row of `batches` as "cell|cell|...", sorted (for comparing results as multisets).
+inline std::vector<std::string> sorted_rows(const std::vector<schemas::row_batch_ptr>& batches) {
+  std::vector<std::string> rows;
+  for (const auto& b : batches)
+    for (std::size_t r = 0; r < b->num_rows(); ++r) {
+      std::string row;
+      for (const auto& c : b->columns) row += render_cell(c, r) + "|";
+      rows.push_back(std::move(row));
+    }
+  std::sort(rows.begin(), rows.end());
+  return rows;
 }
 
 /// The node of the first operator of kind Op.
