@@ -7,6 +7,7 @@ struct agent_transport::impl {
   zmq::context_t ctx{1};
   zmq::socket_t dealer;
   handshake_monitor monitor;
+  wakeup wake;
   transport_stats stats;
   credit_window window{0};
 
@@ -88,10 +89,12 @@ send_result agent_transport::send(const cluster_wire::agent_message& m) {
 
 std::optional<cluster_wire::broker_message> agent_transport::receive(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
-  return receive_within(d.dealer, d.monitor, d.stats, timeout, [&d] { return d.read_one(); });
+  return receive_within(d.dealer, d.monitor, d.wake, d.stats, timeout, [&d] { return d.read_one(); });
 }
 
 const credit_window& agent_transport::window() const { return impl_->window; }
 const transport_stats& agent_transport::stats() const { return impl_->stats; }
+
+void agent_transport::wake() { impl_->wake.notify(); }
 
 }  // namespace wisp::cluster

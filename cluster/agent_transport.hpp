@@ -55,6 +55,9 @@ class agent_transport {
   std::optional<cluster_wire::broker_message> receive(std::chrono::milliseconds timeout);
 
   const credit_window& window() const;
+  /// Ends a receive() in progress (or the next one) early; the only member any thread may call.
+  void wake();
+
   const transport_stats& stats() const;
 
  private:

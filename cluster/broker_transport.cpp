@@ -20,6 +20,7 @@ struct broker_transport::impl {
   zap_handler zap;
   zmq::socket_t router;
   handshake_monitor monitor;
+  wakeup wake;
   transport_stats stats;
   std::map<std::string, credit_window> windows;  // by peer
 
@@ -107,7 +108,7 @@ std::string broker_transport::endpoint() const { return impl_->router.get(zmq::s
 
 std::optional<inbound_message> broker_transport::receive(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
-  return receive_within(d.router, d.monitor, d.stats, timeout, [&d] { return d.read_one(); });
+  return receive_within(d.router, d.monitor, d.wake, d.stats, timeout, [&d] { return d.read_one(); });
 }
 
 bool broker_transport::send(const std::string& peer, const cluster_wire::broker_message& m) {
@@ -138,5 +139,7 @@ void broker_transport::forget_peer(const std::string& peer) { impl_->windows.era
 const transport_stats& broker_transport::stats() const { return impl_->stats; }
 
 std::uint64_t broker_transport::refused() const { return impl_->zap.stats().refused.load(); }
+
+void broker_transport::wake() { impl_->wake.notify(); }
 
 }  // namespace wisp::cluster

@@ -70,6 +70,9 @@ class broker_transport {
   /// as credit violations.
   static constexpr std::size_t max_tracked_peers = 4096;
 
+  /// Ends a receive() in progress (or the next one) early; the only member any thread may call.
+  void wake();
+
   const transport_stats& stats() const;
   /// Clients refused by the ZAP handler (any thread).
   std::uint64_t refused() const;

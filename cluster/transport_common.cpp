@@ -1,5 +1,8 @@
 #include "cluster/transport_common.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <cstring>
 
 namespace wisp::cluster {
@@ -32,6 +35,19 @@ bool is_loopback_endpoint(std::string_view endpoint) {
   if (!endpoint.starts_with(tcp)) return false;
   const auto host = endpoint.substr(tcp.size());
   return host.starts_with("127.") || host.starts_with("[::1]:") || host.starts_with("localhost:");
+}
+
+wakeup::wakeup() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+wakeup::~wakeup() {
+  if (fd_ >= 0) ::close(fd_);
+}
+void wakeup::notify() {
+  const std::uint64_t one = 1;
+  (void)!::write(fd_, &one, sizeof one);
+}
+void wakeup::drain() {
+  std::uint64_t n = 0;
+  (void)!::read(fd_, &n, sizeof n);
 }
 
 namespace {

@@ -55,17 +55,40 @@ class handshake_monitor {
   zmq::socket_t pair_;
 };
 
+/// Lets another thread end a transport's receive() early (an eventfd the receive loop polls):
+/// the owner thread then sends what the other thread queued. notify() is thread-safe.
+class wakeup {
+ public:
+  wakeup();
+  ~wakeup();
+  wakeup(const wakeup&) = delete;
+  wakeup& operator=(const wakeup&) = delete;
+  void notify();
+  void drain();
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
 /// Waits up to `timeout` for `read_one()` (which reads one message from `s` without blocking)
-/// to return a good message, counting handshake failures from `monitor` meanwhile.
+/// to return a good message, counting handshake failures from `monitor` meanwhile. Returns
+/// nullopt early when `wake` is notified.
 template <class ReadOne>
-auto receive_within(zmq::socket_t& s, handshake_monitor& monitor, transport_stats& stats,
+auto receive_within(zmq::socket_t& s, handshake_monitor& monitor, wakeup& wake, transport_stats& stats,
                     std::chrono::milliseconds timeout, ReadOne read_one) -> decltype(read_one()) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    std::array<zmq::pollitem_t, 2> items{{{s.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    std::array<zmq::pollitem_t, 3> items{{{s.handle(), 0, ZMQ_POLLIN, 0},
+                                          {monitor.socket().handle(), 0, ZMQ_POLLIN, 0},
+                                          {nullptr, wake.fd(), ZMQ_POLLIN, 0}}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
     if (items[1].revents & ZMQ_POLLIN) stats.handshake_failures += monitor.drain();
+    if (items[2].revents & ZMQ_POLLIN) {
+      wake.drain();
+      if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+    }
     if (items[0].revents & ZMQ_POLLIN)
       if (auto m = read_one()) return m;
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

@@ -76,6 +76,9 @@ std::optional<register_request> decode_register(const Register* r, decode_error&
   out.agent_id = string_of(r->agent_id());
   out.hostname = string_of(r->hostname());
   out.kernel_release = string_of(r->kernel_release());
+  out.ip_address = string_of(r->ip_address());
+  out.start_time_ns = r->start_time_ns();
+  out.kernel_headers_installed = r->kernel_headers_installed();
   if (out.agent_id.empty()) {
     err = {decode_errc::invalid, "registration carries no agent id"};
     return std::nullopt;
@@ -148,7 +151,10 @@ std::string encode(const agent_message& m) {
     auto agent_id = b.CreateString(r->agent_id);
     auto hostname = b.CreateString(r->hostname);
     auto kernel = b.CreateString(r->kernel_release);
-    payload = CreateRegister(b, r->requested_asid, agent_id, hostname, kernel, b.CreateVector(tables)).Union();
+    auto ip = b.CreateString(r->ip_address);
+    payload = CreateRegister(b, r->requested_asid, agent_id, hostname, kernel, b.CreateVector(tables), ip,
+                             r->start_time_ns, r->kernel_headers_installed)
+                  .Union();
   } else if (const auto* h = std::get_if<heartbeat>(&m.payload)) {
     type = AgentPayload::Heartbeat;
     auto losses = wire::encode_losses(b, h->losses);

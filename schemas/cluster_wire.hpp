@@ -36,6 +36,9 @@ struct register_request {
   std::string hostname;
   std::string kernel_release;
   std::vector<table_info> tables;
+  std::string ip_address;
+  std::int64_t start_time_ns = 0;
+  bool kernel_headers_installed = false;
 };
 
 struct heartbeat {

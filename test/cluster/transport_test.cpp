@@ -36,7 +36,7 @@ curve_keypair keys() {
 std::string raw_key(const curve_keypair& k) { return *z85_key_bytes(k.public_z85); }
 
 register_request registration(const std::string& id) {
-  return {0, id, "node-" + id, "6.1.0", {{"t", {{{"n", schemas::data_type::int64, schemas::semantic_type::st_none, ""}}}}}};
+  return {0, id, "node-" + id, "6.1.0", {{"t", {{{"n", schemas::data_type::int64, schemas::semantic_type::st_none, ""}}}}}, "127.0.0.1", 0, false};
 }
 
 // A plain DEALER: what a peer that does not use agent_transport can put on the wire.

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   }
   const stream_id s{1, 2, "out"};
   const std::vector<std::string> seeds{
-      encode(agent_message{0, register_request{0, "agent", "host", "6.1", {{"t", rel}}}}),
+      encode(agent_message{0, register_request{0, "agent", "host", "6.1", {{"t", rel}}, "10.0.0.1", 1, true}}),
       encode(agent_message{3, heartbeat{1, 2, {{"bpf", "lost", 3}}}}),
       encode(agent_message{3, batch_message{s, 0, batch}}),
       encode(agent_message{3, end_of_stream{s, 1, wire::status::exec_error, "e", {{"a", "b", 1}}}}),

@@ -47,7 +47,8 @@ agent_message round_trip(const agent_message& m) {
 }  // namespace
 
 TEST(ClusterWire, RegisterRoundTripKeepsTablesAndRelations) {
-  register_request r{7, "agent-a", "node-1", "6.1.0-18-amd64", {{"http_events", rel()}, {"empty", {}}}};
+  register_request r{7, "agent-a", "node-1", "6.1.0-18-amd64", {{"http_events", rel()}, {"empty", {}}}, "10.0.0.7",
+                     1'700'000'000'000'000'000, true};
   auto back = round_trip({0, r});
   const auto& rr = std::get<register_request>(back.payload);
   EXPECT_EQ(back.asid, 0u);
@@ -58,6 +59,9 @@ TEST(ClusterWire, RegisterRoundTripKeepsTablesAndRelations) {
   ASSERT_EQ(rr.tables.size(), 2u);
   EXPECT_EQ(rr.tables[0], (table_info{"http_events", rel()}));
   EXPECT_TRUE(rr.tables[1].rel.columns.empty());
+  EXPECT_EQ(rr.ip_address, "10.0.0.7");
+  EXPECT_EQ(rr.start_time_ns, 1'700'000'000'000'000'000);
+  EXPECT_TRUE(rr.kernel_headers_installed);
 }
 
 TEST(ClusterWire, HeartbeatBatchAndEndOfStreamRoundTrip) {
@@ -131,7 +135,7 @@ TEST(ClusterWire, OneDirectionIsNeverTakenForTheOther) {
 }
 
 TEST(ClusterWire, EveryTruncationAndGarbageIsAnErrorNotACrash) {
-  const auto bytes = encode(agent_message{1, register_request{0, "a", "h", "k", {{"t", rel()}}}});
+  const auto bytes = encode(agent_message{1, register_request{0, "a", "h", "k", {{"t", rel()}}, "", 0, false}});
   decode_error err;
   // A prefix that only drops the builder's trailing alignment padding still holds the whole
   // message; every other prefix is an error.

@@ -1,0 +1,183 @@
+#include "cluster/agent_gateway.hpp"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace wisp::cluster {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds register_retry{1};
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// One stream's output waiting for credit.
+struct pending_stream {
+  std::deque<schemas::row_batch_ptr> batches;
+  std::optional<cluster_wire::end_of_stream> end;  // sent after the batches
+  std::uint64_t sent = 0;
+  std::size_t cut = 0;  // batches not queued (the query's queue was full)
+  clock::time_point progress = clock::now();
+};
+
+}  // namespace
+
+struct agent_gateway::impl {
+  agent_gateway_options opts;
+  agent_transport transport;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+
+  // Gateway thread only.
+  std::uint32_t asid = 0;
+  std::uint32_t last_asid = 0;  // asked for again after a broker restart
+  clock::time_point next_register = clock::now();
+  clock::time_point next_heartbeat = clock::now();
+  std::uint64_t heartbeat_seq = 0;
+
+  mutable std::mutex mutex;  // guards everything below
+  std::map<cluster_wire::stream_id, pending_stream> streams;
+  std::map<std::uint64_t, std::size_t> queued_bytes;  // by query
+  agent_gateway_stats counters;
+
+  void run() {
+    while (!stopping.load()) {
+      const auto now = clock::now();
+      if (asid == 0 && now >= next_register) send_register();
+      if (asid != 0 && now >= next_heartbeat) send_heartbeat();
+      flush_streams();
+      const auto wake_at = asid == 0 ? next_register : next_heartbeat;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - clock::now());
+      if (auto m = transport.receive(std::clamp(left, std::chrono::milliseconds{1}, std::chrono::milliseconds{1000})))
+        handle(*m);
+      std::lock_guard lock{mutex};
+      counters.transport = transport.stats();
+      counters.asid = asid;
+    }
+  }
+
+  void send_register() {
+    auto r = opts.describe ? opts.describe() : cluster_wire::register_request{};
+    r.requested_asid = last_asid;
+    (void)transport.send({0, std::move(r)});
+    next_register = clock::now() + register_retry;
+    std::lock_guard lock{mutex};
+    ++counters.registrations;
+  }
+
+  void send_heartbeat() {
+    cluster_wire::heartbeat h{wall_ns(), ++heartbeat_seq, opts.losses ? opts.losses() : std::vector<wire::loss_counter>{}};
+    (void)transport.send({asid, std::move(h)});
+    next_heartbeat = clock::now() + opts.heartbeat;
+    std::lock_guard lock{mutex};
+    ++counters.heartbeats;
+  }
+
+  void handle(const cluster_wire::broker_message& m) {
+    if (const auto* r = std::get_if<cluster_wire::register_reply>(&m.payload)) {
+      asid = r->asid;  // 0: refused, or the broker forgot us: register again
+      if (asid != 0) {
+        last_asid = asid;
+        next_heartbeat = clock::now();
+      } else {
+        next_register = clock::now() + register_retry;
+      }
+    } else if (const auto* f = std::get_if<cluster_wire::plan_fragment>(&m.payload)) {
+      if (opts.on_fragment) opts.on_fragment(*f);
+    }
+    // Credits were applied to the window by the transport.
+  }
+
+  // Sends what the credit windows allow, ends finished streams, drops stalled ones.
+  void flush_streams() {
+    std::lock_guard lock{mutex};
+    if (asid == 0) return;  // sent once registered (again)
+    const auto now = clock::now();
+    for (auto it = streams.begin(); it != streams.end();) {
+      auto& [id, s] = *it;
+      while (!s.batches.empty() && transport.window().can_send(id)) {
+        const auto& b = s.batches.front();
+        const auto r = transport.send({asid, cluster_wire::batch_message{id, s.sent, *b}});
+        if (r != send_result::sent) break;
+        queued_bytes[id.query_id] -= b->byte_size();
+        s.batches.pop_front();
+        ++s.sent;
+        s.progress = now;
+      }
+      if (s.batches.empty() && s.end) {
+        auto end = *s.end;
+        end.batches = s.sent;
+        if (s.cut > 0 && end.error.empty()) {
+          end.code = wire::status::exec_error;
+          end.error = std::to_string(s.cut) + " batches not sent: the query's output on this agent exceeded " +
+                      std::to_string(opts.max_queued_bytes >> 20) + " MiB waiting for the broker";
+        }
+        if (transport.send({asid, end}) == send_result::sent) {
+          it = streams.erase(it);
+          continue;
+        }
+      }
+      if (now - s.progress > opts.stall_timeout) {  // the broker stopped taking this stream
+        for (const auto& b : s.batches) queued_bytes[id.query_id] -= b->byte_size();
+        ++counters.streams_dropped;
+        it = streams.erase(it);
+        continue;
+      }
+      ++it;
+    }
+    std::erase_if(queued_bytes, [](const auto& q) { return q.second == 0; });
+  }
+};
+
+agent_gateway::agent_gateway() : impl_(std::make_unique<impl>()) {}
+
+agent_gateway::~agent_gateway() {
+  impl_->stopping = true;
+  impl_->transport.wake();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string agent_gateway::start(agent_gateway_options opts) {
+  impl_->opts = std::move(opts);
+  if (auto err = impl_->transport.start(impl_->opts.transport); !err.empty()) return err;
+  impl_->thread = std::thread{[this] { impl_->run(); }};
+  return {};
+}
+
+void agent_gateway::send_batch(const cluster_wire::stream_id& stream, schemas::row_batch_ptr batch) {
+  {
+    std::lock_guard lock{impl_->mutex};
+    auto& s = impl_->streams[stream];
+    auto& bytes = impl_->queued_bytes[stream.query_id];
+    if (bytes + batch->byte_size() > impl_->opts.max_queued_bytes) {
+      ++s.cut;
+      ++impl_->counters.batches_cut;
+      return;
+    }
+    bytes += batch->byte_size();
+    s.batches.push_back(std::move(batch));
+  }
+  impl_->transport.wake();
+}
+
+void agent_gateway::end_stream(cluster_wire::end_of_stream end) {
+  {
+    std::lock_guard lock{impl_->mutex};
+    auto& s = impl_->streams[end.stream];
+    s.end = std::move(end);
+  }
+  impl_->transport.wake();
+}
+
+agent_gateway_stats agent_gateway::stats() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->counters;
+}
+
+}  // namespace wisp::cluster

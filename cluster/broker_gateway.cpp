@@ -1,0 +1,181 @@
+#include "cluster/broker_gateway.hpp"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace wisp::cluster {
+
+namespace {
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+struct broker_gateway::impl {
+  broker_gateway_options opts;
+  broker_transport transport;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+
+  mutable std::mutex mutex;  // guards everything below
+  agent_registry registry;
+  std::map<std::uint64_t, query_inbox> queries;
+  std::deque<std::pair<std::uint32_t, cluster_wire::plan_fragment>> outbox;
+  gateway_stats counters;
+
+  void run() {
+    auto next_tick = std::chrono::steady_clock::now();
+    while (!stopping.load()) {
+      flush_outbox();
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_tick) {
+        tick();
+        next_tick = now + opts.tick;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now);
+      if (auto m = transport.receive(std::max(left, std::chrono::milliseconds{1}))) handle(*m);
+      std::lock_guard lock{mutex};
+      counters.transport = transport.stats();  // a copy other threads may read
+    }
+  }
+
+  void flush_outbox() {
+    std::deque<std::pair<std::uint32_t, cluster_wire::plan_fragment>> out;
+    std::vector<std::string> peers;
+    {
+      std::lock_guard lock{mutex};
+      out.swap(outbox);
+      for (const auto& [asid, f] : out) {
+        const auto* a = registry.find(asid);
+        peers.push_back(a ? a->peer : std::string{});
+      }
+    }
+    std::size_t i = 0;
+    for (auto& [asid, f] : out) {
+      const auto& peer = peers[i++];
+      if (peer.empty() || !transport.send(peer, cluster_wire::broker_message{std::move(f)})) {
+        std::lock_guard lock{mutex};
+        ++counters.fragments_unsent;
+      }
+    }
+  }
+
+  void tick() {
+    std::vector<std::uint32_t> lost;
+    std::vector<query_inbox> inboxes;
+    std::vector<std::string> forgotten;
+    {
+      std::lock_guard lock{mutex};
+      auto t = registry.tick(wall_ns());
+      lost = std::move(t.lost);
+      for (auto& [asid, peer] : t.forgotten) forgotten.push_back(peer);
+      // An agent forgotten without being seen lost first (a long stall) is lost for queries too.
+      for (auto& [asid, peer] : t.forgotten) lost.push_back(asid);
+      if (!lost.empty())
+        for (const auto& [id, inbox] : queries) inboxes.push_back(inbox);
+    }
+    for (const auto& peer : forgotten) transport.forget_peer(peer);
+    for (const auto& inbox : inboxes)
+      for (auto asid : lost)
+        if (inbox.on_agent_lost) inbox.on_agent_lost(asid);
+  }
+
+  // The inbox of a stream's query, or none (counted).
+  std::optional<query_inbox> inbox_of(const inbound_message& in, std::uint64_t query_id) {
+    std::lock_guard lock{mutex};
+    if (!registry.is_peer_of(in.peer, in.message.asid)) {
+      ++counters.foreign_asid;
+      return std::nullopt;
+    }
+    auto it = queries.find(query_id);
+    if (it == queries.end()) {
+      ++counters.unexpected;
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+  void handle(const inbound_message& in) {
+    const auto asid = in.message.asid;
+    if (const auto* r = std::get_if<cluster_wire::register_request>(&in.message.payload)) {
+      cluster_wire::register_reply reply;
+      {
+        std::lock_guard lock{mutex};
+        reply = registry.on_register(in.peer, in.peer_key, *r, wall_ns());
+      }
+      (void)transport.send(in.peer, cluster_wire::broker_message{reply});
+    } else if (const auto* h = std::get_if<cluster_wire::heartbeat>(&in.message.payload)) {
+      bool known = false;
+      {
+        std::lock_guard lock{mutex};
+        known = registry.on_heartbeat(in.peer, asid, *h, wall_ns());
+      }
+      if (!known)
+        (void)transport.send(in.peer, cluster_wire::broker_message{cluster_wire::register_reply{
+                                          0, {}, "this broker does not know ASID " + std::to_string(asid) +
+                                                     ": register again"}});
+    } else if (const auto* b = std::get_if<cluster_wire::batch_message>(&in.message.payload)) {
+      // The credit goes back whatever happens to the batch, so no agent waits on a dead query.
+      (void)transport.send(in.peer, cluster_wire::broker_message{cluster_wire::credit{b->stream, b->sequence + 1}});
+      if (auto inbox = inbox_of(in, b->stream.query_id))
+        inbox->on_batch(asid, b->stream.sink, std::make_shared<const schemas::row_batch>(b->batch));
+    } else if (const auto* e = std::get_if<cluster_wire::end_of_stream>(&in.message.payload)) {
+      if (auto inbox = inbox_of(in, e->stream.query_id)) inbox->on_end(asid, *e);
+    }
+  }
+};
+
+broker_gateway::broker_gateway() : impl_(std::make_unique<impl>()) {}
+
+broker_gateway::~broker_gateway() {
+  impl_->stopping = true;
+  impl_->transport.wake();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string broker_gateway::start(broker_gateway_options opts) {
+  impl_->opts = std::move(opts);
+  impl_->registry = agent_registry{impl_->opts.registry};
+  if (auto err = impl_->transport.start(impl_->opts.transport); !err.empty()) return err;
+  impl_->thread = std::thread{[this] { impl_->run(); }};
+  return {};
+}
+
+std::string broker_gateway::endpoint() const { return impl_->transport.endpoint(); }
+
+std::vector<registered_agent> broker_gateway::agents() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->registry.agents();
+}
+
+gateway_stats broker_gateway::stats() const {
+  std::lock_guard lock{impl_->mutex};
+  auto s = impl_->counters;
+  s.refused_clients = impl_->transport.refused();
+  return s;
+}
+
+void broker_gateway::open_query(std::uint64_t query_id, query_inbox inbox) {
+  std::lock_guard lock{impl_->mutex};
+  impl_->queries[query_id] = std::move(inbox);
+}
+
+void broker_gateway::close_query(std::uint64_t query_id) {
+  std::lock_guard lock{impl_->mutex};
+  impl_->queries.erase(query_id);
+}
+
+bool broker_gateway::send_fragment(std::uint32_t asid, cluster_wire::plan_fragment fragment) {
+  {
+    std::lock_guard lock{impl_->mutex};
+    if (!impl_->registry.find(asid)) return false;
+    impl_->outbox.emplace_back(asid, std::move(fragment));
+  }
+  impl_->transport.wake();
+  return true;
+}
+
+}  // namespace wisp::cluster

@@ -1,0 +1,191 @@
+// The gateways on loopback: a broker_gateway and agent_gateways in one process (real ZeroMQ
+// sockets, no keys). Registration and ASIDs, heartbeats, fragments out, credit-limited streams
+// in, a lost agent reported to open queries and later forgotten, and re-registration with the
+// same ASID after the broker restarts.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "cluster/agent_gateway.hpp"
+#include "cluster/broker_gateway.hpp"
+
+using namespace std::chrono_literals;
+using namespace wisp;
+using namespace wisp::cluster;
+
+namespace {
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds patience = 5000ms) {
+  const auto until = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < until) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+
+schemas::row_batch_ptr batch_of(std::int64_t v) {
+  schemas::relation rel{{{"n", schemas::data_type::int64, schemas::semantic_type::st_none, ""}}};
+  auto b = schemas::make_empty_batch(rel);
+  b.columns[0].push_int(v);
+  return std::make_shared<const schemas::row_batch>(std::move(b));
+}
+
+broker_gateway_options broker_opts(const std::string& endpoint) {
+  broker_gateway_options o;
+  o.transport.endpoint = endpoint;
+  o.registry.lost_after = 800ms;
+  o.registry.forget_after = 2000ms;
+  o.tick = 100ms;
+  return o;
+}
+
+struct test_agent {
+  std::string id;
+  std::mutex mutex;
+  std::vector<cluster_wire::plan_fragment> fragments;
+  agent_gateway gateway;
+
+  test_agent(std::string agent_id, const std::string& broker) : id(std::move(agent_id)) {
+    agent_gateway_options o;
+    o.transport.broker_endpoint = broker;
+    o.transport.batch_window = 4;
+    o.heartbeat = 200ms;
+    o.describe = [this] {
+      cluster_wire::register_request r;
+      r.agent_id = id;
+      r.hostname = "host-" + id;
+      r.tables = {{"t", {}}};
+      return r;
+    };
+    o.losses = [] { return std::vector<wire::loss_counter>{{"socket_tracer", "ring_lost", 3}}; };
+    o.on_fragment = [this](cluster_wire::plan_fragment f) {
+      std::lock_guard lock{mutex};
+      fragments.push_back(std::move(f));
+    };
+    EXPECT_EQ(gateway.start(std::move(o)), "");
+  }
+  std::size_t fragment_count() {
+    std::lock_guard lock{mutex};
+    return fragments.size();
+  }
+};
+
+struct inbox_log {
+  std::mutex mutex;
+  std::vector<std::int64_t> values;
+  std::vector<std::uint32_t> ended, lost;
+  query_inbox inbox() {
+    return {[this](std::uint32_t, const std::string&, schemas::row_batch_ptr b) {
+              std::lock_guard lock{mutex};
+              values.push_back(b->columns[0].ints()[0]);
+            },
+            [this](std::uint32_t asid, const cluster_wire::end_of_stream& e) {
+              std::lock_guard lock{mutex};
+              EXPECT_EQ(e.batches, 20u);
+              ended.push_back(asid);
+            },
+            [this](std::uint32_t asid) {
+              std::lock_guard lock{mutex};
+              lost.push_back(asid);
+            }};
+  }
+  template <class F>
+  auto with(F f) {
+    std::lock_guard lock{mutex};
+    return f(*this);
+  }
+};
+
+TEST(gateway, agents_register_heartbeat_and_stream_a_query_under_credit) {
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(broker_opts("tcp://127.0.0.1:*")), "");
+  test_agent a{"a", broker.endpoint()}, b{"b", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 2 && a.gateway.stats().asid && b.gateway.stats().asid; }));
+  const auto agents = broker.agents();
+  EXPECT_EQ(agents[0].asid, 1u);
+  EXPECT_EQ(agents[1].asid, 2u);
+  EXPECT_NE(agents[0].info.agent_id, agents[1].info.agent_id);
+  ASSERT_TRUE(eventually([&] { return broker.agents()[0].heartbeats >= 2; }));
+  EXPECT_EQ(broker.agents()[0].losses.at(0).value, 3u);
+
+  inbox_log log;
+  broker.open_query(42, log.inbox());
+  const auto asid_a = a.gateway.stats().asid;
+  ASSERT_TRUE(broker.send_fragment(asid_a, {42, 0, "fragment bytes"}));
+  EXPECT_FALSE(broker.send_fragment(99, {42, 0, "x"}));
+  ASSERT_TRUE(eventually([&] { return a.fragment_count() == 1; }));
+  EXPECT_EQ(a.fragments[0].plan, "fragment bytes");
+
+  // 20 batches through a window of 4: all arrive, in order, then the end.
+  const cluster_wire::stream_id s{42, 0, "s1"};
+  for (int i = 0; i < 20; ++i) a.gateway.send_batch(s, batch_of(i));
+  a.gateway.end_stream({s, 0, wire::status::ok, {}, {}});
+  ASSERT_TRUE(eventually([&] { return log.with([](auto& l) { return !l.ended.empty(); }); }));
+  log.with([&](auto& l) {
+    EXPECT_EQ(l.values.size(), 20u);
+    for (std::size_t i = 0; i < l.values.size(); ++i) EXPECT_EQ(l.values[i], static_cast<std::int64_t>(i));
+    EXPECT_EQ(l.ended, std::vector<std::uint32_t>{asid_a});
+    return 0;
+  });
+  EXPECT_EQ(broker.stats().transport.credit_violations, 0u);
+  broker.close_query(42);
+}
+
+TEST(gateway, a_silent_agent_is_lost_for_open_queries_then_forgotten) {
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(broker_opts("tcp://127.0.0.1:*")), "");
+  auto a = std::make_unique<test_agent>("a", broker.endpoint());
+  test_agent b{"b", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 2; }));
+  inbox_log log;
+  broker.open_query(7, log.inbox());
+  const auto asid_a = a->gateway.stats().asid;
+  a.reset();  // the agent dies
+  ASSERT_TRUE(eventually([&] { return log.with([](auto& l) { return !l.lost.empty(); }); }));
+  log.with([&](auto& l) { EXPECT_EQ(l.lost, std::vector<std::uint32_t>{asid_a}); return 0; });
+  for (const auto& agent : broker.agents())
+    EXPECT_EQ(agent.health, agent.asid == asid_a ? agent_health::lost : agent_health::healthy);
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 1; }));
+  EXPECT_EQ(broker.agents()[0].info.agent_id, "b");
+}
+
+TEST(gateway, agents_register_again_with_their_asid_after_a_broker_restart) {
+  auto broker = std::make_unique<broker_gateway>();
+  ASSERT_EQ(broker->start(broker_opts("tcp://127.0.0.1:*")), "");
+  const auto endpoint = broker->endpoint();
+  test_agent a{"a", endpoint}, b{"b", endpoint};
+  ASSERT_TRUE(eventually([&] { return broker->agents().size() == 2; }));
+  const auto asid_b = b.gateway.stats().asid;
+  broker.reset();
+  broker = std::make_unique<broker_gateway>();
+  ASSERT_EQ(broker->start(broker_opts(endpoint)), "");
+  // Only b's heartbeats tell the new broker first if a is slower; either way both come back
+  // with the ASIDs they held.
+  ASSERT_TRUE(eventually([&] { return broker->agents().size() == 2; }, 8000ms));
+  EXPECT_EQ(b.gateway.stats().asid, asid_b);
+  for (const auto& agent : broker->agents())
+    EXPECT_EQ(agent.asid, agent.info.agent_id == "b" ? asid_b : 3 - asid_b);
+  EXPECT_GE(a.gateway.stats().registrations, 2u);
+}
+
+TEST(agent_registry, hands_out_free_asids_and_refuses_spoofed_heartbeats) {
+  agent_registry r;
+  cluster_wire::register_request x;
+  x.agent_id = "x";
+  x.requested_asid = 5;
+  EXPECT_EQ(r.on_register("p1", "", x, 0).asid, 5u);
+  cluster_wire::register_request y;
+  y.agent_id = "y";
+  y.requested_asid = 5;  // taken: the lowest free one
+  EXPECT_EQ(r.on_register("p2", "", y, 0).asid, 1u);
+  EXPECT_TRUE(r.on_heartbeat("p1", 5, {}, 1));
+  EXPECT_FALSE(r.on_heartbeat("p2", 5, {}, 1));  // y claiming x's ASID
+  EXPECT_FALSE(r.is_peer_of("p2", 5));
+  EXPECT_EQ(r.on_register("p3", "", x, 2).asid, 5u);  // x reconnects: same ASID, new connection
+  EXPECT_TRUE(r.is_peer_of("p3", 5));
+}
+
+}  // namespace
