@@ -1,25 +1,23 @@
 #include "cluster/query_broker.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
 
-#include "actors/exec/memory.hpp"
-#include "actors/exec/operator_actor.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "cluster/broker_gateway.hpp"
+#include "cluster/query_actor.hpp"
 #include "pxl/compile.hpp"
-#include "schemas/tables.hpp"
+#include "pxl/distribute.hpp"
 
 namespace wisp::cluster {
 
 namespace {
-
-constexpr std::chrono::seconds query_deadline{60};
-constexpr std::chrono::seconds counters_timeout{2};
 
 std::int64_t wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -31,70 +29,31 @@ wire::diagnostic to_wire(const pxl::diagnostic& d) {
   return {d.file, d.line, d.col, d.message, d.hint};
 }
 
-using sink_done_atom = caf::atom_constant<caf::atom("sinkdone")>;
-using truncated_atom = caf::atom_constant<caf::atom("truncated")>;
-using source_error_atom = caf::atom_constant<caf::atom("srcerror")>;
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-
-/// State of one running query: the operator actors, the sinks still streaming, and the reply
-/// channel. Lives in its own actor so a slow query never blocks the broker.
-struct query_state {
-  static inline const char* name = "query";
-  std::uint64_t id = 0;
-  reply_fn reply;
-  std::vector<exec::operator_actor> operators;
-  std::set<std::string> open_sinks;
-  std::vector<wire::truncation> truncated;
-  std::string error;
-  bool finished = false;
-};
-
-/// Ends the query: asks every loss source for its counters (bounded wait), then sends Done.
-void finish_query(caf::stateful_actor<query_state>* self, const broker_deps& deps) {
-  auto& st = self->state;
-  if (st.finished) return;
-  st.finished = true;
-  for (auto& op : st.operators) self->send_exit(op, caf::exit_reason::user_shutdown);
-  auto done = std::make_shared<wire::done>();
-  done->code = st.error.empty() ? wire::status::ok : wire::status::exec_error;
-  done->error = st.error;
-  done->truncated = st.truncated;
-  auto pending = std::make_shared<std::size_t>(deps.tracers.size() + deps.parsers.size() +
-                                               (deps.tracepoint_manager ? 1 : 0));
-  auto complete = [self, done, pending] {
-    if (--*pending > 0) return;
-    self->state.reply(wire::server_message{self->state.id, std::move(*done)});
-    exec::release_query_memory();  // the query's batches are gone: give their memory back
-    self->quit();
-  };
-  if (*pending == 0) {
-    ++*pending;
-    complete();
-    return;
-  }
-  auto collect = [done, complete](const std::vector<wire::loss_counter>& counters) {
-    for (const auto& c : counters)
-      if (c.value > 0) done->losses.push_back(c);
-    complete();
-  };
-  auto missed = [done, complete](caf::error&) {
-    done->losses.push_back({"query", "loss counters unavailable (a source did not answer)", 1});
-    complete();
-  };
-  for (const auto& t : deps.tracers)
-    self->request(t, counters_timeout, actors::stats_atom::value).then(collect, missed);
-  for (const auto& p : deps.parsers)
-    self->request(p, counters_timeout, actors::stats_atom::value).then(collect, missed);
-  if (deps.tracepoint_manager)
-    self->request(*deps.tracepoint_manager, counters_timeout, actors::stats_atom::value).then(collect, missed);
-}
-
 /// The node state that UDTF sources read, from what the broker knows.
 std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& deps,
                                                             const pxl::table_catalog& catalog) {
   auto ctx = std::make_shared<exec::udtf_context>();
   ctx->tables = catalog;
-  ctx->agents = [agents = deps.agents] {
+  if (deps.gateway) {
+    ctx->agents = [gateway = deps.gateway] {
+      std::vector<exec::agent_status> out;
+      const auto now = wall_clock_ns();
+      for (const auto& a : gateway->agents()) {
+        exec::agent_status s;
+        s.agent_id = schemas::uint128_from_string(a.info.agent_id).value_or(schemas::uint128{0, a.asid});
+        s.asid = a.asid;
+        s.hostname = a.info.hostname;
+        s.ip_address = a.info.ip_address;
+        s.state = to_string(a.health);
+        s.create_time_ns = a.info.start_time_ns;
+        s.last_heartbeat_ns = now - a.last_heartbeat_ns;
+        s.kernel_headers_installed = a.info.kernel_headers_installed;
+        out.push_back(std::move(s));
+      }
+      return out;
+    };
+  } else {
+    ctx->agents = [agents = deps.agents] {
     std::vector<exec::agent_status> out;
     for (const auto& a : agents) {
       exec::agent_status s;
@@ -108,7 +67,8 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
       out.push_back(std::move(s));
     }
     return out;
-  };
+    };
+  }
   ctx->tracepoints = [board = deps.tracepoint_status] {
     std::vector<exec::tracepoint_row> out;
     for (const auto& t : board->snapshot())
@@ -116,90 +76,6 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
     return out;
   };
   return ctx;
-}
-
-caf::behavior query(caf::stateful_actor<query_state>* self, std::uint64_t id, pxl::plan plan,
-                    reply_fn reply, broker_deps deps, std::shared_ptr<const exec::udtf_context> udtf) {
-  auto& st = self->state;
-  st.id = id;
-  st.reply = std::move(reply);
-
-  // Result sinks call back on their own threads; the handler only forwards to the client
-  // (reply is thread-safe) and tells this actor when a sink is done.
-  auto results = std::make_shared<exec::result_handler>();
-  const auto reply_copy = st.reply;
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  results->on_batch = [reply_copy, id](const std::string& table, schemas::row_batch_ptr b) {
-    reply_copy(wire::server_message{id, wire::table_batch{table, *b}});
-  };
-  results->on_end = [me](const std::string& table, const std::string& error) {
-    caf::anon_send(me, sink_done_atom::value, table, error);
-  };
-  // Both are sent before the affected sink's end, so they arrive before the query finishes.
-  results->on_truncated = [me](const std::string& table, std::int64_t limit) {
-    caf::anon_send(me, truncated_atom::value, table, limit);
-  };
-  results->on_error = [me](const std::string& error) { caf::anon_send(me, source_error_atom::value, error); };
-
-  // Announce every result table in script order before any sink can stream, so clients print
-  // tables in the order the script displays them.
-  for (const auto& node : plan.nodes)
-    if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op))
-      st.reply(wire::server_message{id, wire::table_schema{sink->name, node.output}});
-
-  // Spawn children before parents: walk the topological order backwards.
-  std::map<pxl::node_id, exec::operator_actor> actors_by_node;
-  for (auto it = plan.nodes.rbegin(); it != plan.nodes.rend(); ++it) {
-    const auto& node = *it;
-    std::vector<exec::child_edge> children;
-    for (auto child_id : plan.children(node.id)) {
-      const auto* child = plan.find(child_id);
-      for (std::size_t i = 0; i < child->parents.size(); ++i)
-        if (child->parents[i] == node.id) children.emplace_back(actors_by_node.at(child_id), i);
-    }
-    std::optional<exec::shard_source> stored;
-    if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
-      const auto* builtin = schemas::find_table(src->table);
-      if (auto t = deps.tables.find(src->table); t != deps.tables.end() && builtin) {
-        stored = exec::shard_source{t->second, builtin->rel};
-      } else if (auto d = deps.dynamic_tables->find(src->table)) {
-        stored = exec::shard_source{d->shard, d->rel};
-      } else {
-        st.error = "table '" + src->table + "' has no shard on this node";
-        break;
-      }
-    }
-    if (const auto* sink = std::get_if<pxl::result_sink_op>(&node.op)) st.open_sinks.insert(sink->name);
-    auto [actor, err] = exec::spawn_operator(self->system(), plan, node, stored ? &*stored : nullptr, std::move(children), results, udtf);
-    if (!err.empty()) {
-      st.error = err;
-      break;
-    }
-    actors_by_node.emplace(node.id, actor);
-    st.operators.push_back(actor);
-  }
-  if (!st.error.empty() || st.open_sinks.empty()) finish_query(self, deps);
-  self->delayed_send(self, query_deadline, deadline_atom::value);
-
-  return {
-      [self, deps](sink_done_atom, const std::string& table, const std::string& error) {
-        auto& s = self->state;
-        if (!error.empty() && s.error.empty()) s.error = "result table '" + table + "': " + error;
-        s.open_sinks.erase(table);
-        if (s.open_sinks.empty()) finish_query(self, deps);
-      },
-      [self](truncated_atom, const std::string& table, std::int64_t limit) {
-        self->state.truncated.push_back({table, limit});
-      },
-      [self](source_error_atom, const std::string& error) {
-        if (self->state.error.empty()) self->state.error = error;
-      },
-      [self, deps](deadline_atom) {
-        if (self->state.error.empty())
-          self->state.error = "query did not finish within " + std::to_string(query_deadline.count()) + " s";
-        finish_query(self, deps);
-      },
-  };
 }
 
 struct broker_state {
@@ -210,18 +86,32 @@ struct broker_state {
 
 using broker_pointer = query_broker_actor::stateful_pointer<broker_state>;
 
-/// The built-in tables, then the ones tracepoints made.
-pxl::table_catalog full_catalog(std::shared_ptr<tables::table_directory> dir) {
+/// The tables the agents reported (a broker's): name -> relation, from the first agent that has it.
+std::map<std::string, schemas::relation, std::less<>> agent_tables(const broker_gateway* gateway) {
+  std::map<std::string, schemas::relation, std::less<>> out;
+  if (gateway)
+    for (const auto& a : gateway->agents())
+      for (const auto& t : a.info.tables) out.try_emplace(t.name, t.rel);
+  return out;
+}
+
+/// The built-in tables, then the ones tracepoints made on this node, then (on a broker) the
+/// ones the agents hold.
+pxl::table_catalog full_catalog(std::shared_ptr<tables::table_directory> dir, std::shared_ptr<broker_gateway> gateway) {
   auto builtin = pxl::table_catalog::builtin();
   pxl::table_catalog c;
-  c.find = [builtin, dir](std::string_view name) -> std::optional<schemas::relation> {
+  c.find = [builtin, dir, gateway](std::string_view name) -> std::optional<schemas::relation> {
     if (auto r = builtin.find(name)) return r;
     if (auto e = dir->find(name)) return e->rel;
+    auto remote = agent_tables(gateway.get());
+    if (auto it = remote.find(name); it != remote.end()) return it->second;
     return std::nullopt;
   };
-  c.names = [builtin, dir] {
+  c.names = [builtin, dir, gateway] {
     auto names = builtin.names();
     for (auto& n : dir->names()) names.push_back(std::move(n));
+    for (auto& [n, rel] : agent_tables(gateway.get()))
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     return names;
   };
   c.desc = [builtin, dir](std::string_view name) {
@@ -229,6 +119,18 @@ pxl::table_catalog full_catalog(std::shared_ptr<tables::table_directory> dir) {
     return builtin.desc(name);
   };
   return c;
+}
+
+/// The healthy agents and their tables, as the planner sees them.
+std::vector<pxl::agent_tables> planner_agents(const broker_gateway& gateway) {
+  std::vector<pxl::agent_tables> out;
+  for (const auto& a : gateway.agents()) {
+    if (a.health != agent_health::healthy) continue;
+    pxl::agent_tables t{a.asid, a.info.hostname, {}};
+    for (const auto& table : a.info.tables) t.tables.insert(table.name);
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 pxl::compile_options options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
@@ -259,14 +161,28 @@ void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_re
     reply_compile_error(reply, id, std::move(diags));
     return;
   }
-  if (req.explain) {
+  const auto& deps = self->state.deps;
+  query_run run{id, std::move(reply), std::move(compiled.plan), make_udtf_context(deps, self->state.catalog), std::nullopt};
+  if (deps.gateway) {  // a broker: split the plan across the agents that hold its tables
+    const auto agents = planner_agents(*deps.gateway);
+    auto split = pxl::distribute(run.plan, agents);
+    if (req.explain) {
+      wire::done d;
+      d.explain = pxl::to_string(split, agents);
+      run.reply(wire::server_message{id, std::move(d)});
+      return;
+    }
+    cluster_part part{deps.gateway, std::move(split.agents), std::move(split.producers), {}};
+    for (const auto& a : agents) part.names[a.asid] = a.name;
+    run.plan = std::move(split.broker);
+    run.cluster = std::move(part);
+  } else if (req.explain) {
     wire::done d;
-    d.explain = pxl::to_string(compiled.plan);
-    reply(wire::server_message{id, std::move(d)});
+    d.explain = pxl::to_string(run.plan);
+    run.reply(wire::server_message{id, std::move(d)});
     return;
   }
-  self->system().spawn(query, id, std::move(compiled.plan), std::move(reply), self->state.deps,
-                       make_udtf_context(self->state.deps, self->state.catalog));
+  spawn_query(self->system(), std::move(run), deps);
 }
 
 /// A script with `import pxtrace` is a mutation first (design §6): its tracepoints are deployed,
@@ -303,7 +219,7 @@ bool imports_pxtrace(const std::string& script) {
 
 query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) {
   self->state.deps = std::move(deps);
-  self->state.catalog = full_catalog(self->state.deps.dynamic_tables);
+  self->state.catalog = full_catalog(self->state.deps.dynamic_tables, self->state.deps.gateway);
   return {
       [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
         if (imports_pxtrace(req.script)) {

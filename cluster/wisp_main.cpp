@@ -405,6 +405,7 @@ int execute(const run_flags& f, const wire::query_request& req) {
   for (const auto& t : done.truncated)
     std::cerr << "wisp: warning: table '" << t.table_name << "' truncated to " << t.limit
               << " rows (max_output_rows_per_table; set it with #px:set)\n";
+  for (const auto& w : done.warnings) std::cerr << "wisp: warning: " << w << "\n";
   for (const auto& l : done.losses)
     if (l.value > 0) std::cerr << "wisp: warning: " << l.value << " lost at " << l.stage << " (" << l.name << ")\n";
   if (done.code != wire::status::ok) {

@@ -1,6 +1,9 @@
-// `wispd`: the Wisp daemon. `--role=standalone` (the default) runs agent and broker in one
-// process: the socket tracer and its parsers, the table store, the query broker and the client
-// endpoint on loopback. Every flag has an environment equivalent (WISP_<FLAG IN CAPITALS>).
+// `wispd`: the Wisp daemon (design §1). `--role=standalone` (the default) runs agent and broker
+// in one process: the socket tracer and its parsers, the table store, the tracepoint manager, the
+// query broker and the client endpoint on loopback. `--role=agent` runs the node's part (tracers,
+// tables, tracepoints) and serves plan fragments from the broker through its gateway;
+// `--role=broker` runs the agents' registry, the planner and the client endpoint, and no BPF.
+// Every flag has an environment equivalent (WISP_<FLAG IN CAPITALS>).
 //
 // An environment problem found at start-up (not root, no BTF, no tracefs, a port taken) ends the
 // program with one line: "wispd: cannot <verb> <object>: <reason> (<what to do>)".
@@ -32,7 +35,10 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/send.hpp"
 #include "cluster/client.hpp"
+#include "cluster/broker_gateway.hpp"
 #include "cluster/client_endpoint.hpp"
+#include "cluster/curve_keys.hpp"
+#include "cluster/fragment_runner.hpp"
 #include "cluster/query_broker.hpp"
 #include "cluster/wispd_flags.hpp"
 
@@ -149,50 +155,20 @@ int wait_for_signal() {
   return sig;
 }
 
-}  // namespace
+/// This process's CURVE key pair (--key_file), if any.
+std::optional<cluster::curve_keypair> own_keys(const std::map<std::string, std::string>& v) {
+  if (v.at("key_file").empty()) return std::nullopt;
+  std::string err;
+  auto keys = cluster::read_keypair(v.at("key_file"), err);
+  if (!keys) die("cannot read --key_file=" + v.at("key_file") + ": " + err + " (make one with `wisp keys NAME`)");
+  return keys;
+}
 
-int main(int argc, char** argv) {
-  // Block the stop signals before any thread starts so that only sigwait() sees them.
-  sigset_t block;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, nullptr);
-
-  exec::keep_freed_memory_during_queries();  // before any other thread exists
-  const auto v = parse_flags(argc, argv);
-  if (v.at("role") != "standalone")
-    die("cannot run --role=" + v.at("role") + ": this build runs only --role=standalone (agent and broker roles come with the cluster)");
-
-  if (auto env = bpf::check_environment(); !env) die("cannot " + env.error_value().what);
-
-  const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
-  if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
-  // One list for both: the kernel skips copying exactly the client-side connections that the
-  // parsers' role policies would drop. The kernel infers the protocols there are parsers for.
-  const auto host_addresses = local_addresses();
-  bpf::socket_tracer_options tracer_opts;
-  tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
-  tracer_opts.local_addresses = host_addresses;
-  tracer_opts.protocols = 0;
-  tracer_opts.server_side_protocols = 0;
-  for (const auto& p : protocols::parsed_protocols()) {
-    tracer_opts.protocols |= 1U << p.protocol;
-    if (p.server_side_only) tracer_opts.server_side_protocols |= 1U << p.protocol;
-  }
-  auto loader = bpf::socket_tracer_loader::start(tracer_opts);
-  if (!loader) die("cannot start the socket tracer: " + loader.error_value().what);
-
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(number_flag(v, "scheduler_threads", 1, 64)));
-  cfg.set("logger.verbosity", caf::atom("quiet"));
-  // The agent works in bursts (one per poll period). After each burst CAF's default has every
-  // idle worker sleep-poll 500 times at 50 us before it waits on its condition variable; perf
-  // showed those wake-ups costing more agent CPU than the work. Idle workers now go straight to
-  // the condition variable, which new work signals.
-  cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
-  caf::actor_system sys{cfg};
-
+/// What a node that traces runs (standalone and agent): the socket tracer, its parsers, the table
+/// store and the tracepoint manager. `actors` collects what to stop at exit.
+cluster::broker_deps start_node(caf::actor_system& sys, const std::map<std::string, std::string>& v,
+                                const std::vector<std::string>& host_addresses, bpf::socket_tracer_loader loader,
+                                std::vector<caf::actor>& actors) {
   tables::table_store_options store_opts;
   store_opts.total_bytes = number_flag(v, "table_store_limit_mb", 1, 1 << 20) << 20;
   store_opts.http_events_percent = static_cast<unsigned>(number_flag(v, "http_events_percent", 0, 100));
@@ -202,7 +178,7 @@ int main(int argc, char** argv) {
   popts.max_body_bytes = number_flag(v, "max_body_bytes", 0, 1 << 20);
   popts.local_addresses = host_addresses;
   sources::parser_pools pools;
-  std::vector<protocols::parser_actor> parsers;  // all of them, for the broker's counters
+  std::vector<protocols::parser_actor> parsers;  // all of them, for the loss counters
   const auto per_protocol = number_flag(v, "parsers", 1, 64);
   for (const auto& p : protocols::parsed_protocols()) {
     for (std::uint64_t i = 0; i < per_protocol; ++i) {
@@ -217,7 +193,7 @@ int main(int argc, char** argv) {
   tracer_config.conn_stats_table = store.shards.at("conn_stats");
   tracer_config.poll_period = std::chrono::milliseconds{number_flag(v, "poll_period_ms", 1, 60000)};
   tracer_config.conn_stats_period = std::chrono::seconds{number_flag(v, "conn_stats_period_s", 1, 3600)};
-  auto tracer = sources::spawn_socket_tracer(sys, std::move(*loader), std::move(tracer_config));
+  auto tracer = sources::spawn_socket_tracer(sys, std::move(loader), std::move(tracer_config));
 
   cluster::broker_deps deps;
   deps.tables = store.shards;
@@ -234,22 +210,159 @@ int main(int argc, char** argv) {
   tp_config.board = deps.tracepoint_status;
   auto tracepoint_manager = tracepoints::spawn_tracepoint_manager(sys, std::move(tp_config));
   deps.tracepoint_manager = tracepoint_manager;
-  auto broker = cluster::spawn_query_broker(sys, std::move(deps));
 
-  cluster::client_endpoint endpoint;
+  actors.push_back(caf::actor_cast<caf::actor>(tracer));
+  actors.push_back(caf::actor_cast<caf::actor>(tracepoint_manager));
+  for (auto& p : parsers) actors.push_back(caf::actor_cast<caf::actor>(p));
+  for (auto& [name, shard] : store.shards) actors.push_back(caf::actor_cast<caf::actor>(shard));
+  return deps;
+}
+
+/// Starts the client endpoint that hands requests to the query broker.
+void serve_clients(cluster::client_endpoint& endpoint, const std::map<std::string, std::string>& v,
+                   cluster::query_broker_actor broker) {
   if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
         caf::anon_send(broker, actors::run_atom::value, id, std::move(req), std::move(reply));
       });
       !err.empty())
     die(err + " (is another wispd running? choose another --listen)");
+}
 
-  std::cerr << "wispd: standalone agent running; client endpoint " << v.at("listen") << "\n";
+/// The agent's link to the broker: registration with this node's tables, heartbeats with its
+/// loss counters, and fragments to the fragment runner.
+std::shared_ptr<cluster::agent_gateway> start_agent_gateway(caf::actor_system& sys,
+                                                             const std::map<std::string, std::string>& v,
+                                                             const cluster::broker_deps& deps,
+                                                             std::vector<caf::actor>& actors) {
+  if (v.at("broker").empty()) die("cannot run --role=agent: no --broker endpoint (e.g. --broker=tcp://wisp-broker:50400)");
+  auto gateway = std::make_shared<cluster::agent_gateway>();
+  auto runner = cluster::spawn_fragment_runner(sys, {deps, gateway});
+  auto losses = std::make_shared<cluster::loss_snapshot>();
+  const auto heartbeat = std::chrono::milliseconds{number_flag(v, "heartbeat_ms", 100, 600'000)};
+  actors.push_back(caf::actor_cast<caf::actor>(runner));
+  actors.push_back(cluster::spawn_loss_poller(sys, deps, losses, heartbeat));
+
+  cluster::agent_gateway_options o;
+  o.transport.broker_endpoint = v.at("broker");
+  o.transport.client_keys = own_keys(v);
+  if (o.transport.client_keys) {
+    std::string err;
+    auto pub = cluster::read_key_file(v.at("broker_key"), err);
+    if (!pub) die("cannot read --broker_key=" + v.at("broker_key") + ": " + err + " (the broker's NAME.pub)");
+    o.transport.broker_public_z85 = *pub;
+  }
+  o.heartbeat = heartbeat;
+  const auto& self = deps.agents.front();
+  utsname u{};
+  const std::string kernel = uname(&u) == 0 ? u.release : "";
+  o.describe = [self, kernel, deps] {
+    cluster_wire::register_request r;
+    r.agent_id = schemas::to_string(self.agent_id);
+    r.hostname = self.hostname;
+    r.kernel_release = kernel;
+    r.tables = cluster::node_tables(deps);
+    r.ip_address = self.ip_address;
+    r.start_time_ns = self.start_time_ns;
+    r.kernel_headers_installed = self.kernel_headers_installed;
+    return r;
+  };
+  o.losses = [losses] { return losses->get(); };
+  o.on_fragment = [runner](cluster_wire::plan_fragment f) { caf::anon_send(runner, actors::run_atom::value, std::move(f)); };
+  if (auto err = gateway->start(std::move(o)); !err.empty()) die("cannot start the agent gateway: " + err);
+  return gateway;
+}
+
+/// The broker's gateway: where agents connect.
+std::shared_ptr<cluster::broker_gateway> start_broker_gateway(const std::map<std::string, std::string>& v) {
+  cluster::broker_gateway_options o;
+  o.transport.endpoint = v.at("cluster_listen");
+  o.transport.server_keys = own_keys(v);
+  if (o.transport.server_keys) {
+    if (v.at("allowed_keys").empty()) die("cannot use --key_file without --allowed_keys: no agent could connect");
+    std::string err;
+    auto allowed = cluster::read_allowlist(v.at("allowed_keys"), err);
+    if (!allowed) die("cannot read --allowed_keys=" + v.at("allowed_keys") + ": " + err);
+    o.transport.allowed_agents = std::move(*allowed);
+  }
+  o.registry.lost_after = std::chrono::seconds{number_flag(v, "agent_lost_s", 1, 3600)};
+  o.registry.forget_after = std::chrono::seconds{number_flag(v, "agent_forget_s", 1, 86400)};
+  if (o.registry.forget_after < o.registry.lost_after) die("cannot use --agent_forget_s below --agent_lost_s");
+  auto gateway = std::make_shared<cluster::broker_gateway>();
+  if (auto err = gateway->start(std::move(o)); !err.empty())
+    die("cannot listen for agents on " + v.at("cluster_listen") + ": " + err);
+  return gateway;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts so that only sigwait() sees them.
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, nullptr);
+
+  exec::keep_freed_memory_during_queries();  // before any other thread exists
+  const auto v = parse_flags(argc, argv);
+  const auto& role = v.at("role");
+  if (role != "standalone" && role != "agent" && role != "broker")
+    die("cannot run --role=" + role + ": the roles are standalone, agent and broker");
+  const bool traces = role != "broker";
+
+  std::optional<bpf::socket_tracer_loader> loader;
+  const auto host_addresses = local_addresses();
+  if (traces) {
+    if (auto env = bpf::check_environment(); !env) die("cannot " + env.error_value().what);
+    const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
+    if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
+    // One list for both: the kernel skips copying exactly the client-side connections that the
+    // parsers' role policies would drop. The kernel infers the protocols there are parsers for.
+    bpf::socket_tracer_options tracer_opts;
+    tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
+    tracer_opts.local_addresses = host_addresses;
+    tracer_opts.protocols = 0;
+    tracer_opts.server_side_protocols = 0;
+    for (const auto& p : protocols::parsed_protocols()) {
+      tracer_opts.protocols |= 1U << p.protocol;
+      if (p.server_side_only) tracer_opts.server_side_protocols |= 1U << p.protocol;
+    }
+    auto started = bpf::socket_tracer_loader::start(tracer_opts);
+    if (!started) die("cannot start the socket tracer: " + started.error_value().what);
+    loader.emplace(std::move(*started));
+  }
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(number_flag(v, "scheduler_threads", 1, 64)));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  // The agent works in bursts (one per poll period). After each burst CAF's default has every
+  // idle worker sleep-poll 500 times at 50 us before it waits on its condition variable; perf
+  // showed those wake-ups costing more agent CPU than the work. Idle workers now go straight to
+  // the condition variable, which new work signals.
+  cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
+  caf::actor_system sys{cfg};
+
+  std::vector<caf::actor> actors;  // stopped at exit
+  cluster::broker_deps deps;
+  if (traces) deps = start_node(sys, v, host_addresses, std::move(*loader), actors);
+  cluster::client_endpoint endpoint;
+  std::shared_ptr<cluster::agent_gateway> agent_gateway;
+  if (role == "agent") {
+    agent_gateway = start_agent_gateway(sys, v, deps, actors);
+    std::cerr << "wispd: agent running; broker " << v.at("broker") << "\n";
+  } else {
+    if (role == "broker") {
+      deps.gateway = start_broker_gateway(v);
+      std::cerr << "wispd: broker running; agents connect to " << deps.gateway->endpoint() << "\n";
+    }
+    auto broker = cluster::spawn_query_broker(sys, deps);
+    actors.push_back(caf::actor_cast<caf::actor>(broker));
+    serve_clients(endpoint, v, broker);
+    std::cerr << "wispd: " << role << (role == "standalone" ? " agent" : "") << " running; client endpoint "
+              << v.at("listen") << "\n";
+  }
   const int sig = wait_for_signal();
   std::cerr << "wispd: stopping on signal " << sig << "\n";
-  caf::anon_send_exit(tracer, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(tracepoint_manager, caf::exit_reason::user_shutdown);
-  for (auto& p : parsers) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-  for (auto& [name, shard] : store.shards) caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   return 0;
 }

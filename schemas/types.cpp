@@ -13,6 +13,24 @@ std::string to_string(const uint128& x) {
   return buf;
 }
 
+std::optional<uint128> uint128_from_string(std::string_view s) {
+  uint128 out{};
+  int digits = 0;
+  for (char c : s) {
+    if (c == '-') continue;
+    int v = 0;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else return std::nullopt;
+    if (++digits > 32) return std::nullopt;
+    out.high = (out.high << 4) | (out.low >> 60);
+    out.low = (out.low << 4) | static_cast<std::uint64_t>(v);
+  }
+  if (digits != 32) return std::nullopt;
+  return out;
+}
+
 std::string_view to_string(data_type t) {
   switch (t) {
     case data_type::boolean: return "BOOLEAN";

@@ -4,6 +4,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,8 @@ struct uint128 {
 
 /// Rendered as a UUID string, as Pixie renders UPIDs: 8-4-4-4-12 hex digits.
 std::string to_string(const uint128& x);
+/// The inverse of to_string (a UUID: 32 hex digits, dashes anywhere ignored); nullopt otherwise.
+std::optional<uint128> uint128_from_string(std::string_view s);
 
 /// "BOOLEAN", "INT64", ... (Pixie's enum names).
 std::string_view to_string(data_type t);

@@ -81,7 +81,11 @@ std::string encode(const server_message& m) {
     auto error = b.CreateString(d.error);
     auto diag_vec = b.CreateVector(diags);
     auto explain = b.CreateString(d.explain);
-    payload = CreateDone(b, static_cast<Status>(d.code), error, diag_vec, explain, losses, b.CreateVector(truncated))
+    std::vector<fb::Offset<fb::String>> warnings;
+    for (const auto& w : d.warnings) warnings.push_back(b.CreateString(w));
+    auto truncated_vec = b.CreateVector(truncated);
+    auto warning_vec = b.CreateVector(warnings);
+    payload = CreateDone(b, static_cast<Status>(d.code), error, diag_vec, explain, losses, truncated_vec, warning_vec)
                   .Union();
   }
   return finish(b, CreateServerMessage(b, protocol_version, m.query_id, type, payload));
@@ -146,6 +150,8 @@ static std::optional<server_message> decode_server_from(std::string_view bytes, 
       out.losses = decode_losses(d->losses());
       if (d->truncated())
         for (const auto* t : *d->truncated()) out.truncated.push_back({string_of(t->table_name()), t->limit()});
+      if (d->warnings())
+        for (const auto* w : *d->warnings()) out.warnings.push_back(string_of(w));
       m.payload = std::move(out);
       return m;
     }

@@ -80,6 +80,9 @@ struct done {
   std::string explain;
   std::vector<loss_counter> losses;
   std::vector<truncation> truncated;  // in no particular order
+  /// The result is usable but incomplete or degraded, one line each (a partial result: an agent
+  /// was lost or stalled mid-query, or failed its part).
+  std::vector<std::string> warnings;
 };
 
 using server_payload = std::variant<accepted, table_schema, table_batch, done>;

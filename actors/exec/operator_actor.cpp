@@ -5,6 +5,7 @@
 #include "actors/exec/operator.hpp"
 #include "actors/exec/source_scan.hpp"
 #include "caf/actor_system.hpp"
+#include "caf/send.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "schemas/tables.hpp"
@@ -183,6 +184,40 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
   return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), inputs,
                     std::move(children), std::move(on_truncated)),
           {}};
+}
+
+spawned_plan spawn_plan(caf::actor_system& sys, const pxl::plan& plan, const shard_lookup& tables,
+                        std::shared_ptr<const result_handler> results,
+                        std::shared_ptr<const udtf_context> udtf) {
+  spawned_plan out;
+  // Children before parents: walk the topological order backwards.
+  for (auto it = plan.nodes.rbegin(); it != plan.nodes.rend(); ++it) {
+    const auto& node = *it;
+    std::vector<child_edge> children;
+    for (auto child_id : plan.children(node.id)) {
+      const auto* child = plan.find(child_id);
+      for (std::size_t i = 0; i < child->parents.size(); ++i)
+        if (child->parents[i] == node.id) children.emplace_back(out.actors.at(child_id), i);
+    }
+    std::optional<shard_source> stored;
+    if (const auto* src = std::get_if<pxl::memory_source_op>(&node.op)) {
+      stored = tables(src->table);
+      if (!stored) out.error = "table '" + src->table + "' has no shard on this node";
+    }
+    std::string err;
+    if (out.error.empty()) {
+      auto [actor, e] = spawn_operator(sys, plan, node, stored ? &*stored : nullptr, std::move(children), results, udtf);
+      if (e.empty()) out.actors.emplace(node.id, actor);
+      err = std::move(e);
+    }
+    if (!err.empty()) out.error = std::move(err);
+    if (!out.error.empty()) {
+      for (auto& [id, a] : out.actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      out.actors.clear();
+      return out;
+    }
+  }
+  return out;
 }
 
 }  // namespace wisp::exec

@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,5 +64,19 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
                                                       std::vector<child_edge> children,
                                                       std::shared_ptr<const result_handler> results,
                                                       std::shared_ptr<const udtf_context> udtf = nullptr);
+
+/// The stored table a memory source reads, by name; nullopt when this node has no such table.
+using shard_lookup = std::function<std::optional<shard_source>(const std::string& table)>;
+
+struct spawned_plan {
+  std::map<pxl::node_id, operator_actor> actors;  // every node's actor (stream sources included)
+  std::string error;                              // non-empty: nothing usable was spawned
+};
+
+/// Spawns one actor per node of `plan`, children first, each wired to its children. Stream
+/// sources are fed by the caller: batch and eos messages on edge 0 of their actor.
+spawned_plan spawn_plan(caf::actor_system& sys, const pxl::plan& plan, const shard_lookup& tables,
+                        std::shared_ptr<const result_handler> results,
+                        std::shared_ptr<const udtf_context> udtf = nullptr);
 
 }  // namespace wisp::exec

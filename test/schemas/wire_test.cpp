@@ -113,7 +113,7 @@ TEST(Wire, SchemaAndDoneRoundTrip) {
   EXPECT_EQ(std::get<wire::table_schema>(s->payload).rel, rel());
 
   wire::done d{wire::status::compile_error, "", {{"f.pxl", 3, 9, "no such table", "tables: a"}}, "",
-               {{"bpf", "lost", 5}}, {{"out", 10}}};
+               {{"bpf", "lost", 5}}, {{"out", 10}}, {"agent node-2 (asid 2) was lost mid-query"}};
   auto back = wire::decode_server(wire::encode(wire::server_message{1, d}), err);
   ASSERT_TRUE(back) << err;
   const auto& dd = std::get<wire::done>(back->payload);
@@ -126,6 +126,7 @@ TEST(Wire, SchemaAndDoneRoundTrip) {
   ASSERT_EQ(dd.truncated.size(), 1u);
   EXPECT_EQ(dd.truncated[0].table_name, "out");
   EXPECT_EQ(dd.truncated[0].limit, 10);
+  EXPECT_EQ(dd.warnings, std::vector<std::string>{"agent node-2 (asid 2) was lost mid-query"});
 }
 
 // A Done as the previous version of the schema wrote it (no `truncated` field) still decodes,

@@ -1,0 +1,133 @@
+#include "cluster/fragment_runner.hpp"
+
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "cluster/query_actor.hpp"
+#include "pxl/fragment_codec.hpp"
+#include "pxl/functions.hpp"
+#include "schemas/tables.hpp"
+
+namespace wisp::cluster {
+
+namespace {
+
+using poll_losses_atom = caf::atom_constant<caf::atom("polllosses")>;
+
+/// What the sinks of one fragment report to: batches and ends go to the gateway; a source
+/// error is kept and goes with every end that follows.
+struct fragment_streams {
+  std::shared_ptr<agent_gateway> gateway;
+  cluster_wire::stream_id base;  // query and fragment; sink filled per stream
+  std::mutex mutex;
+  std::string source_error;
+
+  cluster_wire::stream_id stream(const std::string& sink) const {
+    auto s = base;
+    s.sink = sink;
+    return s;
+  }
+};
+
+std::shared_ptr<const exec::result_handler> stream_to_broker(std::shared_ptr<fragment_streams> out) {
+  auto h = std::make_shared<exec::result_handler>();
+  h->on_batch = [out](const std::string& sink, schemas::row_batch_ptr b) { out->gateway->send_batch(out->stream(sink), std::move(b)); };
+  h->on_end = [out](const std::string& sink, const std::string& error) {
+    std::string why = error;
+    {
+      std::lock_guard lock{out->mutex};
+      if (why.empty()) why = out->source_error;
+    }
+    out->gateway->end_stream({out->stream(sink), 0, why.empty() ? wire::status::ok : wire::status::exec_error, why, {}});
+  };
+  h->on_error = [out](const std::string& error) {
+    std::lock_guard lock{out->mutex};
+    if (out->source_error.empty()) out->source_error = error;
+  };
+  return h;
+}
+
+struct runner_state {
+  static inline const char* name = "fragment_runner";
+};
+
+fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_pointer<runner_state> self,
+                                            fragment_runner_deps deps) {
+  auto catalog = node_catalog(deps.node);
+  auto udtf = std::make_shared<exec::udtf_context>();
+  udtf->tables = catalog;
+  return {
+      [self, deps, catalog, udtf](actors::run_atom, const cluster_wire::plan_fragment& f) {
+        auto out = std::make_shared<fragment_streams>();
+        out->gateway = deps.gateway;
+        out->base = {f.query_id, f.fragment_id, {}};
+        auto fail = [&](const std::string& why) {
+          // No sink named: the broker ends every stream it expects from this agent.
+          deps.gateway->end_stream({out->stream({}), 0, wire::status::exec_error, why, {}});
+        };
+        std::string err;
+        auto plan = pxl::decode_fragment(f.plan, pxl::function_registry::builtin(), catalog, err);
+        if (!plan) {
+          fail("refused its plan fragment: " + err);
+          return;
+        }
+        auto spawned = exec::spawn_plan(self->system(), *plan, node_shards(deps.node), stream_to_broker(out), udtf);
+        if (!spawned.error.empty()) fail("could not run its plan fragment: " + spawned.error);
+      },
+  };
+}
+
+struct poller_state {
+  static inline const char* name = "loss_poller";
+};
+
+caf::behavior poller(caf::stateful_actor<poller_state>* self, broker_deps node, std::shared_ptr<loss_snapshot> out,
+                     std::chrono::milliseconds period) {
+  self->send(self, poll_losses_atom::value);
+  return {
+      [self, node, out, period](poll_losses_atom) {
+        collect_node_losses(self, node, [out](std::vector<wire::loss_counter> v) { out->set(std::move(v)); });
+        self->delayed_send(self, period, poll_losses_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+fragment_runner_actor spawn_fragment_runner(caf::actor_system& sys, fragment_runner_deps deps) {
+  return sys.spawn(runner, std::move(deps));
+}
+
+caf::actor spawn_loss_poller(caf::actor_system& sys, broker_deps node, std::shared_ptr<loss_snapshot> out,
+                             std::chrono::milliseconds period) {
+  return sys.spawn(poller, std::move(node), std::move(out), period);
+}
+
+std::vector<cluster_wire::table_info> node_tables(const broker_deps& node) {
+  std::vector<cluster_wire::table_info> out;
+  for (const auto& [name, shard] : node.tables)
+    if (const auto* t = schemas::find_table(name)) out.push_back({name, t->rel});
+  for (const auto& name : node.dynamic_tables->names())
+    if (auto e = node.dynamic_tables->find(name)) out.push_back({name, e->rel});
+  return out;
+}
+
+pxl::table_catalog node_catalog(const broker_deps& node) {
+  pxl::table_catalog c;
+  c.find = [node](std::string_view name) -> std::optional<schemas::relation> {
+    for (auto& t : node_tables(node))
+      if (t.name == name) return t.rel;
+    return std::nullopt;
+  };
+  c.names = [node] {
+    std::vector<std::string> names;
+    for (auto& t : node_tables(node)) names.push_back(t.name);
+    return names;
+  };
+  c.desc = [](std::string_view) { return std::string{}; };
+  return c;
+}
+
+}  // namespace wisp::cluster
