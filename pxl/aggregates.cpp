@@ -4,6 +4,7 @@
 #include "pxl/quantiles.hpp"
 
 #include "pxl/functions.hpp"
+#include "pxl/state_bytes.hpp"
 
 namespace wisp::pxl {
 
@@ -27,6 +28,62 @@ void for_each_value(const column& c, std::span<const std::uint32_t> groups, F&& 
   }
 }
 
+// Serialized states (uda_states::serialize): byte 0 the state kind, byte 1 the argument's
+// data_type (0 for count, whose state does not depend on it), then the kind's fields.
+enum class state_kind : std::uint8_t { count = 1, sum, mean, min, max, any, quantiles };
+
+// serialize/deserialize for a state class S with `slots()`, `write_slot(out, g)` and
+// `read_slot(reader, g, why)` (which writes slot g only when it succeeds).
+template <class S, state_kind Kind, data_type Arg>
+class serialized_states : public uda_states {
+ public:
+  void serialize(column& out) const final {
+    const auto& self = static_cast<const S&>(*this);
+    std::string buf;
+    for (std::size_t g = 0; g < self.slots(); ++g) {
+      buf.assign({static_cast<char>(Kind), static_cast<char>(Arg)});
+      self.write_slot(buf, g);
+      out.push_string(buf);
+    }
+  }
+  std::size_t deserialize(const column& in, std::vector<std::uint8_t>& bad, std::string& error) final {
+    auto& self = static_cast<S&>(*this);
+    const auto& rows = in.strings();
+    self.resize(0);
+    self.resize(rows.size());
+    bad.assign(rows.size(), 0);
+    std::size_t bad_rows = 0;
+    std::string why;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      why.clear();
+      if (read_row(self, rows.at(i), i, why)) continue;
+      bad[i] = 1;
+      if (bad_rows++ == 0) error = "state of row " + std::to_string(i) + ": " + why;
+    }
+    return bad_rows;
+  }
+
+ private:
+  static bool read_row(S& self, std::string_view bytes, std::size_t g, std::string& why) {
+    state_bytes::reader r{bytes};
+    std::uint8_t kind = 0, arg = 0;
+    if (!r.get(kind) || !r.get(arg) || kind != static_cast<std::uint8_t>(Kind) ||
+        arg != static_cast<std::uint8_t>(Arg)) {
+      why = "not a state of this aggregate (kind/type header mismatch)";
+      return false;
+    }
+    if (!self.read_slot(r, g, why)) {
+      if (why.empty()) why = "truncated";
+      return false;
+    }
+    if (r.remaining() != 0) {
+      why = std::to_string(r.remaining()) + " trailing bytes";
+      return false;
+    }
+    return true;
+  }
+};
+
 template <class T>
 void append_values(column& out, const std::vector<T>& values) {
   if constexpr (std::is_same_v<T, double>)
@@ -35,7 +92,8 @@ void append_values(column& out, const std::vector<T>& values) {
     out.ints().insert(out.ints().end(), values.begin(), values.end());
 }
 
-class count_states final : public uda_states {
+class count_states final
+    : public serialized_states<count_states, state_kind::count, data_type::unknown> {
  public:
   void resize(std::size_t groups) override { counts_.resize(groups, 0); }
   void update(std::span<const std::uint32_t> groups, const column&) override {
@@ -46,6 +104,18 @@ class count_states final : public uda_states {
     for (std::size_t g = 0; g < o.counts_.size(); ++g) counts_[target[g]] += o.counts_[g];
   }
   void finalize(column& out) const override { append_values(out, counts_); }
+  std::size_t slots() const { return counts_.size(); }
+  void write_slot(std::string& out, std::size_t g) const { state_bytes::put(out, counts_[g]); }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string& why) {
+    std::int64_t n = 0;
+    if (!r.get(n)) return false;
+    if (n < 0) {
+      why = "negative count";
+      return false;
+    }
+    counts_[g] = n;
+    return true;
+  }
 
  private:
   std::vector<std::int64_t> counts_;
@@ -53,7 +123,7 @@ class count_states final : public uda_states {
 
 // Sum of ints (and bools) is INT64, of floats FLOAT64; integer sums wrap like Pixie's.
 template <data_type T>
-class sum_states final : public uda_states {
+class sum_states final : public serialized_states<sum_states<T>, state_kind::sum, T> {
   using acc = std::conditional_t<T == data_type::float64, double, std::int64_t>;
 
  public:
@@ -67,6 +137,14 @@ class sum_states final : public uda_states {
       sums_[target[g]] = add(sums_[target[g]], o.sums_[g]);
   }
   void finalize(column& out) const override { append_values(out, sums_); }
+  std::size_t slots() const { return sums_.size(); }
+  void write_slot(std::string& out, std::size_t g) const { state_bytes::put(out, sums_[g]); }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string&) {
+    acc v = 0;
+    if (!r.get(v)) return false;
+    sums_[g] = v;
+    return true;
+  }
 
  private:
   static acc add(acc a, acc b) {
@@ -79,7 +157,7 @@ class sum_states final : public uda_states {
 };
 
 template <data_type T>
-class mean_states final : public uda_states {
+class mean_states final : public serialized_states<mean_states<T>, state_kind::mean, T> {
  public:
   void resize(std::size_t groups) override {
     sums_.resize(groups, 0);
@@ -103,6 +181,23 @@ class mean_states final : public uda_states {
     for (std::size_t g = 0; g < sums_.size(); ++g)
       v.push_back(counts_[g] == 0 ? 0.0 : sums_[g] / static_cast<double>(counts_[g]));
   }
+  std::size_t slots() const { return sums_.size(); }
+  void write_slot(std::string& out, std::size_t g) const {
+    state_bytes::put(out, sums_[g]);
+    state_bytes::put(out, counts_[g]);
+  }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string& why) {
+    double sum = 0;
+    std::int64_t n = 0;
+    if (!r.get(sum) || !r.get(n)) return false;
+    if (n < 0) {
+      why = "negative count";
+      return false;
+    }
+    sums_[g] = sum;
+    counts_[g] = n;
+    return true;
+  }
 
  private:
   std::vector<double> sums_;
@@ -112,7 +207,8 @@ class mean_states final : public uda_states {
 // Min and max; an empty group (only possible for an aggregate without groups over no rows)
 // finalizes to 0.
 template <data_type T, bool is_max>
-class extreme_states final : public uda_states {
+class extreme_states final
+    : public serialized_states<extreme_states<T, is_max>, is_max ? state_kind::max : state_kind::min, T> {
   using value = std::conditional_t<T == data_type::float64, double, std::int64_t>;
 
  public:
@@ -129,6 +225,23 @@ class extreme_states final : public uda_states {
       if (o.seen_[g]) fold(target[g], o.values_[g]);
   }
   void finalize(column& out) const override { append_values(out, values_); }
+  std::size_t slots() const { return values_.size(); }
+  void write_slot(std::string& out, std::size_t g) const {
+    state_bytes::put(out, seen_[g]);
+    state_bytes::put(out, values_[g]);
+  }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string& why) {
+    std::uint8_t seen = 0;
+    value v = 0;
+    if (!r.get(seen) || !r.get(v)) return false;
+    if (seen > 1) {
+      why = "invalid seen flag";
+      return false;
+    }
+    seen_[g] = seen;
+    values_[g] = v;
+    return true;
+  }
 
  private:
   void fold(std::uint32_t g, value v) {
@@ -142,7 +255,7 @@ class extreme_states final : public uda_states {
 // any: the first value seen per group (Pixie promises no particular one; first-seen makes
 // results reproducible). Merging keeps the target's value when it has one.
 template <data_type T>
-class any_states final : public uda_states {
+class any_states final : public serialized_states<any_states<T>, state_kind::any, T> {
   using value = std::conditional_t<T == data_type::string, std::string, cpp_type_t<T>>;
 
  public:
@@ -171,6 +284,52 @@ class any_states final : public uda_states {
         out.push_int(x);
     }
   }
+  std::size_t slots() const { return values_.size(); }
+  // A presence byte, then the value: a u32 length and the bytes for strings, else fixed width.
+  void write_slot(std::string& out, std::size_t g) const {
+    const auto& v = values_[g];
+    state_bytes::put(out, static_cast<std::uint8_t>(v.has_value()));
+    if (!v) return;
+    if constexpr (T == data_type::string) {
+      state_bytes::put(out, static_cast<std::uint32_t>(v->size()));
+      out += *v;
+    } else if constexpr (T == data_type::boolean) {
+      state_bytes::put(out, static_cast<std::uint8_t>(*v));
+    } else {
+      state_bytes::put(out, *v);
+    }
+  }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string& why) {
+    std::uint8_t present = 0;
+    if (!r.get(present)) return false;
+    if (present > 1) {
+      why = "invalid presence flag";
+      return false;
+    }
+    if (present == 0) {
+      values_[g].reset();
+      return true;
+    }
+    if constexpr (T == data_type::string) {
+      std::uint32_t n = 0;
+      std::string_view bytes;
+      if (!r.get(n) || !r.bytes(n, bytes)) return false;  // bounded by the input's size
+      values_[g] = std::string{bytes};
+    } else if constexpr (T == data_type::boolean) {
+      std::uint8_t b = 0;
+      if (!r.get(b)) return false;
+      if (b > 1) {
+        why = "invalid boolean";
+        return false;
+      }
+      values_[g] = b != 0;
+    } else {
+      value v{};
+      if (!r.get(v)) return false;
+      values_[g] = v;
+    }
+    return true;
+  }
 
  private:
   static value read(const column& c, std::size_t i) {
@@ -191,7 +350,8 @@ class any_states final : public uda_states {
 // quantiles: one quantile_sketch per group (see quantiles.hpp for accuracy and memory), a JSON
 // string per group as the result.
 template <data_type T>
-class quantiles_states final : public uda_states {
+class quantiles_states final
+    : public serialized_states<quantiles_states<T>, state_kind::quantiles, T> {
  public:
   void resize(std::size_t groups) override { sketches_.resize(groups); }
   void update(std::span<const std::uint32_t> groups, const column& arg) override {
@@ -205,6 +365,16 @@ class quantiles_states final : public uda_states {
   }
   void finalize(column& out) const override {
     for (const auto& s : sketches_) out.push_string(s.to_json());
+  }
+  std::size_t slots() const { return sketches_.size(); }
+  void write_slot(std::string& out, std::size_t g) const { sketches_[g].serialize(out); }
+  bool read_slot(state_bytes::reader& r, std::size_t g, std::string& why) {
+    std::string_view rest;
+    if (!r.bytes(r.remaining(), rest)) return false;
+    auto sketch = quantile_sketch::deserialize(rest, why);
+    if (!sketch) return false;
+    sketches_[g] = std::move(*sketch);
+    return true;
   }
 
  private:

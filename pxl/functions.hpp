@@ -82,6 +82,17 @@ class uda_states {
   virtual void merge(const uda_states& other, std::span<const std::uint32_t> target) = 0;
   /// Appends one final value per slot, in slot order, to `out` (of the uda's result type).
   virtual void finalize(schemas::column& out) const = 0;
+  /// Appends each slot's state, in slot order, to `out` (a STRING column): what a partial
+  /// aggregate sends to the final one. Little-endian binary; the first two bytes name the UDA
+  /// (state kind, argument type) so that a state is never read as another UDA's.
+  virtual void serialize(schemas::column& out) const = 0;
+  /// Replaces the states by those in `in` (a STRING column written by serialize of the same
+  /// UDA): slot i holds row i. A malformed row (bytes from another node: wrong kind, truncated,
+  /// trailing bytes, impossible values) leaves its slot empty and sets bad[i] = 1 (`bad` is
+  /// resized to in.size()); `error` gets the first one's reason. Returns the number of bad rows.
+  /// Never allocates more than the input's size justifies.
+  virtual std::size_t deserialize(const schemas::column& in, std::vector<std::uint8_t>& bad,
+                                  std::string& error) = 0;
 };
 
 struct uda_def {

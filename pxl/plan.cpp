@@ -80,6 +80,14 @@ std::string_view to_string(aggregate_mode m) {
   return "?";
 }
 
+schemas::relation partial_aggregate_relation(const aggregate_op& op, const schemas::relation& parent) {
+  schemas::relation out;
+  for (auto g : op.groups) out.columns.push_back(parent.columns.at(g));
+  for (const auto& a : op.aggregates)
+    out.columns.push_back({a.output_name, schemas::data_type::string, schemas::semantic_type::st_none, {}});
+  return out;
+}
+
 std::string_view op_name(const node_op& op) {
   struct namer {
     std::string_view operator()(const memory_source_op&) const { return "memory_source"; }

@@ -102,6 +102,11 @@ struct aggregate_op {
   source_location agg_loc;
 };
 
+/// The output relation of `op` run as a partial aggregate over `parent` (op.groups typed): the
+/// parent's group columns, then one STRING column per aggregate named like it (the planner's
+/// relation of the stream from a partial to its final aggregate).
+schemas::relation partial_aggregate_relation(const aggregate_op& op, const schemas::relation& parent);
+
 /// Passes through the first n rows, then is done.
 struct limit_op {
   std::int64_t n = 0;

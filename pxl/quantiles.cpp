@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "pxl/json.hpp"
+#include "pxl/state_bytes.hpp"
 
 namespace wisp::pxl {
 
@@ -158,6 +159,76 @@ std::string quantile_sketch::to_json() const {
   }
   out += '}';
   return out;
+}
+
+void quantile_sketch::serialize(std::string& out) const {
+  using state_bytes::put;
+  put(out, static_cast<std::uint8_t>(exact_mode_ ? 0 : 1));
+  put(out, count_);
+  if (exact_mode_) {
+    put(out, static_cast<std::uint32_t>(exact_.size()));
+    for (double v : exact_) put(out, v);
+    return;
+  }
+  put(out, zeros_);
+  for (const store* s : {&positive_, &negative_}) {
+    put(out, s->min_key);
+    put(out, static_cast<std::uint32_t>(s->counts.size()));
+    for (auto c : s->counts) put(out, c);
+  }
+}
+
+std::optional<quantile_sketch> quantile_sketch::deserialize(std::string_view bytes, std::string& why) {
+  state_bytes::reader r{bytes};
+  quantile_sketch s;
+  std::uint8_t mode = 0;
+  if (!r.get(mode) || !r.get(s.count_)) {
+    why = "truncated sketch";
+    return std::nullopt;
+  }
+  if (mode > 1) {
+    why = "invalid sketch mode " + std::to_string(mode);
+    return std::nullopt;
+  }
+  auto fail = [&why](std::string reason) {
+    why = std::move(reason);
+    return std::nullopt;
+  };
+  s.exact_mode_ = mode == 0;
+  if (s.exact_mode_) {
+    std::uint32_t n = 0;
+    if (!r.get(n)) return fail("truncated sketch");
+    if (n > exact_limit || n != s.count_) return fail("exact sketch with " + std::to_string(n) + " values for a count of " + std::to_string(s.count_));
+    s.exact_.resize(n);
+    for (auto& v : s.exact_)
+      if (!r.get(v)) return fail("truncated sketch");
+      else if (std::isnan(v)) return fail("NaN in a sketch");
+  } else {
+    static const std::int32_t max_key = key_of(std::numeric_limits<double>::max());
+    if (!r.get(s.zeros_)) return fail("truncated sketch");
+    std::uint64_t total = s.zeros_;
+    for (store* st : {&s.positive_, &s.negative_}) {
+      std::uint32_t n = 0;
+      if (!r.get(st->min_key) || !r.get(n)) return fail("truncated sketch");
+      if (n > max_buckets) return fail("sketch store with " + std::to_string(n) + " buckets");
+      if (n > r.remaining() / sizeof(std::uint64_t)) return fail("truncated sketch");
+      if (n == 0) {
+        st->min_key = 0;
+        continue;
+      }
+      if (st->min_key < 1 || st->min_key > max_key - static_cast<std::int32_t>(n) + 1)
+        return fail("sketch bucket keys out of range");
+      st->counts.resize(n);
+      for (auto& c : st->counts) {
+        if (!r.get(c)) return fail("truncated sketch");
+        if (c > std::numeric_limits<std::uint64_t>::max() - total) return fail("sketch counts overflow");
+        total += c;
+      }
+    }
+    if (total != s.count_) return fail("sketch bucket counts do not add up to its count");
+  }
+  if (r.remaining() != 0) return fail(std::to_string(r.remaining()) + " trailing bytes after a sketch");
+  return s;
 }
 
 }  // namespace wisp::pxl

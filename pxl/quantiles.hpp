@@ -19,7 +19,9 @@
 // bucket max_key - max_buckets + 1). NaN values are ignored. Not thread-safe; one owner.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wisp::pxl {
@@ -42,6 +44,15 @@ class quantile_sketch {
   /// {"p01":..,"p10":..,"p25":..,"p50":..,"p75":..,"p90":..,"p99":..}; values are null when
   /// the sketch is empty.
   std::string to_json() const;
+
+  /// Appends the sketch's exact state (little-endian): a mode byte, the count, then the exact
+  /// values (exact mode) or the zero count and both stores (min key, bucket count, counts).
+  /// deserialize(serialize(s)) merges and answers exactly like s.
+  void serialize(std::string& out) const;
+  /// The sketch `bytes` holds (all of them), or nullopt and the reason in `why` when they are
+  /// not one serialize() could write: a wrong mode, a short or long input, more values or
+  /// buckets than the limits, keys out of range, NaN values, counts that do not add up.
+  static std::optional<quantile_sketch> deserialize(std::string_view bytes, std::string& why);
 
  private:
   // Counts by magnitude key (>= 1) for one sign: counts[i] is key min_key + i.

@@ -40,6 +40,8 @@ class type_resolver {
   type_resolver(const compile_options& opts, diagnostics& diags)
       : opts_(opts), funcs_(*opts.functions), diags_(diags) {}
 
+  bool resolve_one(plan_node& n, const std::vector<const relation*>& in) { return resolve(n, in); }
+
   void run(plan& p) {
     for (auto& n : p.nodes) {
       std::vector<const relation*> inputs;
@@ -456,6 +458,11 @@ class type_resolver {
 
 void resolve_types(plan& p, const compile_options& opts, diagnostics& diags) {
   type_resolver{opts, diags}.run(p);
+}
+
+bool resolve_node(plan_node& n, const std::vector<const schemas::relation*>& inputs,
+                  const compile_options& opts, diagnostics& diags) {
+  return type_resolver{opts, diags}.resolve_one(n, inputs);
 }
 
 }  // namespace wisp::pxl

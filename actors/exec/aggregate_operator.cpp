@@ -9,6 +9,12 @@ namespace wisp::exec {
 
 aggregate_operator::aggregate_operator(pxl::aggregate_op op, std::vector<schemas::data_type> group_types)
     : op_(std::move(op)) {
+  if (op_.mode == pxl::aggregate_mode::final) {
+    key_columns_.resize(op_.group_names.size());
+    std::iota(key_columns_.begin(), key_columns_.end(), 0);
+  } else {
+    key_columns_ = op_.groups;
+  }
   for (auto t : group_types) keys_.columns.emplace_back(t);
   key_index_.resize(keys_.columns.size());
   std::iota(key_index_.begin(), key_index_.end(), 0);
@@ -100,9 +106,13 @@ void aggregate_operator::assign_groups(const schemas::row_batch& b,
 std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_ptr in, std::size_t) {
   const std::size_t rows = in->num_rows();
   if (rows == 0) return {};
+  if (op_.mode == pxl::aggregate_mode::final) {
+    push_states(*in);
+    return {};
+  }
   std::vector<std::uint32_t> group_of_row(rows, 0);
-  if (!op_.groups.empty()) {
-    assign_groups(*in, op_.groups, group_of_row);
+  if (!key_columns_.empty()) {
+    assign_groups(*in, key_columns_, group_of_row);
     resize_states();
   }
   for (std::size_t i = 0; i < states_.size(); ++i)
@@ -110,9 +120,62 @@ std::vector<schemas::row_batch_ptr> aggregate_operator::push(schemas::row_batch_
   return {};
 }
 
+void aggregate_operator::push_states(const schemas::row_batch& in) {
+  const std::size_t rows = in.num_rows();
+  const std::size_t groups = key_columns_.size();
+  bool shape_ok = in.columns.size() == groups + states_.size();
+  for (std::size_t k = 0; shape_ok && k < groups; ++k)
+    shape_ok = in.columns[k].type() == keys_.columns[k].type();
+  for (std::size_t i = groups; shape_ok && i < in.columns.size(); ++i)
+    shape_ok = in.columns[i].type() == schemas::data_type::string;
+  if (!shape_ok) {
+    malformed_rows_ += rows;
+    if (first_error_.empty())
+      first_error_ = "final aggregate: an input batch of " + std::to_string(in.columns.size()) +
+                     " columns is not a partial aggregate's output (" + std::to_string(groups) +
+                     " group columns, then " + std::to_string(states_.size()) + " STRING states)";
+    return;
+  }
+  // Decode every aggregate's states first: a row with one malformed state is skipped whole.
+  std::vector<std::unique_ptr<pxl::uda_states>> partial;
+  std::vector<std::uint8_t> keep(rows, 1), bad;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    partial.push_back(op_.aggregates[i].uda->make_states());
+    std::string why;
+    if (partial.back()->deserialize(in.columns[groups + i], bad, why) == 0) continue;
+    if (first_error_.empty())
+      first_error_ = "final aggregate '" + op_.aggregates[i].output_name + "': " + why;
+    for (std::size_t r = 0; r < rows; ++r)
+      if (bad[r] && keep[r]) {
+        keep[r] = 0;
+        ++skipped;
+      }
+  }
+  if (skipped > 0) {
+    malformed_rows_ += skipped;
+    if (skipped == rows) return;
+    schemas::row_batch good;
+    for (const auto& c : in.columns) good.columns.push_back(c.filter(keep));
+    push_states(good);  // no malformed row is left
+    return;
+  }
+  std::vector<std::uint32_t> target(rows, 0);
+  if (!key_columns_.empty()) {
+    assign_groups(in, key_columns_, target);
+    resize_states();
+  }
+  for (std::size_t i = 0; i < states_.size(); ++i) states_[i]->merge(*partial[i], target);
+}
+
+std::string aggregate_operator::error() const {
+  if (malformed_rows_ == 0) return {};
+  return std::to_string(malformed_rows_) + " partial aggregate row(s) skipped; first: " + first_error_;
+}
+
 void aggregate_operator::merge_from(const aggregate_operator& other) {
   std::vector<std::uint32_t> target(other.num_groups(), 0);
-  if (!op_.groups.empty()) {
+  if (!key_columns_.empty()) {
     assign_groups(other.keys_, other.key_index_, target);
     resize_states();
   }
@@ -124,9 +187,13 @@ std::vector<schemas::row_batch_ptr> aggregate_operator::finish() {
   finished_ = true;
   auto out = std::make_shared<schemas::row_batch>();
   out->columns = keys_.columns;
+  const bool partial = op_.mode == pxl::aggregate_mode::partial;
   for (std::size_t i = 0; i < states_.size(); ++i) {
-    schemas::column c{op_.aggregates[i].uda->result};
-    states_[i]->finalize(c);
+    schemas::column c{partial ? schemas::data_type::string : op_.aggregates[i].uda->result};
+    if (partial)
+      states_[i]->serialize(c);
+    else
+      states_[i]->finalize(c);
     out->columns.push_back(std::move(c));
   }
   if (out->num_rows() == 0) return {};

@@ -3,9 +3,13 @@
 // Groups live in an open-addressing table of group ids; a row's key is hashed column by column
 // for the whole batch and compared in place with the group's stored key, so no key is built or
 // allocated per row.
-// Blocking: emits one batch on finish, groups in first-seen order. Partial aggregation: an agent
-// runs an aggregate_operator over its rows, and the merging side folds each agent's operator in
-// with merge_from() before finishing, so the operator can later be split across nodes.
+// Blocking: emits one batch on finish, groups in first-seen order.
+// Modes (pxl::aggregate_mode): `full` as above. `partial` reads rows the same way but emits the
+// group columns and one STRING column per aggregate with each group's serialized UDA state.
+// `final` reads such rows (group columns first, then the states), merges the states of equal
+// groups and emits as `full`. A final row with a malformed state (bytes from another node) is
+// skipped and counted; error() then reports it. In one process, merge_from() folds another
+// operator of the same node in directly.
 
 #include <cstdint>
 #include <vector>
@@ -22,12 +26,17 @@ class aggregate_operator final : public operator_logic {
   aggregate_operator(pxl::aggregate_op op, std::vector<schemas::data_type> group_types);
   std::vector<schemas::row_batch_ptr> push(schemas::row_batch_ptr in, std::size_t) override;
   std::vector<schemas::row_batch_ptr> finish() override;
+  std::string error() const override;
 
   /// Folds the groups and states of `other` (same plan node) into this one.
   void merge_from(const aggregate_operator& other);
-  std::size_t num_groups() const { return keys_.num_rows() + (op_.groups.empty() ? 1 : 0); }
+  std::size_t num_groups() const { return keys_.num_rows() + (key_columns_.empty() ? 1 : 0); }
+  /// Final mode: rows skipped because a state was malformed.
+  std::size_t malformed_rows() const { return malformed_rows_; }
 
  private:
+  /// Final mode: merges the states of a partial aggregate's output batch.
+  void push_states(const schemas::row_batch& in);
   /// Group ids of every row of `b` (key columns `key_columns`), adding new groups.
   void assign_groups(const schemas::row_batch& b, const std::vector<std::size_t>& key_columns,
                      std::vector<std::uint32_t>& out);
@@ -44,6 +53,9 @@ class aggregate_operator final : public operator_logic {
   void resize_states();
 
   pxl::aggregate_op op_;
+  std::vector<std::size_t> key_columns_;     // input columns of the group keys
+  std::size_t malformed_rows_ = 0;           // final mode
+  std::string first_error_;                  // final mode
   schemas::row_batch keys_;  // one row per group: the group columns' values
   std::vector<std::size_t> key_index_;       // 0, 1, ...: the columns of keys_
   std::vector<std::uint32_t> slots_;         // power-of-two table: group id + 1, 0 = empty

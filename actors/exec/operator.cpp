@@ -29,9 +29,22 @@ struct factory {
     const pxl::plan_node* parent = node.parents.empty() ? nullptr : plan.find(node.parents[0]);
     if (parent == nullptr) return {nullptr, "aggregate node has no parent"};
     std::vector<schemas::data_type> types;
-    for (auto g : op.groups) {
-      if (g >= parent->output.columns.size()) return {nullptr, "aggregate group column out of range"};
-      types.push_back(parent->output.columns[g].type);
+    const auto& in = parent->output.columns;
+    if (op.mode == pxl::aggregate_mode::final) {
+      // The input is a partial aggregate's output: the groups, then one STRING state each.
+      const std::size_t g = op.group_names.size();
+      if (in.size() != g + op.aggregates.size())
+        return {nullptr, "final aggregate: the input has " + std::to_string(in.size()) +
+                             " columns, not the groups and one state per aggregate"};
+      for (std::size_t i = 0; i < g; ++i) types.push_back(in[i].type);
+      for (std::size_t i = g; i < in.size(); ++i)
+        if (in[i].type != schemas::data_type::string)
+          return {nullptr, "final aggregate: state column '" + in[i].name + "' is not STRING"};
+    } else {
+      for (auto g : op.groups) {
+        if (g >= in.size()) return {nullptr, "aggregate group column out of range"};
+        types.push_back(in[g].type);
+      }
     }
     for (const auto& a : op.aggregates)
       if (a.uda == nullptr) return {nullptr, "aggregate '" + a.output_name + "' is not typed"};

@@ -33,6 +33,11 @@ class operator_logic {
   /// True when the operator dropped rows because of a row limit (a limit that received more
   /// rows than it passed on). Read after the stream ended.
   virtual bool truncated() const { return false; }
+  /// A problem met while running that the query should report although the operator went on
+  /// (e.g. a final aggregate skipped rows whose partial states, sent by another node, were
+  /// malformed): one line, empty when none. Read after finish(); the operator actor ends the
+  /// query's stream with it as an execution error.
+  virtual std::string error() const { return {}; }
 };
 
 struct make_operator_result {
