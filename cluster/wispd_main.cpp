@@ -167,7 +167,7 @@ std::optional<cluster::curve_keypair> own_keys(const std::map<std::string, std::
 /// What a node that traces runs (standalone and agent): the socket tracer, its parsers, the table
 /// store and the tracepoint manager. `actors` collects what to stop at exit.
 cluster::broker_deps start_node(caf::actor_system& sys, const std::map<std::string, std::string>& v,
-                                const std::vector<std::string>& host_addresses, bpf::socket_tracer_loader loader,
+                                const std::vector<std::string>& host_addresses, std::unique_ptr<bpf::socket_tracer_loader> loader,
                                 std::vector<caf::actor>& actors) {
   tables::table_store_options store_opts;
   store_opts.total_bytes = number_flag(v, "table_store_limit_mb", 1, 1 << 20) << 20;
@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
     die("cannot run --role=" + role + ": the roles are standalone, agent and broker");
   const bool traces = role != "broker";
 
-  std::optional<bpf::socket_tracer_loader> loader;
+  std::unique_ptr<bpf::socket_tracer_loader> loader;
   const auto host_addresses = local_addresses();
   if (traces) {
     if (auto env = bpf::check_environment(); !env) die("cannot " + env.error_value().what);
@@ -329,7 +329,7 @@ int main(int argc, char** argv) {
     }
     auto started = bpf::socket_tracer_loader::start(tracer_opts);
     if (!started) die("cannot start the socket tracer: " + started.error_value().what);
-    loader.emplace(std::move(*started));
+    loader = std::move(*started);
   }
 
   caf::actor_system_config cfg;
@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
 
   std::vector<caf::actor> actors;  // stopped at exit
   cluster::broker_deps deps;
-  if (traces) deps = start_node(sys, v, host_addresses, std::move(*loader), actors);
+  if (traces) deps = start_node(sys, v, host_addresses, std::move(loader), actors);
   cluster::client_endpoint endpoint;
   std::shared_ptr<cluster::agent_gateway> agent_gateway;
   if (role == "agent") {

@@ -21,13 +21,6 @@ bool uses_cluster_metadata(const expression& e) {
 
 std::string stream_name(node_id id) { return "s" + std::to_string(id); }
 
-schemas::relation partial_relation(const plan_node& n, const aggregate_op& op) {
-  schemas::relation rel;
-  for (std::size_t i = 0; i < op.groups.size(); ++i) rel.columns.push_back(n.output.columns[i]);
-  for (const auto& a : op.aggregates) rel.columns.push_back({a.output_name, schemas::data_type::string, schemas::semantic_type::st_none, {}});
-  return rel;
-}
-
 class splitter {
  public:
   splitter(const plan& p, const distribute_options& opts) : plan_(p), opts_(opts) {
@@ -91,7 +84,7 @@ class splitter {
       if (where == placement::split) {
         if (auto* agg = std::get_if<aggregate_op>(&copy.op)) {
           agg->mode = aggregate_mode::partial;
-          copy.output = partial_relation(n, *agg);
+          copy.output = partial_aggregate_relation(*agg, plan_.find(n.parents.at(0))->output);
         } else if (auto* limit = std::get_if<limit_op>(&copy.op)) {
           limit->n = limit->n + 1;  // one more: the broker's limit still sees a cut
           limit->result_table.clear();

@@ -218,7 +218,7 @@ TEST(ClusterWire, PayloadTypeWithoutPayloadIsInvalid) {
 // so an agent id "\0x" decoded but did not survive a re-encode.
 TEST(ClusterWire, StringsWithNulBytesSurviveARoundTrip) {
   const std::string id("\0agent", 6), col("a\0b", 3);
-  register_request r{0, id, std::string("h\0", 2), "k", {{std::string("t\0", 2), {{{col, data_type::int64, semantic_type::st_none, ""}}}}}};
+  register_request r{0, id, std::string("h\0", 2), "k", {{std::string("t\0", 2), {{{col, data_type::int64, semantic_type::st_none, ""}}}}}, "", 0, false};
   auto back = round_trip({0, r});
   const auto& rr = std::get<register_request>(back.payload);
   EXPECT_EQ(rr.agent_id, id);
