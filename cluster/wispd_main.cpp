@@ -33,6 +33,7 @@
 #include "caf/send.hpp"
 #include "cluster/client.hpp"
 #include "cluster/client_endpoint.hpp"
+#include "cluster/metadata/metadata_service.hpp"
 #include "cluster/query_broker.hpp"
 #include "cluster/wispd_flags.hpp"
 
@@ -235,6 +236,10 @@ int main(int argc, char** argv) {
   auto tracepoint_manager = tracepoints::spawn_tracepoint_manager(sys, std::move(tp_config));
   deps.tracepoint_manager = tracepoint_manager;
   auto broker = cluster::spawn_query_broker(sys, std::move(deps));
+  // Kubernetes metadata for the pod_*/service_*/ip_to_*/upid_to_* functions; never waits for
+  // the API server (the watch threads retry until it answers).
+  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"));
+  if (!metadata) die("cannot start the Kubernetes metadata service: " + metadata.error_value().what);
 
   cluster::client_endpoint endpoint;
   if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
