@@ -40,12 +40,6 @@ std::string joined_cmdline(std::string raw) {
   return raw;
 }
 
-template <class T, class F>
-std::optional<std::invoke_result_t<F, const T&>> map_opt(const std::optional<T>& v, F f) {
-  if (!v) return std::nullopt;
-  return f(*v);
-}
-
 }  // namespace
 
 pxl::k8s_pod_view to_view(const pod_info& p) {
@@ -74,24 +68,33 @@ pxl::k8s_service_view to_view(const service_info& s) {
   return {s.meta.uid, s.meta.name, s.meta.ns, s.cluster_ips, s.external_ips};
 }
 
+namespace {
+// The view of an object the store may not have.
+template <class T>
+auto as_view(const std::optional<T>& o) -> std::optional<decltype(to_view(*o))> {
+  if (!o) return std::nullopt;
+  return to_view(*o);
+}
+}  // namespace
+
 store_provider::store_provider(std::shared_ptr<const metadata_store> store, store_provider_options opts)
     : store_(std::move(store)), opts_(std::move(opts)) {}
 
 std::optional<pxl::k8s_pod_view> store_provider::pod_by_uid(std::string_view uid) const {
-  return map_opt(store_->pod_by_uid(uid), [](const pod_info& p) { return to_view(p); });
+  return as_view(store_->pod_by_uid(uid));
 }
 
 std::optional<pxl::k8s_pod_view> store_provider::pod_by_name(std::string_view ns,
                                                              std::string_view name) const {
-  return map_opt(store_->pod_by_name(ns, name), [](const pod_info& p) { return to_view(p); });
+  return as_view(store_->pod_by_name(ns, name));
 }
 
 std::optional<pxl::k8s_pod_view> store_provider::pod_by_ip(std::string_view ip) const {
-  return map_opt(store_->pod_by_ip(ip), [](const pod_info& p) { return to_view(p); });
+  return as_view(store_->pod_by_ip(ip));
 }
 
 std::optional<pxl::k8s_pod_view> store_provider::pod_by_container_id(std::string_view id) const {
-  return map_opt(store_->pod_by_container_id(id), [](const pod_info& p) { return to_view(p); });
+  return as_view(store_->pod_by_container_id(id));
 }
 
 std::vector<pxl::k8s_service_view> store_provider::services_for_pod(std::string_view pod_uid) const {
@@ -101,20 +104,22 @@ std::vector<pxl::k8s_service_view> store_provider::services_for_pod(std::string_
 }
 
 std::optional<pxl::k8s_service_view> store_provider::service_by_uid(std::string_view uid) const {
-  return map_opt(store_->service_by_uid(uid), [](const service_info& s) { return to_view(s); });
+  return as_view(store_->service_by_uid(uid));
 }
 
 std::optional<pxl::k8s_service_view> store_provider::service_by_name(std::string_view ns,
                                                                      std::string_view name) const {
-  return map_opt(store_->service_by_name(ns, name), [](const service_info& s) { return to_view(s); });
+  return as_view(store_->service_by_name(ns, name));
 }
 
 std::optional<pxl::k8s_service_view> store_provider::service_by_ip(std::string_view ip) const {
-  return map_opt(store_->service_by_ip(ip), [](const service_info& s) { return to_view(s); });
+  return as_view(store_->service_by_ip(ip));
 }
 
 std::optional<std::string> store_provider::namespace_uid(std::string_view name) const {
-  return map_opt(store_->namespace_by_name(name), [](const namespace_info& n) { return n.meta.uid; });
+  auto n = store_->namespace_by_name(name);
+  if (!n) return std::nullopt;
+  return n->meta.uid;
 }
 
 std::optional<pxl::process_view> store_provider::process(std::uint32_t asid, std::uint32_t pid,
