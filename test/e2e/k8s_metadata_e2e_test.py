@@ -11,11 +11,9 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cluster", "metadata"))
 import wisp_e2e as e2e  # noqa: E402
-from replay_api import ReplayApi  # noqa: E402
+from replay_api import FRONTEND, ReplayApi  # noqa: E402
 
-POD_IP = "10.244.1.17"
-POD_UID = "3f9a8e61-0c2a-4d36-9a55-2b6b5b8f0c11"
-POD_NAME = "default/frontend-7d4b9c6f5-x2x9q"
+POD_IP, POD_UID, POD_NAME = FRONTEND["ip"], FRONTEND["uid"], FRONTEND["name"]
 
 
 def main():
@@ -54,7 +52,7 @@ px.display(peers, 'peers')
         assert rows, "no rows"
         want = {
             "pod_id": POD_UID, "pod": POD_NAME, "namespace": "default", "ns_of_name": "default",
-            "services": '["default/frontend","default/web"]', "node": "node-a",
+            "services": FRONTEND["services"], "node": FRONTEND["node"],
             "backend_id": "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff", "web_ns": "default",
             "by_cluster_ip": "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff", "cluster_ip": "10.96.77.8",
             "status": '{"phase":"Running","message":"","reason":"","ready":true}', "unknown": "",

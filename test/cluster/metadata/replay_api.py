@@ -20,6 +20,18 @@ import urllib.parse
 REPLAY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "replay")
 KINDS = ("pods", "services", "endpoints", "nodes", "namespaces")
 
+# The recorded pod the end-to-end tests resolve (replay/pods_list.json): behind the services
+# default/frontend and default/web, one container.
+FRONTEND = {
+    "ip": "10.244.1.17",
+    "uid": "3f9a8e61-0c2a-4d36-9a55-2b6b5b8f0c11",
+    "name": "default/frontend-7d4b9c6f5-x2x9q",
+    "node": "node-a",
+    "services": '["default/frontend","default/web"]',
+    "container_id": "4c8b7d5e2f1a3b6c9d0e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c",
+    "container_name": "frontend",
+}
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
