@@ -166,6 +166,7 @@ int main(int argc, char** argv) {
     die("cannot run --role=" + v.at("role") + ": this build runs only --role=standalone (agent and broker roles come with the cluster)");
 
   if (auto env = bpf::check_environment(); !env) die("cannot " + env.error_value().what);
+  if (auto kube = cluster::metadata::parse_kube_api(v.at("kube_api")); !kube) die("cannot " + kube.error_value().what);
 
   const auto ring_mb = number_flag(v, "data_ring_mb", 1, 1024);
   if ((ring_mb & (ring_mb - 1)) != 0) die("cannot use --data_ring_mb=" + v.at("data_ring_mb") + ": must be a power of two");
@@ -236,10 +237,6 @@ int main(int argc, char** argv) {
   auto tracepoint_manager = tracepoints::spawn_tracepoint_manager(sys, std::move(tp_config));
   deps.tracepoint_manager = tracepoint_manager;
   auto broker = cluster::spawn_query_broker(sys, std::move(deps));
-  // Kubernetes metadata for the pod_*/service_*/ip_to_*/upid_to_* functions; never waits for
-  // the API server (the watch threads retry until it answers).
-  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"));
-  if (!metadata) die("cannot start the Kubernetes metadata service: " + metadata.error_value().what);
 
   cluster::client_endpoint endpoint;
   if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
@@ -247,6 +244,11 @@ int main(int argc, char** argv) {
       });
       !err.empty())
     die(err + " (is another wispd running? choose another --listen)");
+  // Kubernetes metadata for the pod_*/service_*/ip_to_*/upid_to_* functions (started last: no
+  // die() after it while its threads run). Never waits for the API server: the watch threads
+  // retry until it answers.
+  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"));
+  if (!metadata) die("cannot " + metadata.error_value().what);
 
   std::cerr << "wispd: standalone agent running; client endpoint " << v.at("listen") << "\n";
   const int sig = wait_for_signal();

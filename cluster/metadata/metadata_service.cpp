@@ -20,7 +20,7 @@ expected<std::optional<watch_config>> parse_kube_api(std::string_view v) {
   if (v.empty()) return std::optional<watch_config>{};
   if (v == "in-cluster") {
     auto c = in_cluster_config();
-    if (!c) return c.error_value();
+    if (!c) return error{"use --kube_api=in-cluster: " + c.error_value().what, 0};
     return std::optional<watch_config>{std::move(*c)};
   }
   watch_config c;

@@ -17,7 +17,8 @@ namespace wisp::cluster::metadata {
 /// The watch configuration named by wispd's --kube_api: "" = none (nullopt), "in-cluster" = the
 /// pod's service account (in_cluster_config), "http://host:port" = plain HTTP without a token
 /// (tests, `kubectl proxy`), "https://host:port" = TLS verified against the service-account CA,
-/// with its token. An error names the flag value and what is wrong.
+/// with its token. An error names the flag value and what is wrong ("parse --kube_api=...: ..."
+/// or "use --kube_api=in-cluster: ..."), ready for "cannot " in front.
 [[nodiscard]] expected<std::optional<watch_config>> parse_kube_api(std::string_view kube_api);
 
 class metadata_service {

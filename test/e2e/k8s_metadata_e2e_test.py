@@ -3,7 +3,9 @@ answer from it. No Kubernetes API server can run on this machine: the server is
 test/cluster/metadata/replay_api.py, which serves recorded API responses (replay/*_list.json:
 pods frontend-7d4b9c6f5-x2x9q at 10.244.1.17 and backend-5f6d7c8b9-qwert, services frontend,
 web, backend, ...). The rows are real (curl -> nginx, traced by wispd); since no traffic to a pod
-IP can exist here, the script sets remote_addr to the recorded pod IP before resolving it."""
+IP can exist here, the script sets remote_addr to the recorded pod IP before resolving it.
+wispd starts while the API server is still down (start-up must not wait for it) and answers ""
+until the server comes up and the watch client's retry lists the cluster."""
 import os
 import subprocess
 import sys
@@ -18,9 +20,10 @@ POD_IP, POD_UID, POD_NAME = FRONTEND["ip"], FRONTEND["uid"], FRONTEND["name"]
 
 def main():
     e2e.require_root_and_tools("nginx", "curl")
-    api = ReplayApi().start()
+    api_port = e2e.free_port()
+    api = None
     nginx = e2e.Nginx({"index.html": b"hello\n"})
-    wispd = e2e.Wispd(f"--kube_api=http://127.0.0.1:{api.port}")
+    wispd = e2e.Wispd(f"--kube_api=http://127.0.0.1:{api_port}")
     try:
         subprocess.run(["curl", "-sf", "-o", "/dev/null", nginx.url("/index.html")], check=True)
         rows_of = f"""
@@ -30,9 +33,12 @@ df = df[df.local_port == {nginx.port} and df.trace_role == 2]
 df.remote_addr = '{POD_IP}'
 df.pod_id = px.ip_to_pod_id(df.remote_addr)
 """
-        # The watch threads LIST after start-up: wait until the pods are known.
-        e2e.wait_until(lambda: [r for r in wispd.rows(rows_of + "px.display(df[['pod_id']])")
-                                if r["pod_id"] == POD_UID], 30, "ip_to_pod_id to know the recorded pod")
+        pod_ids = lambda: [r["pod_id"] for r in wispd.rows(rows_of + "px.display(df[['pod_id']])")]
+        before = e2e.wait_until(pod_ids, 30, "rows of the curl request")
+        assert before == [""] * len(before), before  # no API server yet: nothing is known
+        api = ReplayApi(api_port).start()
+        # The watch threads retry with backoff (up to 30 s), then LIST.
+        e2e.wait_until(lambda: POD_UID in pod_ids(), 60, "ip_to_pod_id to know the recorded pod")
 
         rows = wispd.rows(rows_of + """
 peers = df[['remote_addr', 'pod_id']]
@@ -83,7 +89,8 @@ px.display(df[['pid', 'cmd', 'pod']])
     finally:
         wispd.stop()
         nginx.stop()
-        api.stop()
+        if api:
+            api.stop()
 
 
 if __name__ == "__main__":
