@@ -14,8 +14,10 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
