@@ -18,7 +18,8 @@ constexpr std::size_t max_label_length = 63;  // RFC 1123 label, as Kubernetes n
 constexpr std::size_t max_image_length = 512;
 
 /// Flags that differ between the agent and the broker: the workloads set them, not the ConfigMap.
-constexpr std::string_view per_workload_flags[] = {"role", "listen"};
+/// kube_api: only the broker watches the API server (agents get no service-account token).
+constexpr std::string_view per_workload_flags[] = {"role", "listen", "kube_api"};
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 

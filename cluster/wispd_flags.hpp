@@ -40,6 +40,7 @@ inline constexpr wispd_flag wispd_flags[] = {
     {"tracepoint_max_events_per_s", "200000", "a tracepoint over this event rate is detached and reported"},
     {"tracepoint_table_mb", "64", "memory budget of each tracepoint's table, MiB"},
     {"bpftrace", "", "the bpftrace executable for pxtrace bpftrace programs (empty: bpftrace on PATH)"},
+    {"kube_api", "", "Kubernetes API server: empty = none, `in-cluster` = the service account's, or http(s)://host:port"},
 };
 
 /// The environment variable of flag `name`: "table_store_limit_mb" -> "WISP_TABLE_STORE_LIMIT_MB".

@@ -39,6 +39,7 @@
 #include "cluster/client_endpoint.hpp"
 #include "cluster/curve_keys.hpp"
 #include "cluster/fragment_runner.hpp"
+#include "cluster/metadata/metadata_service.hpp"
 #include "cluster/query_broker.hpp"
 #include "cluster/wispd_flags.hpp"
 
@@ -309,6 +310,7 @@ int main(int argc, char** argv) {
   if (role != "standalone" && role != "agent" && role != "broker")
     die("cannot run --role=" + role + ": the roles are standalone, agent and broker");
   const bool traces = role != "broker";
+  if (auto kube = cluster::metadata::parse_kube_api(v.at("kube_api")); !kube) die("cannot " + kube.error_value().what);
 
   std::unique_ptr<bpf::socket_tracer_loader> loader;
   const auto host_addresses = local_addresses();
@@ -361,6 +363,11 @@ int main(int argc, char** argv) {
     std::cerr << "wispd: " << role << (role == "standalone" ? " agent" : "") << " running; client endpoint "
               << v.at("listen") << "\n";
   }
+  // Kubernetes metadata for the pod_*/service_*/ip_to_*/upid_to_* functions (started last: no
+  // die() after it while its threads run). Never waits for the API server: the watch threads
+  // retry until it answers.
+  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"));
+  if (!metadata) die("cannot " + metadata.error_value().what);
   const int sig = wait_for_signal();
   std::cerr << "wispd: stopping on signal " << sig << "\n";
   for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

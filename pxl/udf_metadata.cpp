@@ -1,15 +1,16 @@
 // Metadata UDFs (facts §7 "Metadata") and host functions.
 //
-// Kubernetes metadata (pods, services, namespaces, deployments, IP -> pod maps) comes with the
-// cluster-metadata issue. Until then every such function exists with Pixie's signature and
-// returns what Pixie returns on a host without Kubernetes: "" for names and IDs, 0 for times,
-// so that community scripts compile and run (issue 3: "pod/namespace/service resolve to empty
-// strings, never to an error"). Host-level answers are real: the host name, the CPU count,
+// Kubernetes metadata (pods, services, namespaces, IP -> pod maps, UPID -> pod) is answered by
+// the process-wide metadata_provider (pxl/metadata_provider.hpp) that wispd installs when it
+// watches a Kubernetes API server (--kube_api); the kernels are in udf_k8s.cpp. Without a
+// provider, and for what no provider knows yet (replica sets, deployments, owner references,
+// container names as keys, vizier_*), every function keeps Pixie's signature and answers what
+// Pixie answers on a host without Kubernetes: "" for names and IDs, 0 for times, so community
+// scripts compile and run (issue 3). Host-level answers are real: the host name, the CPU count,
 // reverse DNS.
 
 #include <netdb.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -19,6 +20,7 @@
 #include <unordered_map>
 
 #include "pxl/functions.hpp"
+#include "pxl/udf_k8s.hpp"
 
 namespace wisp::pxl {
 
@@ -76,7 +78,7 @@ std::vector<metadata_fn> metadata_functions() {
                      semantic_of(prop)});
     }
   };
-  add("upid", {"cmdline", "namespace", "pod_id", "pod_name", "pod_status", "pod_qos",
+  add("upid", {"cmdline", "namespace", "pod_id", "pod_name", "pod_status", "pod_qos", "node_name",
                "container_id", "container_name", "service_id", "service_name", "replicaset_id",
                "replicaset_name", "deployment_id", "deployment_name"},
       {u_});
@@ -112,16 +114,9 @@ std::vector<metadata_fn> metadata_functions() {
   return fns;
 }
 
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
-  return buf;
-}
-
 struct hostname_op {
-  std::string name = host_name();
-  std::string_view operator()() const { return name; }
-  std::string_view operator()(schemas::uint128) const { return name; }
+  std::string_view operator()() const { return this_host_name(); }
+  std::string_view operator()(schemas::uint128) const { return this_host_name(); }
 };
 struct num_cpus_op {
   std::int64_t operator()() const { return static_cast<std::int64_t>(std::thread::hardware_concurrency()); }
@@ -200,13 +195,14 @@ struct nslookup_op {
 }  // namespace
 
 void register_metadata_udfs(function_registry& r) {
-  for (auto& f : metadata_functions())
+  for (auto& f : metadata_functions()) {
+    udf_kernel k = k8s_metadata_kernel(f.name, f.args.size());
     r.add(udf_def{f.name, f.args, f.result,
                   f.semantic == st::st_none ? semantic_rule::none : semantic_rule::fixed,
-                  no_metadata(f.result), f.semantic, false, nullptr});
+                  k != nullptr ? k : no_metadata(f.result), f.semantic, false, nullptr});
+  }
   r.add(make_udf<s_, hostname_op>("_exec_hostname"));
   r.add(make_udf<s_, hostname_op, u_>("upid_to_hostname"));
-  r.add(make_udf<s_, hostname_op, u_>("upid_to_node_name", semantic_rule::fixed, st::st_node_name));
   r.add(make_udf<i_, num_cpus_op>("_exec_host_num_cpus"));
   r.add(make_udf<i_, asid_op>("asid", semantic_rule::fixed, st::st_asid));
   r.add(make_udf<s_, cidrs_op>("get_cidrs"));

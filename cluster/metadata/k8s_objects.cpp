@@ -91,6 +91,8 @@ container_info decode_container_status(const value_ref& cs) {
   for (auto st : {"running", "waiting", "terminated"}) {
     if (at(cs, {"state", st})) {
       c.state = st;
+      c.reason = str(cs, {"state", st, "reason"});
+      c.message = str(cs, {"state", st, "message"});
       break;
     }
   }
@@ -113,6 +115,11 @@ pod_info decode_pod(object_meta meta, const value_ref& obj) {
   if (p.pod_ips.empty())
     if (auto ip = str(obj, {"status", "podIP"}); !ip.empty()) p.pod_ips.push_back(std::move(ip));
   p.phase = str(obj, {"status", "phase"});
+  p.reason = str(obj, {"status", "reason"});
+  p.message = str(obj, {"status", "message"});
+  each(obj, {"status", "conditions"}, [&](const value_ref& c) {
+    if (str(c, {"type"}) == "Ready") p.ready = str(c, {"status"}) == "True";
+  });
   p.qos_class = str(obj, {"status", "qosClass"});
   p.start_ns = time_ns(obj, {"status", "startTime"});
   for (auto list : {"initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"})

@@ -40,6 +40,8 @@ struct container_info {
   std::string runtime;  // "containerd", "cri-o", "docker", ... ; empty before the container runs
   std::string name;
   std::string state;  // "running", "waiting", "terminated"
+  std::string reason;   // of the waiting or terminated state
+  std::string message;
   std::int64_t start_ns = 0;
   std::int64_t stop_ns = 0;
 };
@@ -51,6 +53,9 @@ struct pod_info {
   std::vector<std::string> pod_ips;  // status.podIPs (or status.podIP)
   bool host_network = false;
   std::string phase;     // Pending, Running, Succeeded, Failed, Unknown
+  std::string reason;    // status.reason, status.message
+  std::string message;
+  bool ready = false;    // the Ready condition is True
   std::string qos_class;
   std::int64_t start_ns = 0;  // status.startTime
   std::vector<container_info> containers;  // regular, init and ephemeral container statuses

@@ -10,7 +10,7 @@ namespace {
 
 namespace json = pxl::json;
 
-constexpr const char* sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+constexpr const char* sa_dir = service_account_dir;
 constexpr int http_gone = 410;
 
 std::string url_encode(std::string_view s) {

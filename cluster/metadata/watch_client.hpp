@@ -37,6 +37,9 @@ struct watch_config {
   std::size_t list_page_size = 500;  // LIST in pages of this many items (limit/continue)
 };
 
+/// Where a pod's service account token and CA are mounted.
+inline constexpr const char* service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+
 /// What the in-cluster configuration would be, from the environment and the service-account
 /// files (KUBERNETES_SERVICE_HOST/PORT, /var/run/secrets/kubernetes.io/serviceaccount/*), or an
 /// error naming what is missing.

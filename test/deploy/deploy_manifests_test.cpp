@@ -77,7 +77,8 @@ TEST(DeployManifests, ConfigMapCarriesEveryWorkloadIndependentFlag) {
   ASSERT_NE(it, files.end());
   for (const auto& flag : wispd_flags) {
     const auto entry = "  " + wispd_flag_env_name(flag.name) + ": \"" + flag.default_value + "\"\n";
-    const bool per_workload = std::string_view{flag.name} == "role" || std::string_view{flag.name} == "listen";
+    const std::string_view name{flag.name};
+    const bool per_workload = name == "role" || name == "listen" || name == "kube_api";
     EXPECT_EQ(count(it->text, entry), per_workload ? 0U : 1U) << flag.name;
   }
 }
