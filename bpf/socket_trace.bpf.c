@@ -33,6 +33,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;
+/* Non-zero: only processes in the network namespace of this inode number are traced (one agent
+ * per namespace on a shared kernel, as the cluster tests run them). */
+const volatile __u32 only_netns = 0;
 /* Bit (1 << protocol) set: inference may decide for that protocol (user space has a parser). */
 const volatile __u32 enabled_protocols = 1U << WISP_PROTO_HTTP;
 /* Bit (1 << protocol) set: the client side of a connection to one of this host's addresses is
@@ -868,17 +871,24 @@ static __always_inline void handle_counted(struct syscall_args *a, __u32 tgid, _
 
 /* ---- Exit probes ---- */
 
-static __always_inline bool is_self(__u64 pid_tgid) {
-  return self_tgid != 0 && (__u32)(pid_tgid >> 32) == self_tgid;
+/* This agent's own threads, and with only_netns the processes of other network namespaces,
+ * are never traced. */
+static __always_inline bool ignored(__u64 pid_tgid) {
+  if (self_tgid != 0 && (__u32)(pid_tgid >> 32) == self_tgid)
+    return true;
+  if (only_netns == 0)
+    return false;
+  struct task_struct *t = bpf_get_current_task_btf();
+  return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum) != only_netns;
 }
 
 /* The calling thread's first three syscall arguments, read at exit from the user registers
  * saved at syscall entry, which the syscall does not change (only the return register). The
  * registers are a BTF pointer, so these are direct loads, not helper calls. Returns the
- * pid_tgid, or 0 for this agent's own threads, which are never traced. */
+ * pid_tgid, or 0 for the threads that are never traced (see ignored). */
 static __always_inline __u64 syscall_args(struct syscall_args *a, __u32 syscall) {
   __u64 id = bpf_get_current_pid_tgid();
-  if (is_self(id))
+  if (ignored(id))
     return 0;
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
   a->syscall = syscall;
@@ -906,7 +916,7 @@ static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) 
   if (ctx->ret < 0)
     return 0;
   __u64 id = bpf_get_current_pid_tgid();
-  if (!is_self(id))
+  if (!ignored(id))
     open_conn(id >> 32, (__s32)ctx->ret, WISP_ROLE_SERVER, WISP_OPEN_ACCEPT, bpf_ktime_get_ns());
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "bpf/socket_tracer_loader.hpp"
 
+#include <sys/stat.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
@@ -15,6 +17,11 @@
 #include "bpf/socket_trace.skel.h"
 
 namespace wisp::bpf {
+
+std::uint32_t netns_inode() {
+  struct stat st {};
+  return ::stat("/proc/self/ns/net", &st) == 0 ? static_cast<std::uint32_t>(st.st_ino) : 0;
+}
 namespace {
 
 /// Fills the kernel's local_addrs map. When it is full, the remaining addresses are left out:
@@ -70,6 +77,7 @@ socket_tracer_loader::start(const socket_tracer_options& opts) {
 
   auto* skel = self->skel_.get();
   skel->rodata->self_tgid = opts.trace_self ? 0 : static_cast<std::uint32_t>(::getpid());
+  skel->rodata->only_netns = opts.only_netns;
   skel->rodata->enabled_protocols = opts.protocols;
   if (!opts.local_addresses.empty())
     skel->rodata->skip_local_client_protocols = opts.server_side_protocols;

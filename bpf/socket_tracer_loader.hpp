@@ -26,6 +26,9 @@ struct socket_trace_bpf;
 
 namespace wisp::bpf {
 
+/// The inode number of the calling process's network namespace (/proc/self/ns/net), or 0.
+std::uint32_t netns_inode();
+
 struct socket_tracer_options {
   static constexpr std::uint32_t default_data_ring_bytes = 16U << 20;
   static constexpr std::uint32_t default_control_ring_bytes = 1U << 20;
@@ -34,6 +37,9 @@ struct socket_tracer_options {
   std::uint32_t control_ring_bytes = default_control_ring_bytes;
   /// Trace the calling process too (tests); the agent leaves this off so it never sees itself.
   bool trace_self = false;
+  /// Non-zero: trace only the processes of the network namespace with this inode number (see
+  /// netns_inode); several agents on one kernel then each see their own "node".
+  std::uint32_t only_netns = 0;
   /// Protocols inference may decide for, bit (1 << wisp_protocol) each; data of connections
   /// whose protocol stays unknown is counted, not sent.
   std::uint32_t protocols = 1U << WISP_PROTO_HTTP;

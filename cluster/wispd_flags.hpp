@@ -35,6 +35,7 @@ inline constexpr wispd_flag wispd_flags[] = {
     {"parsers", "1", "number of parser actors per protocol"},
     {"conn_stats_period_s", "10", "seconds between conn_stats rows (Pixie: 10)"},
     {"data_ring_mb", "16", "size of the socket data ring buffer, MiB (a power of two)"},
+    {"trace_netns", "", "self: trace only the processes of wispd's own network namespace (several agents on one kernel, as the cluster tests run them); empty: every process of the host"},
     {"scheduler_threads", "2", "CAF scheduler threads"},
     {"max_tracepoints", "32", "dynamic tracepoints (pxtrace) running at once"},
     {"tracepoint_max_events_per_s", "200000", "a tracepoint over this event rate is detached and reported"},

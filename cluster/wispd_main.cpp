@@ -323,6 +323,12 @@ int main(int argc, char** argv) {
     bpf::socket_tracer_options tracer_opts;
     tracer_opts.data_ring_bytes = static_cast<std::uint32_t>(ring_mb << 20);
     tracer_opts.local_addresses = host_addresses;
+    if (v.at("trace_netns") == "self") {
+      tracer_opts.only_netns = bpf::netns_inode();
+      if (tracer_opts.only_netns == 0) die("cannot use --trace_netns=self: /proc/self/ns/net cannot be read");
+    } else if (!v.at("trace_netns").empty()) {
+      die("cannot use --trace_netns=" + v.at("trace_netns") + ": the values are `self` and empty");
+    }
     tracer_opts.protocols = 0;
     tracer_opts.server_side_protocols = 0;
     for (const auto& p : protocols::parsed_protocols()) {

@@ -1065,7 +1065,7 @@ class compiler {
       if (v.kind == value_kind::constant) constants.push_back(v.constant);
       exprs.push_back(std::move(*x));
     }
-    if (all_constant) return fold(name, std::move(constants), loc, "px." + name);
+    if (all_constant && !funcs_.is_node_local(name)) return fold(name, std::move(constants), loc, "px." + name);
     auto v = value::of_expr(expression::call(name, std::move(exprs), loc), loc);
     if (!measure(v, a.positional)) return std::nullopt;
     return v;

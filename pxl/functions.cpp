@@ -362,6 +362,12 @@ const uda_def* function_registry::find_uda(std::string_view name, data_type arg)
   return nullptr;
 }
 
+bool function_registry::is_node_local(std::string_view name) const {
+  for (const auto& f : udfs_)
+    if (f.name == name && f.node_local) return true;
+  return false;
+}
+
 bool function_registry::has_udf(std::string_view name) const {
   for (const auto& f : udfs_)
     if (f.name == name) return true;

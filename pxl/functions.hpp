@@ -59,6 +59,9 @@ struct udf_def {
   /// replaces the call by its argument (with the new semantic type) and nothing runs.
   bool is_cast = false;
   constant_check check = nullptr;  // optional
+  /// Its value depends on the node that evaluates it (the host name, the ASID): the compiler
+  /// never folds a call of it into a constant, which the broker would compute for every agent.
+  bool node_local = false;
 };
 
 /// The definition of a row function (see kernels.hpp's row_kernel): `make_udf<R, Op, A...>`.
@@ -125,6 +128,8 @@ class function_registry {
   const uda_def* find_uda(std::string_view name, schemas::data_type arg) const;
   bool has_udf(std::string_view name) const;
   bool has_uda(std::string_view name) const;
+  /// True when an overload of `name` is node_local.
+  bool is_node_local(std::string_view name) const;
   /// Every overload, in registration order (px.GetUDFList / px.GetUDAList).
   std::span<const udf_def> udfs() const { return udfs_; }
   std::span<const uda_def> udas() const { return udas_; }

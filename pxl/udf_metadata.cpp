@@ -201,10 +201,15 @@ void register_metadata_udfs(function_registry& r) {
                   f.semantic == st::st_none ? semantic_rule::none : semantic_rule::fixed,
                   k != nullptr ? k : no_metadata(f.result), f.semantic, false, nullptr});
   }
-  r.add(make_udf<s_, hostname_op>("_exec_hostname"));
+  // Where the query runs: never folded at compile time (an agent answers for itself).
+  auto node_local = [](udf_def f) {
+    f.node_local = true;
+    return f;
+  };
+  r.add(node_local(make_udf<s_, hostname_op>("_exec_hostname")));
   r.add(make_udf<s_, hostname_op, u_>("upid_to_hostname"));
-  r.add(make_udf<i_, num_cpus_op>("_exec_host_num_cpus"));
-  r.add(make_udf<i_, asid_op>("asid", semantic_rule::fixed, st::st_asid));
+  r.add(node_local(make_udf<i_, num_cpus_op>("_exec_host_num_cpus")));
+  r.add(node_local(make_udf<i_, asid_op>("asid", semantic_rule::fixed, st::st_asid)));
   r.add(make_udf<s_, cidrs_op>("get_cidrs"));
   r.add(make_udf<s_, nslookup_op, s_>("nslookup"));
 }

@@ -1,0 +1,274 @@
+"""The cluster on one machine: a broker and three agents, each in its own network namespace
+(`ip netns` + veth pairs on a bridge) and its own UTS namespace (its own host name), talking
+over CURVE-encrypted ZeroMQ on the bridge's addresses. Each agent traces only its namespace
+(--trace_netns=self), where a real HTTP server (python3 -m http.server) answers real curl
+requests of its own.
+
+Checks, in order:
+1. every agent registers (px/agent_status: three healthy agents with their host names);
+2. a query that aggregates across the agents returns the same rows as the same query run by a
+   standalone wispd that traces the whole host, i.e. the union of the three agents' data in
+   one process; `--explain` shows the distributed plan (partial aggregates on the agents);
+3. an agent killed right before a query (the broker still thinks it healthy) and one stopped
+   (SIGSTOP: it stalls) give partial results with a warning naming them, within a bounded
+   time, with exactly the surviving agents' rows;
+4. after a broker restart the live agents register again with their ASIDs and queries work.
+
+Needs root, BPF, ip, unshare, curl; exits 77 otherwise.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+import wisp_e2e as e2e  # noqa: E402
+
+PREFIX = f"wn{os.getpid() % 10000}"
+BRIDGE = f"{PREFIX}br"
+SUBNET = "10.231.7"
+BROKER_IP = f"{SUBNET}.10"
+CLUSTER_PORT = 50400
+CLIENT_ENDPOINT = "tcp://127.0.0.1:50300"  # inside the broker's namespace
+AGENTS = [("a1", 7), ("a2", 11), ("a3", 5)]  # (name, requests per path)
+PATHS = ["/wispnet/alpha", "/wispnet/beta"]
+
+QUERY = """
+import px
+df = px.DataFrame('http_events', start_time='-10m')
+df = df[px.contains(df.req_path, '/wispnet/')]
+df = df.groupby(['req_path', 'resp_status']).agg(
+    n=('latency', px.count), body=('resp_body_size', px.sum), slowest=('latency', px.max))
+px.display(df)
+"""
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(list(cmd), check=check, capture_output=True, text=True, **kw)
+
+
+def ns_name(node):
+    return f"{PREFIX}-{node}"
+
+
+class Net:
+    """A bridge in the root namespace and one namespace per node, each on a veth pair."""
+
+    def __init__(self, nodes):
+        self.nodes = nodes
+        sh("ip", "link", "add", BRIDGE, "type", "bridge")
+        sh("ip", "addr", "add", f"{SUBNET}.1/24", "dev", BRIDGE)
+        sh("ip", "link", "set", BRIDGE, "up")
+        for i, node in enumerate(nodes):
+            ns, host_if = ns_name(node), f"{PREFIX}v{i}"
+            sh("ip", "netns", "add", ns)
+            sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", "eth0", "netns", ns)
+            sh("ip", "link", "set", host_if, "master", BRIDGE, "up")
+            sh("ip", "-n", ns, "addr", "add", f"{SUBNET}.{10 + i}/24", "dev", "eth0")
+            sh("ip", "-n", ns, "link", "set", "eth0", "up")
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+
+    def destroy(self):
+        for i, node in enumerate(self.nodes):
+            sh("ip", "netns", "del", ns_name(node), check=False)
+            sh("ip", "link", "del", f"{PREFIX}v{i}", check=False)
+        sh("ip", "link", "del", BRIDGE, check=False)
+
+
+class Node:
+    """A wispd in a node's namespaces: `ip netns exec` for the network, `unshare --uts` for a
+    host name of its own."""
+
+    def __init__(self, node, args, log_dir):
+        self.node = node
+        self.log_path = os.path.join(log_dir, f"{node}.log")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns_name(node), "unshare", "--uts", "sh", "-c",
+             f'hostname {node} && exec "$0" "$@"', f"{e2e.BUILD}/cluster/wispd", *args],
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def read_log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()[-3000:]
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wisp(*args, script=None, timeout=60):
+    cmd = ["ip", "netns", "exec", ns_name("broker"), f"{e2e.BUILD}/cluster/wisp", *args,
+           "--endpoint", CLIENT_ENDPOINT]
+    return subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=timeout)
+
+
+def rows_of(out):
+    import json
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def query_rows(script, expect_ok=True):
+    r = wisp("run", "-f", "-", "-o", "json", script=script)
+    if expect_ok and r.returncode != 0:
+        raise AssertionError(f"wisp run failed ({r.returncode}): {r.stderr}")
+    return rows_of(r.stdout), r.stderr
+
+
+def agent_status():
+    r = wisp("run", "px/agent_status", "-o", "json")
+    return rows_of(r.stdout) if r.returncode == 0 else []
+
+
+def key_rows(rows):
+    """Comparable rows: group keys, count and body sum, exactly."""
+    return sorted((r["req_path"], r["resp_status"], r["n"], r["body"]) for r in rows)
+
+
+def make_keys(key_dir):
+    for name in ("broker", "agent"):
+        e2e_run = subprocess.run([f"{e2e.BUILD}/cluster/wisp", "keys", name, "--dir", key_dir],
+                                 capture_output=True, text=True)
+        if e2e_run.returncode != 0:
+            raise AssertionError(f"wisp keys failed: {e2e_run.stderr}")
+    with open(os.path.join(key_dir, "agent.pub")) as f, open(os.path.join(key_dir, "allowed"), "w") as out:
+        out.write(f.read())
+
+
+def start_broker(log_dir, key_dir):
+    return Node("broker", ["--role=broker", f"--listen={CLIENT_ENDPOINT}",
+                           f"--cluster_listen=tcp://{BROKER_IP}:{CLUSTER_PORT}",
+                           f"--key_file={key_dir}/broker", f"--allowed_keys={key_dir}/allowed",
+                           "--agent_lost_s=4", "--agent_forget_s=600"], log_dir)
+
+
+def serve_and_request(node, www, count):
+    """A real HTTP server in the node's namespace and `count` curl requests per path."""
+    server = subprocess.Popen(["ip", "netns", "exec", ns_name(node), "python3", "-m", "http.server", "8000",
+                               "--bind", "127.0.0.1", "--directory", www],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def up():
+        return sh("ip", "netns", "exec", ns_name(node), "curl", "-s", "-o", "/dev/null",
+                  "http://127.0.0.1:8000/", check=False).returncode == 0
+    e2e.wait_until(up, 20, f"the HTTP server in {node}")
+    urls = [f"http://127.0.0.1:8000{p}" for p in PATHS for _ in range(count)]
+    sh("ip", "netns", "exec", ns_name(node), "curl", "-s", "-o", "/dev/null", *urls)
+    return server
+
+
+def main():
+    e2e.require_root_and_tools("ip", "unshare", "curl")
+    if not e2e.BUILD:
+        e2e.skip("WISP_BINARY_DIR is not set")
+    if sh("ip", "netns", "list", check=False).returncode != 0:
+        e2e.skip("ip netns does not work here")
+    tmp = tempfile.mkdtemp(prefix="wisp-netns-")
+    www = os.path.join(tmp, "www")
+    for p in PATHS:
+        os.makedirs(os.path.dirname(os.path.join(www, p.lstrip("/"))), exist_ok=True)
+        with open(os.path.join(www, p.lstrip("/")), "w") as f:
+            f.write(p * 40)
+    key_dir = os.path.join(tmp, "keys")
+    os.makedirs(key_dir)
+    make_keys(key_dir)
+    net = Net(["broker"] + [a for a, _ in AGENTS])
+    nodes, servers, standalone = {}, [], None
+    try:
+        # A standalone wispd in the root namespace traces the whole host: the union of the
+        # agents' data in one process.
+        standalone = e2e.Wispd()
+        nodes["broker"] = start_broker(tmp, key_dir)
+        for name, _ in AGENTS:
+            nodes[name] = Node(name, ["--role=agent", f"--broker=tcp://{BROKER_IP}:{CLUSTER_PORT}",
+                                      f"--key_file={key_dir}/agent", f"--broker_key={key_dir}/broker.pub",
+                                      "--trace_netns=self", "--heartbeat_ms=500"], tmp)
+        e2e.wait_until(lambda: len([a for a in agent_status() if a["agent_state"] == "AGENT_STATE_HEALTHY"]) == 3,
+                       90, "three healthy agents")
+        hosts = {a["hostname"]: a["asid"] for a in agent_status()}
+        assert set(hosts) == {a for a, _ in AGENTS}, hosts
+
+        for name, count in AGENTS:
+            servers.append(serve_and_request(name, www, count))
+
+        # 2. Same rows as one process over the union.
+        def complete():
+            rows, _ = query_rows(QUERY)
+            return rows if sum(r["n"] for r in rows) == len(PATHS) * sum(c for _, c in AGENTS) else None
+        cluster_rows = e2e.wait_until(complete, 30, "every agent's requests in the cluster result")
+        whole = e2e.wait_until(
+            lambda: (lambda rs: rs if sum(r["n"] for r in rs) == len(PATHS) * sum(c for _, c in AGENTS) else None)(
+                standalone.rows(QUERY)), 30, "every request in the standalone result")
+        assert key_rows(cluster_rows) == key_rows(whole), (cluster_rows, whole)
+        # Latencies: each process's BPF programs stamp the same syscalls themselves, a few
+        # microseconds apart at most.
+        for a, b in zip(sorted(cluster_rows, key=lambda r: r["req_path"]), sorted(whole, key=lambda r: r["req_path"])):
+            assert abs(a["slowest"] - b["slowest"]) <= 50_000 + 0.05 * b["slowest"], (a, b)
+        per_path = {r["req_path"]: r["n"] for r in cluster_rows}
+        assert per_path == {p: sum(c for _, c in AGENTS) for p in PATHS}, per_path
+        explain = wisp("run", "-f", "-", "--explain", script=QUERY).stdout
+        assert "mode=partial" in explain and "mode=final" in explain, explain
+        assert "agents: a1" in explain or "agents:" in explain, explain
+        print(f"aggregate across 3 agents == standalone union: {key_rows(cluster_rows)}")
+
+        # Each agent saw only its own namespace's requests.
+        per_agent = QUERY.replace("['req_path', 'resp_status']", "['req_path', 'resp_status', 'hostname']").replace(
+            "df = df.groupby", "df.hostname = px._exec_hostname()\ndf = df.groupby")
+        rows, _ = query_rows(per_agent)
+        for name, count in AGENTS:
+            assert sorted(r["n"] for r in rows if r["hostname"] == name) == [count] * len(PATHS), (name, rows)
+
+        # 3. A killed agent and a stopped one: partial results, warnings naming them, bounded time.
+        nodes["a2"].stop(signal.SIGKILL)
+        # ip netns exec, unshare and sh all exec: the process is wispd itself.
+        a3_target = nodes["a3"].proc.pid
+        os.kill(a3_target, signal.SIGSTOP)
+        started = time.monotonic()
+        rows, warnings = query_rows(QUERY)
+        took = time.monotonic() - started
+        os.kill(a3_target, signal.SIGCONT)
+        assert "a2" in warnings and "a3" in warnings, warnings
+        assert took < 30, f"partial result took {took:.1f} s"
+        assert per_path_counts(rows) == {p: 7 for p in PATHS}, rows
+        print(f"a2 killed, a3 stopped: partial result in {took:.1f} s; warnings: {warnings.strip()}")
+
+        # 4. Broker restart: a1 and a3 (alive again) register with their ASIDs.
+        nodes["broker"].stop()
+        nodes["broker"] = start_broker(tmp, key_dir)
+        def back():
+            st = {a["hostname"]: a["asid"] for a in agent_status() if a["agent_state"] == "AGENT_STATE_HEALTHY"}
+            return st if set(st) == {"a1", "a3"} else None
+        again = e2e.wait_until(back, 60, "a1 and a3 to register with the new broker")
+        assert again == {"a1": hosts["a1"], "a3": hosts["a3"]}, (again, hosts)
+        rows, warnings = query_rows(QUERY)
+        assert per_path_counts(rows) == {p: 7 + 5 for p in PATHS}, (rows, warnings)
+        print(f"broker restarted: agents back with ASIDs {again}; query ok")
+    except BaseException:
+        for n in nodes.values():
+            print(f"--- {n.node} log ---\n{n.read_log()}", file=sys.stderr)
+        raise
+    finally:
+        for s in servers:
+            s.terminate()
+        for n in nodes.values():
+            if n.proc.poll() is None:
+                os.kill(n.proc.pid, signal.SIGCONT)
+            n.stop()
+        if standalone:
+            standalone.stop()
+        net.destroy()
+    print("PASS")
+
+
+def per_path_counts(rows):
+    return {r["req_path"]: r["n"] for r in rows}
+
+
+if __name__ == "__main__":
+    main()
