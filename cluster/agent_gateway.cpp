@@ -40,6 +40,7 @@ struct agent_gateway::impl {
   clock::time_point next_register = clock::now();
   clock::time_point next_heartbeat = clock::now();
   std::uint64_t heartbeat_seq = 0;
+  std::vector<std::string> registered_tables;  // names, as last registered
 
   mutable std::mutex mutex;  // guards everything below
   std::map<cluster_wire::stream_id, pending_stream> streams;
@@ -62,9 +63,17 @@ struct agent_gateway::impl {
     }
   }
 
-  void send_register() {
-    auto r = opts.describe ? opts.describe() : cluster_wire::register_request{};
+  static std::vector<std::string> table_names(const cluster_wire::register_request& r) {
+    std::vector<std::string> out;
+    for (const auto& t : r.tables) out.push_back(t.name);
+    return out;
+  }
+
+  void send_register() { send_register(opts.describe ? opts.describe() : cluster_wire::register_request{}); }
+
+  void send_register(cluster_wire::register_request r) {
     r.requested_asid = last_asid;
+    registered_tables = table_names(r);
     (void)transport.send({0, std::move(r)});
     next_register = clock::now() + register_retry;
     std::lock_guard lock{mutex};
@@ -72,6 +81,12 @@ struct agent_gateway::impl {
   }
 
   void send_heartbeat() {
+    // New tables (a tracepoint made one): register again, same agent, same ASID, so the
+    // broker's planner sees them.
+    if (opts.describe) {
+      auto r = opts.describe();
+      if (table_names(r) != registered_tables) send_register(std::move(r));
+    }
     cluster_wire::heartbeat h{wall_ns(), ++heartbeat_seq, opts.losses ? opts.losses() : std::vector<wire::loss_counter>{}};
     (void)transport.send({asid, std::move(h)});
     next_heartbeat = clock::now() + opts.heartbeat;

@@ -26,7 +26,8 @@ struct agent_gateway_options {
   std::chrono::milliseconds heartbeat = std::chrono::seconds{2};
   std::chrono::seconds stall_timeout{30};
   std::size_t max_queued_bytes = 256u << 20;
-  /// What to register with (tables, host...); called on the gateway thread at each registration.
+  /// What to register with (tables, host...); called on the gateway thread at each registration
+  /// and each heartbeat (the agent registers again when its list of tables changed).
   std::function<cluster_wire::register_request()> describe;
   /// The agent's loss counters for heartbeats; called on the gateway thread, must not block.
   std::function<std::vector<wire::loss_counter>()> losses;

@@ -47,6 +47,8 @@ constexpr const char* usage_text = R"(usage: wisp <command> [flags]
 
 commands:
   run                     run a PxL script and print its result tables
+  get agents              the cluster's agents and their health (px/agent_status)
+  get schemas             the tables and their columns (px/schemas)
   get tracepoints         the node's tracepoints and their state (px/tracepoint_status)
   delete tracepoint NAME  detach a tracepoint (pxtrace.DeleteTracepoint); its table stays
   deploy                  print or write the Kubernetes manifests, or the systemd unit
@@ -221,11 +223,15 @@ int run(const std::vector<std::string>& argv) {
   return execute(f, req);
 }
 
-/// `wisp get tracepoints [flags]`: the bundled px/tracepoint_status.
+/// `wisp get agents|schemas|tracepoints [flags]`: the bundled script that lists them.
 int get(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] != "tracepoints")
-    return usage_error("wisp get knows: tracepoints" + (argv.empty() ? std::string{} : " (not '" + argv[0] + "')"));
-  std::vector<std::string> run_argv{"px/tracepoint_status"};
+  static const std::map<std::string, std::string> scripts{
+      {"agents", "px/agent_status"}, {"schemas", "px/schemas"}, {"tracepoints", "px/tracepoint_status"}};
+  const auto it = argv.empty() ? scripts.end() : scripts.find(argv[0]);
+  if (it == scripts.end())
+    return usage_error("wisp get knows: agents, schemas, tracepoints" +
+                       (argv.empty() ? std::string{} : " (not '" + argv[0] + "')"));
+  std::vector<std::string> run_argv{it->second};
   run_argv.insert(run_argv.end(), argv.begin() + 1, argv.end());
   return run(run_argv);
 }

@@ -123,7 +123,7 @@ def query_rows(script, expect_ok=True):
 
 
 def agent_status():
-    r = wisp("run", "px/agent_status", "-o", "json")
+    r = wisp("get", "agents", "-o", "json")
     return rows_of(r.stdout) if r.returncode == 0 else []
 
 

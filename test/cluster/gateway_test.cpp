@@ -46,6 +46,7 @@ struct test_agent {
   std::string id;
   std::mutex mutex;
   std::vector<cluster_wire::plan_fragment> fragments;
+  std::vector<std::string> tables{"t"};
   agent_gateway gateway;
 
   test_agent(std::string agent_id, const std::string& broker) : id(std::move(agent_id)) {
@@ -57,7 +58,8 @@ struct test_agent {
       cluster_wire::register_request r;
       r.agent_id = id;
       r.hostname = "host-" + id;
-      r.tables = {{"t", {}}};
+      std::lock_guard lock{mutex};
+      for (const auto& t : tables) r.tables.push_back({t, {}});
       return r;
     };
     o.losses = [] { return std::vector<wire::loss_counter>{{"socket_tracer", "ring_lost", 3}}; };
@@ -169,6 +171,21 @@ TEST(gateway, agents_register_again_with_their_asid_after_a_broker_restart) {
   for (const auto& agent : broker->agents())
     EXPECT_EQ(agent.asid, agent.info.agent_id == "b" ? asid_b : 3 - asid_b);
   EXPECT_GE(a.gateway.stats().registrations, 2u);
+}
+
+TEST(gateway, an_agent_whose_tables_change_registers_them_with_the_same_asid) {
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(broker_opts("tcp://127.0.0.1:*")), "");
+  test_agent a{"a", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 1; }));
+  const auto asid = broker.agents()[0].asid;
+  {
+    std::lock_guard lock{a.mutex};
+    a.tables.push_back("tracepoint_table");  // a tracepoint made a table
+  }
+  ASSERT_TRUE(eventually([&] { return broker.agents().at(0).info.tables.size() == 2; }));
+  EXPECT_EQ(broker.agents()[0].info.tables[1].name, "tracepoint_table");
+  EXPECT_EQ(broker.agents()[0].asid, asid);
 }
 
 TEST(agent_registry, hands_out_free_asids_and_refuses_spoofed_heartbeats) {
