@@ -19,7 +19,7 @@ using poll_losses_atom = caf::atom_constant<caf::atom("polllosses")>;
 /// What the sinks of one fragment report to: batches and ends go to the gateway; a source
 /// error is kept and goes with every end that follows.
 struct fragment_streams {
-  std::shared_ptr<agent_gateway> gateway;
+  agent_gateway_actor gateway;
   cluster_wire::stream_id base;  // query and fragment; sink filled per stream
   std::mutex mutex;
   std::string source_error;
@@ -33,14 +33,17 @@ struct fragment_streams {
 
 std::shared_ptr<const exec::result_handler> stream_to_broker(std::shared_ptr<fragment_streams> out) {
   auto h = std::make_shared<exec::result_handler>();
-  h->on_batch = [out](const std::string& sink, schemas::row_batch_ptr b) { out->gateway->send_batch(out->stream(sink), std::move(b)); };
+  h->on_batch = [out](const std::string& sink, schemas::row_batch_ptr b) {
+    caf::anon_send(out->gateway, actors::batch_atom::value, out->stream(sink), std::move(b));
+  };
   h->on_end = [out](const std::string& sink, const std::string& error) {
     std::string why = error;
     {
       std::lock_guard lock{out->mutex};
       if (why.empty()) why = out->source_error;
     }
-    out->gateway->end_stream({out->stream(sink), 0, why.empty() ? wire::status::ok : wire::status::exec_error, why, {}});
+    caf::anon_send(out->gateway, actors::eos_atom::value,
+                   cluster_wire::end_of_stream{out->stream(sink), 0, why.empty() ? wire::status::ok : wire::status::exec_error, why, {}});
   };
   h->on_error = [out](const std::string& error) {
     std::lock_guard lock{out->mutex};
@@ -65,7 +68,8 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
         out->base = {f.query_id, f.fragment_id, {}};
         auto fail = [&](const std::string& why) {
           // No sink named: the broker ends every stream it expects from this agent.
-          deps.gateway->end_stream({out->stream({}), 0, wire::status::exec_error, why, {}});
+          self->send(deps.gateway, actors::eos_atom::value,
+                     cluster_wire::end_of_stream{out->stream({}), 0, wire::status::exec_error, why, {}});
         };
         std::string err;
         auto plan = pxl::decode_fragment(f.plan, pxl::function_registry::builtin(), catalog, err);

@@ -3,7 +3,7 @@
 // plan fragment the broker sends (pxl/fragment_codec.hpp checks it against this agent's tables
 // and functions), spawns its operator actors over the local table shards, and streams every
 // result sink of the fragment to the broker through the agent gateway, ending each stream with
-// its status. A fragment that cannot be decoded or started is answered with one end of stream
+// its status, through the agent's gateway actor. A fragment that cannot be decoded or started is answered with one end of stream
 // that names no sink and carries the reason, so the broker stops waiting for this agent at once.
 //
 // Also here: the loss poller, which keeps the node's loss counters current for the gateway's
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "actors/exec/operator_actor.hpp"
-#include "cluster/agent_gateway.hpp"
+#include "cluster/gateway_actor.hpp"
 #include "cluster/query_broker.hpp"
 #include "pxl/options.hpp"
 
@@ -26,7 +26,7 @@ using fragment_runner_actor =
 
 struct fragment_runner_deps {
   broker_deps node;  // the tables, tracers, parsers and tracepoints of this agent
-  std::shared_ptr<agent_gateway> gateway;
+  agent_gateway_actor gateway;
 };
 
 fragment_runner_actor spawn_fragment_runner(caf::actor_system& sys, fragment_runner_deps deps);
@@ -58,5 +58,3 @@ std::vector<cluster_wire::table_info> node_tables(const broker_deps& node);
 pxl::table_catalog node_catalog(const broker_deps& node);
 
 }  // namespace wisp::cluster
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::cluster_wire::plan_fragment)

@@ -22,14 +22,12 @@ constexpr std::chrono::seconds counters_timeout{2};
 /// An agent that sends nothing for this long while the query waits for it is given up on.
 constexpr std::chrono::seconds agent_stall_timeout{10};
 constexpr std::chrono::seconds stall_check_period{1};
+constexpr std::chrono::seconds fragment_timeout{5};
 
 using sink_done_atom = caf::atom_constant<caf::atom("sinkdone")>;
 using truncated_atom = caf::atom_constant<caf::atom("truncated")>;
 using source_error_atom = caf::atom_constant<caf::atom("srcerror")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-using stream_batch_atom = caf::atom_constant<caf::atom("strbatch")>;
-using stream_end_atom = caf::atom_constant<caf::atom("strend")>;
-using agent_lost_atom = caf::atom_constant<caf::atom("agentlost")>;
 using stall_check_atom = caf::atom_constant<caf::atom("stallchk")>;
 
 std::int64_t wall_clock_ns() {
@@ -50,7 +48,8 @@ struct query_state {
   std::string error;
   bool finished = false;
   // On a broker:
-  std::shared_ptr<broker_gateway> gateway;
+  std::optional<broker_gateway_actor> gateway;
+  std::shared_ptr<const broker_gateway> registry;
   std::optional<stream_tracker> streams;
   std::map<std::string, exec::operator_actor> stream_sources;  // by stream name
 };
@@ -120,9 +119,9 @@ void finish_query(query_pointer self, const broker_deps& deps) {
   done->error = st.error;
   done->truncated = st.truncated;
   if (st.gateway) {
-    st.gateway->close_query(st.id);
+    self->send(*st.gateway, close_query_atom::value, st.id);
     done->warnings = st.streams->warnings();
-    done->losses = agent_losses(*st.gateway, st.streams->agents());
+    done->losses = agent_losses(*st.registry, st.streams->agents());
   }
   collect_node_losses(self, deps, [self, done](std::vector<wire::loss_counter> losses) {
     for (auto& l : losses) done->losses.push_back(std::move(l));
@@ -143,19 +142,12 @@ void start_cluster_part(query_pointer self, cluster_part& part, const pxl::plan&
                         const std::map<pxl::node_id, exec::operator_actor>& actors) {
   auto& st = self->state;
   st.gateway = part.gateway;
+  st.registry = part.registry;
   st.streams.emplace(part.producers, part.names, wall_clock_ns());
   for (const auto& node : broker_plan.nodes)
     if (const auto* src = std::get_if<pxl::stream_source_op>(&node.op)) st.stream_sources[src->stream] = actors.at(node.id);
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  query_inbox inbox;
-  inbox.on_batch = [me](std::uint32_t asid, const std::string& stream, schemas::row_batch_ptr b) {
-    caf::anon_send(me, stream_batch_atom::value, asid, stream, std::move(b));
-  };
-  inbox.on_end = [me](std::uint32_t asid, const cluster_wire::end_of_stream& e) {
-    caf::anon_send(me, stream_end_atom::value, asid, e.stream.sink, static_cast<std::uint8_t>(e.code), e.error);
-  };
-  inbox.on_agent_lost = [me](std::uint32_t asid) { caf::anon_send(me, agent_lost_atom::value, asid); };
-  st.gateway->open_query(st.id, std::move(inbox));
+  // The agents' traffic for this query comes back as stream_batch/stream_end/agent_lost.
+  self->send(*st.gateway, open_query_atom::value, st.id, caf::actor_cast<caf::actor>(self));
   end_streams(self, st.streams->initially_complete());
   for (auto& f : part.fragments) {
     std::string err;
@@ -164,8 +156,15 @@ void start_cluster_part(query_pointer self, cluster_part& part, const pxl::plan&
       end_streams(self, st.streams->on_end(f.asid, {}, wire::status::exec_error, "cannot encode its fragment: " + err, wall_clock_ns()));
       continue;
     }
-    if (!st.gateway->send_fragment(f.asid, {st.id, 0, std::move(*bytes)}))
-      end_streams(self, st.streams->on_lost(f.asid, "was not registered any more"));
+    const auto asid = f.asid;
+    self->request(*st.gateway, fragment_timeout, send_fragment_atom::value, asid, cluster_wire::plan_fragment{st.id, 0, std::move(*bytes)})
+        .then(
+            [self, asid](bool sent) {
+              if (!sent && !self->state.finished) end_streams(self, self->state.streams->on_lost(asid, "was not registered any more"));
+            },
+            [self, asid](caf::error&) {
+              if (!self->state.finished) end_streams(self, self->state.streams->on_lost(asid, "could not be sent its fragment"));
+            });
   }
   self->delayed_send(self, stall_check_period, stall_check_atom::value);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/exec/operator_actor.hpp"
+#include "cluster/gateway_actor.hpp"
 #include "cluster/query_broker.hpp"
 #include "pxl/distribute.hpp"
 
@@ -22,7 +23,8 @@ namespace wisp::cluster {
 
 /// The agents' part of a query on a broker.
 struct cluster_part {
-  std::shared_ptr<broker_gateway> gateway;
+  broker_gateway_actor gateway;
+  std::shared_ptr<const broker_gateway> registry;  // the agents' view, read directly
   std::vector<pxl::agent_fragment> fragments;  // already checked to encode
   std::map<std::string, std::set<std::uint32_t>> producers;
   std::map<std::uint32_t, std::string> names;  // ASID -> hostname, for warnings

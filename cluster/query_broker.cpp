@@ -172,7 +172,7 @@ void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_re
       run.reply(wire::server_message{id, std::move(d)});
       return;
     }
-    cluster_part part{deps.gateway, std::move(split.agents), std::move(split.producers), {}};
+    cluster_part part{*deps.gateway_actor, deps.gateway, std::move(split.agents), std::move(split.producers), {}};
     for (const auto& a : agents) part.names[a.asid] = a.name;
     run.plan = std::move(split.broker);
     run.cluster = std::move(part);

@@ -21,10 +21,9 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 #include "cluster/client_endpoint.hpp"
+#include "cluster/gateway_actor.hpp"
 
 namespace wisp::cluster {
-
-class broker_gateway;
 
 /// The node the broker runs on, as px.GetAgentStatus reports it. In standalone mode the broker
 /// and the one agent are the same process, so the agent is always healthy and its last
@@ -49,9 +48,11 @@ struct broker_deps {
   std::shared_ptr<tables::table_directory> dynamic_tables = std::make_shared<tables::table_directory>();
   std::optional<tracepoints::tracepoint_manager_actor> tracepoint_manager;
   std::shared_ptr<tracepoints::status_board> tracepoint_status = std::make_shared<tracepoints::status_board>();
-  /// Set on a broker (--role=broker): the agents' registry and their links. Queries are then
-  /// split by the planner and run on the agents that hold their tables.
+  /// Set on a broker (--role=broker): the gateway (its registry of agents is read directly,
+  /// messages go through its actor). Queries are then split by the planner and run on the
+  /// agents that hold their tables.
   std::shared_ptr<broker_gateway> gateway;
+  std::optional<broker_gateway_actor> gateway_actor;
 };
 
 using query_broker_actor =

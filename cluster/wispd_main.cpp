@@ -35,6 +35,7 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/send.hpp"
 #include "cluster/client.hpp"
+#include "cluster/agent_gateway.hpp"
 #include "cluster/broker_gateway.hpp"
 #include "cluster/client_endpoint.hpp"
 #include "cluster/curve_keys.hpp"
@@ -237,10 +238,12 @@ std::shared_ptr<cluster::agent_gateway> start_agent_gateway(caf::actor_system& s
                                                              std::vector<caf::actor>& actors) {
   if (v.at("broker").empty()) die("cannot run --role=agent: no --broker endpoint (e.g. --broker=tcp://wisp-broker:50400)");
   auto gateway = std::make_shared<cluster::agent_gateway>();
-  auto runner = cluster::spawn_fragment_runner(sys, {deps, gateway});
+  auto gateway_actor = cluster::spawn_agent_gateway_actor(sys, gateway);
+  auto runner = cluster::spawn_fragment_runner(sys, {deps, gateway_actor});
   auto losses = std::make_shared<cluster::loss_snapshot>();
   const auto heartbeat = std::chrono::milliseconds{number_flag(v, "heartbeat_ms", 100, 600'000)};
   actors.push_back(caf::actor_cast<caf::actor>(runner));
+  actors.push_back(caf::actor_cast<caf::actor>(gateway_actor));
   actors.push_back(cluster::spawn_loss_poller(sys, deps, losses, heartbeat));
 
   cluster::agent_gateway_options o;
@@ -361,6 +364,8 @@ int main(int argc, char** argv) {
   } else {
     if (role == "broker") {
       deps.gateway = start_broker_gateway(v);
+      deps.gateway_actor = cluster::spawn_broker_gateway_actor(sys, deps.gateway);
+      actors.push_back(caf::actor_cast<caf::actor>(*deps.gateway_actor));
       std::cerr << "wispd: broker running; agents connect to " << deps.gateway->endpoint() << "\n";
     }
     auto broker = cluster::spawn_query_broker(sys, deps);
