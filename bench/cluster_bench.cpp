@@ -10,9 +10,10 @@
 //      (transport_throughput.hpp).
 //
 // Usage: wisp_cluster_bench [--agents 3,8] [--rows N] [--batch-rows N] [--repeat R] [--mib M]
-//                           [--no-curve] [--write PATH]
+//                           [--no-curve] [--write PATH] [--script PATH]
 //   --rows: rows per agent; --mib: MiB streamed per throughput measurement
 //   --write: replace the "Cluster:" section of PATH (e.g. bench/README.md)
+//   --script: run another PxL script over the same http_events table instead of the built-in one
 
 #include <sys/utsname.h>
 
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -41,12 +43,13 @@ using namespace wisp;
 
 struct options {
   std::vector<std::size_t> agents{3, 8};
-  std::size_t rows = 200'000;
+  std::size_t rows = 500'000;
   std::size_t batch_rows = 8192;
   int repeat = 5;
   std::size_t mib = 128;
   bool curve = true;
   std::string write_path;
+  std::string script_path;  // --script: another script over the same table
 };
 
 [[noreturn]] void fail(const std::string& what) {
@@ -86,15 +89,18 @@ options parse(int argc, char** argv) {
       o.curve = false;
     } else if (a == "--write") {
       o.write_path = next();
+    } else if (a == "--script") {
+      o.script_path = next();
     } else {
       fail("unknown flag '" + a +
-           "' (use --agents K,K, --rows N, --batch-rows N, --repeat R, --mib M, --no-curve, --write PATH)");
+           "' (use --agents K,K, --rows N, --batch-rows N, --repeat R, --mib M, --no-curve, --write PATH, --script PATH)");
     }
   }
+  if (!o.write_path.empty() && !o.script_path.empty()) fail("--write records the built-in script only");
   return o;
 }
 
-const char* const script =
+const char* const builtin_script =
     "import px\n"
     "df = px.DataFrame(table='http_events')\n"
     "df.failure = df.resp_status >= 400\n"
@@ -107,13 +113,22 @@ const char* const script =
     ")\n"
     "px.display(df, 'http_stats')\n";
 
-pxl::plan compile_script() {
+std::string script_text(const options& opts) {
+  if (opts.script_path.empty()) return builtin_script;
+  std::ifstream in{opts.script_path};
+  if (!in) fail("cannot read " + opts.script_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pxl::plan compile_script(const options& opts) {
   pxl::compile_options o;
-  o.file = "cluster_bench.pxl";
+  o.file = opts.script_path.empty() ? "cluster_bench.pxl" : opts.script_path;
   o.now_ns = std::numeric_limits<std::int64_t>::max() / 2;
   o.max_output_rows_per_table = 1'000'000;
   o.tables = bench::bench_cluster::catalog();
-  auto r = pxl::compile(script, o);
+  auto r = pxl::compile(script_text(opts), o);
   if (!r.ok()) fail("compile: " + pxl::to_string(r.diagnostics.front()));
   return std::move(r.plan);
 }
@@ -239,11 +254,10 @@ struct throughput_figures {
   std::size_t rows_per_batch = 0;
   bool curve = false;
   bench::throughput ours, raw;
+  bench::codec_cost codec;
 };
 
-bench::throughput median_of(int repeat, const std::function<bench::throughput()>& f) {
-  std::vector<bench::throughput> v;
-  for (int i = 0; i < repeat; ++i) v.push_back(f());
+bench::throughput median_of(std::vector<bench::throughput> v) {
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.seconds < b.seconds; });
   return v[v.size() / 2];
 }
@@ -253,11 +267,13 @@ throughput_figures measure_throughput(const options& o, std::size_t batch_bytes,
   const auto batch = bench::http_batch_of_bytes(batch_bytes);
   const auto count = std::max<std::size_t>(16, (o.mib << 20) / batch->byte_size());
   const auto bytes = bench::encoded_batch_bytes(batch);
-  const int repeat = 3;
+  std::vector<bench::throughput> ours, raw;
   try {
-    return {label, batch->num_rows(), curve,
-            median_of(repeat, [&] { return bench::gateway_throughput(batch, count, curve); }),
-            median_of(repeat, [&] { return bench::raw_zmq_throughput(bytes, count, curve); })};
+    for (int i = 0; i < 3; ++i) {  // alternating, so that a busy moment hits both
+      ours.push_back(bench::gateway_throughput(batch, count, curve));
+      raw.push_back(bench::raw_zmq_throughput(bytes, count, curve));
+    }
+    return {label, batch->num_rows(), curve, median_of(ours), median_of(raw), bench::batch_codec_cost(batch, 20)};
   } catch (const std::exception& e) {
     fail("throughput " + label + ": " + e.what());
   }
@@ -282,8 +298,10 @@ std::string machine() {
   const auto now = std::time(nullptr);
   char day[32];
   std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&now));
+  std::string load = "?";
+  if (std::ifstream f{"/proc/loadavg"}; f) f >> load;
   return std::string{day} + " on " + u.nodename + " (" + std::to_string(std::thread::hardware_concurrency()) +
-         " CPUs, kernel " + u.release + ")";
+         " CPUs, kernel " + u.release + ", 1-minute load average " + load + " at the end of the run)";
 }
 
 std::string command(int argc, char** argv) {
@@ -303,7 +321,7 @@ std::string report(const options& o, const std::string& cmd, const std::vector<a
     << "(`cluster_bench.cpp`). Median of " << o.repeat << " runs per mode, alternating; the two modes'\n"
     << "rows are checked to be the same in every run. Bytes are the encoded messages the broker's\n"
     << "transport received (up) and sent (down: fragments, credits), heartbeats included.\n\n"
-    << "| agents | groups | mode | latency | agents' run_plan (sum) | broker's run_plan | bytes up | messages up | bytes down |\n"
+    << "| agents | groups | mode | latency | agents' run_plan CPU (sum) | broker's run_plan CPU | bytes up | messages up | bytes down |\n"
     << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& a : aggs) {
     for (const auto* m : {&a.pushed, &a.full}) {
@@ -320,14 +338,16 @@ std::string report(const options& o, const std::string& cmd, const std::vector<a
   s << "\n### Batch throughput, agent_gateway -> broker_gateway vs. raw ZeroMQ (" << o.mib << " MiB per run)\n\n"
     << "Ours: row batches encoded, verified, decoded and handed to the query, under the default credit\n"
     << "window (8 batches per stream). Raw: DEALER -> ROUTER messages of the same encoded size, no\n"
-    << "encoding, no credits. Median of 3 runs each.\n\n"
-    << "| batch | rows per batch | message bytes | CURVE | ours batches/s | ours MB/s | raw msgs/s | raw MB/s | ours / raw |\n"
-    << "|---|---|---|---|---|---|---|---|---|\n";
+    << "encoding, no credits. Median of 3 runs each, alternating. Encode and decode: the cluster\n"
+    << "codec alone on one batch message (best of 20, one thread; decode includes the Verifier).\n\n"
+    << "| batch | rows per batch | message bytes | CURVE | ours batches/s | ours MB/s | raw msgs/s | raw MB/s | ours / raw | encode | decode |\n"
+    << "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& t : tps)
     s << "| " << t.batch << " | " << t.rows_per_batch << " | " << t.ours.message_bytes << " | " << (t.curve ? "yes" : "no")
       << " | " << fmt(t.ours.per_second(), 0) << " | " << fmt(t.ours.mb_per_second(), 0) << " | "
       << fmt(t.raw.per_second(), 0) << " | " << fmt(t.raw.mb_per_second(), 0) << " | **"
-      << fmt(t.ours.mb_per_second() / t.raw.mb_per_second(), 3) << "** |\n";
+      << fmt(t.ours.mb_per_second() / t.raw.mb_per_second(), 3) << "** | " << fmt(t.codec.encode_s * 1e6, 0)
+      << " us | " << fmt(t.codec.decode_s * 1e6, 0) << " us |\n";
   return s.str();
 }
 
@@ -335,7 +355,7 @@ std::string report(const options& o, const std::string& cmd, const std::vector<a
 
 int main(int argc, char** argv) {
   const options o = parse(argc, argv);
-  const auto plan = compile_script();
+  const auto plan = compile_script(o);
   std::vector<aggregation_figures> aggs;
   for (auto k : o.agents) aggs.push_back(measure_aggregation(o, plan, k));
   std::vector<throughput_figures> tps;

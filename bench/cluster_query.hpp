@@ -21,8 +21,8 @@ namespace wisp::bench {
 /// One query over the cluster.
 struct aggregation_run {
   double seconds = 0;          // distribute .. broker result (end to end)
-  double agents_exec_s = 0;    // sum over agents of their fragment's run_plan
-  double broker_exec_s = 0;    // the broker plan's run_plan
+  double agents_exec_s = 0;    // CPU time of the agents' run_plan of their fragments, summed
+  double broker_exec_s = 0;    // CPU time of the broker plan's run_plan
   std::uint64_t bytes_up = 0;    // agents -> broker, encoded messages (broker's bytes_received)
   std::uint64_t bytes_down = 0;  // broker -> agents: fragments and credits (broker's bytes_sent)
   std::uint64_t messages_up = 0;

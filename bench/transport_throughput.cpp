@@ -1,5 +1,6 @@
 #include "bench/transport_throughput.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -33,6 +34,23 @@ double seconds_since(clock::time_point t0) { return std::chrono::duration<double
 std::size_t encoded_batch_bytes(const schemas::row_batch_ptr& batch) {
   return cluster_wire::encode(cluster_wire::agent_message{1, cluster_wire::batch_message{{1, 0, "out"}, 0, *batch}})
       .size();
+}
+
+codec_cost batch_codec_cost(const schemas::row_batch_ptr& batch, int repeat) {
+  const cluster_wire::agent_message m{1, cluster_wire::batch_message{{1, 0, "out"}, 0, *batch}};
+  codec_cost best{1e30, 1e30};
+  std::string bytes;
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = clock::now();
+    bytes = cluster_wire::encode(m);
+    best.encode_s = std::min(best.encode_s, seconds_since(t0));
+    cluster_wire::decode_error err;
+    t0 = clock::now();
+    auto back = cluster_wire::decode_agent(bytes, err);
+    best.decode_s = std::min(best.decode_s, seconds_since(t0));
+    if (!back) throw std::runtime_error("decode_agent: " + err.detail);
+  }
+  return best;
 }
 
 throughput gateway_throughput(const schemas::row_batch_ptr& batch, std::size_t count, bool curve) {

@@ -27,6 +27,14 @@ throughput gateway_throughput(const schemas::row_batch_ptr& batch, std::size_t c
 /// last receive. Throws std::runtime_error on failure.
 throughput raw_zmq_throughput(std::size_t bytes, std::size_t count, bool curve);
 
+/// What the cluster codec costs per batch message carrying `batch`, in one thread: encoding
+/// (cluster_wire::encode) and verifying + decoding (cluster_wire::decode_agent); best of `repeat`.
+struct codec_cost {
+  double encode_s = 0;
+  double decode_s = 0;
+};
+codec_cost batch_codec_cost(const schemas::row_batch_ptr& batch, int repeat);
+
 /// The encoded size of one batch message carrying `batch`.
 std::size_t encoded_batch_bytes(const schemas::row_batch_ptr& batch);
 
