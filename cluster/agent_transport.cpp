@@ -32,6 +32,7 @@ struct agent_transport::impl {
     }
     if (const auto* c = std::get_if<cluster_wire::credit>(&m->payload)) (void)window.acknowledge(c->stream, c->consumed);
     ++stats.received;
+    stats.bytes_received += body.size();
     return m;
   }
 };
@@ -84,6 +85,7 @@ send_result agent_transport::send(const cluster_wire::agent_message& m) {
   if (batch) (void)d.window.record(batch->stream, batch->sequence);
   if (const auto* e = std::get_if<cluster_wire::end_of_stream>(&m.payload)) d.window.forget(e->stream);
   ++d.stats.sent;
+  d.stats.bytes_sent += bytes.size();
   return send_result::sent;
 }
 

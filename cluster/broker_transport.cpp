@@ -71,6 +71,7 @@ struct broker_transport::impl {
       if (const char* v = zmq_msg_gets(frames[1].handle(), user_id_property)) key = v;
     }
     ++stats.received;
+    stats.bytes_received += frames[1].size();
     return inbound_message{std::move(peer), std::move(key), std::move(*m)};
   }
 };
@@ -131,6 +132,7 @@ bool broker_transport::send(const std::string& peer, const cluster_wire::broker_
   if (const auto* c = std::get_if<cluster_wire::credit>(&m.payload))
     if (auto* w = d.window_of(peer)) (void)w->acknowledge(c->stream, c->consumed);
   ++d.stats.sent;
+  d.stats.bytes_sent += bytes.size();
   return true;
 }
 

@@ -21,6 +21,8 @@ namespace wisp::cluster {
 struct transport_stats {
   std::uint64_t received = 0;            // good messages handed to the caller
   std::uint64_t sent = 0;
+  std::uint64_t bytes_received = 0;      // encoded bytes of the `received` messages (routing frames not counted)
+  std::uint64_t bytes_sent = 0;          // encoded bytes of the `sent` messages
   std::uint64_t send_failures = 0;       // peer gone, queue full, or encoded message over the limit
   std::uint64_t oversize = 0;            // decode_errc::oversize
   std::uint64_t malformed = 0;           // decode_errc::malformed (Verifier, identifier)

@@ -122,6 +122,37 @@ TEST(Transport, RegistrationAndHeartbeatRoundTripOnLoopback) {
   EXPECT_EQ(broker.stats().dropped(), 0u);
 }
 
+TEST(Transport, ByteCountersCountTheEncodedMessagesOfBothEnds) {
+  broker_transport broker;
+  ASSERT_EQ(broker.start(broker_on_loopback()), "");
+  agent_transport agent;
+  ASSERT_EQ(agent.start(agent_to(broker.endpoint())), "");
+
+  const agent_message reg{0, registration("a")};
+  const agent_message batch{5, batch_message{{1, 0, "s"}, 0, small_batch()}};
+  ASSERT_EQ(agent.send(reg), send_result::sent);
+  ASSERT_EQ(agent.send(batch), send_result::sent);
+  const std::uint64_t up = encode(reg).size() + encode(batch).size();
+  EXPECT_EQ(agent.stats().bytes_sent, up);
+  auto first = broker.receive(patience);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(broker.receive(patience));
+  // The body only: the ROUTER's routing-id frame is not part of the message.
+  EXPECT_EQ(broker.stats().bytes_received, up);
+
+  const broker_message reply{register_reply{5, "a", ""}};
+  ASSERT_TRUE(broker.send(first->peer, reply));
+  EXPECT_EQ(broker.stats().bytes_sent, encode(reply).size());
+  ASSERT_TRUE(agent.receive(patience));
+  EXPECT_EQ(agent.stats().bytes_received, encode(reply).size());
+
+  // A message that is refused or dropped moves no counted bytes.
+  EXPECT_EQ(agent.send({5, batch_message{{1, 0, "s"}, 7, small_batch()}}), send_result::out_of_order);
+  EXPECT_FALSE(broker.send("no such peer", reply));
+  EXPECT_EQ(agent.stats().bytes_sent, up);
+  EXPECT_EQ(broker.stats().bytes_sent, encode(reply).size());
+}
+
 TEST(Transport, KeylessBrokerOrAgentRefusesNonLoopbackEndpoints) {
   broker_transport broker;
   EXPECT_NE(broker.start([] { auto o = broker_on_loopback(); o.endpoint = "tcp://0.0.0.0:*"; return o; }()), "");
