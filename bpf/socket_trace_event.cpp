@@ -1,5 +1,7 @@
 #include "bpf/socket_trace_event.hpp"
 
+#include "schemas/node_asid.hpp"
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -44,7 +46,7 @@ bool valid_role(std::uint32_t r) {
 
 }  // namespace
 
-time_base time_base::capture(std::uint32_t asid) {
+time_base time_base::capture() {
   time_base tb;
   std::int64_t best_gap = std::numeric_limits<std::int64_t>::max();
   for (int i = 0; i < clock_samples; ++i) {
@@ -58,7 +60,6 @@ time_base time_base::capture(std::uint32_t asid) {
   }
   long hz = ::sysconf(_SC_CLK_TCK);
   tb.ns_per_clock_tick = hz > 0 ? ns_per_sec / hz : 0;
-  tb.asid = asid;
   return tb;
 }
 
@@ -66,7 +67,7 @@ schemas::uint128 make_upid(const time_base& tb, std::uint32_t tgid, std::uint64_
   std::uint64_t ticks = tb.ns_per_clock_tick > 0
                             ? start_ns / static_cast<std::uint64_t>(tb.ns_per_clock_tick)
                             : 0;
-  return {(std::uint64_t{tb.asid} << 32) | tgid, ticks};
+  return {(std::uint64_t{schemas::node_asid()} << 32) | tgid, ticks};
 }
 
 protocols::endpoint to_endpoint(const wisp_addr& a) {

@@ -35,12 +35,11 @@ std::string to_string(const wisp_data_event& e);  // header fields only, not the
 struct time_base {
   std::int64_t mono_to_wall_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
   std::int64_t ns_per_clock_tick = 0;  // 1e9 / sysconf(_SC_CLK_TCK)
-  std::uint32_t asid = 0;
-  static time_base capture(std::uint32_t asid = 0);
+  static time_base capture();
 };
 
-/// The upid of a process: {(asid << 32) | pid, start time in clock ticks}, the low half equal to
-/// field 22 of /proc/<pid>/stat.
+/// The upid of a process: {(asid << 32) | pid, start time in clock ticks}, the ASID this node's
+/// (schemas/node_asid.hpp), the low half equal to field 22 of /proc/<pid>/stat.
 schemas::uint128 make_upid(const time_base& tb, std::uint32_t tgid, std::uint64_t start_ns);
 
 /// "127.0.0.1" / "::1" and the port; v4-mapped IPv6 addresses are shown as IPv4; "-" and -1

@@ -69,7 +69,7 @@ socket_tracer_loader::start(const socket_tracer_options& opts) {
     return error{"configure ring buffers: sizes must be powers of two of at least one page",
                  EINVAL};
   std::unique_ptr<socket_tracer_loader> self{new socket_tracer_loader()};
-  self->time_base_ = time_base::capture(opts.asid);
+  self->time_base_ = time_base::capture();
 
   self->skel_.reset(socket_trace_bpf::open());
   if (!self->skel_)

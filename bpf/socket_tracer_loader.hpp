@@ -49,8 +49,6 @@ struct socket_tracer_options {
   std::uint32_t server_side_protocols = 1U << WISP_PROTO_HTTP;
   /// This host's addresses (numeric IPv4 or IPv6 text). Empty: copy both sides.
   std::vector<std::string> local_addresses;
-  /// Address-space id of this agent, the high half of every upid.
-  std::uint32_t asid = 0;
 };
 
 /// Receives decoded events from poll(), on the polling thread, one call per record.

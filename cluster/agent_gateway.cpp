@@ -1,5 +1,7 @@
 #include "cluster/agent_gateway.hpp"
 
+#include "schemas/node_asid.hpp"
+
 #include <atomic>
 #include <deque>
 #include <map>
@@ -99,6 +101,7 @@ struct agent_gateway::impl {
       asid = r->asid;  // 0: refused, or the broker forgot us: register again
       if (asid != 0) {
         last_asid = asid;
+        schemas::set_node_asid(asid);  // the high half of this node's UPIDs from now on
         next_heartbeat = clock::now();
       } else {
         next_register = clock::now() + register_retry;

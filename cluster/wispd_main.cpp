@@ -116,7 +116,7 @@ std::vector<std::string> local_addresses() {
 }
 
 /// This node as px.GetAgentStatus shows it. The agent id is random per start (there is no
-/// cluster to assign one); the ASID is 0, as px.asid() answers until the cluster assigns them.
+/// cluster to assign one); the ASID is 0 until a broker assigns one (schemas/node_asid.hpp).
 /// Wisp's probes are CO-RE and need only BTF, but the column keeps Pixie's meaning: whether the
 /// running kernel's headers are installed (/lib/modules/<release>/build).
 cluster::agent_info this_agent(const std::vector<std::string>& addresses) {
@@ -203,7 +203,6 @@ cluster::broker_deps start_node(caf::actor_system& sys, const std::map<std::stri
   deps.parsers = parsers;
   deps.agents = {this_agent(host_addresses)};
   tracepoints::tracepoint_manager_config tp_config;
-  tp_config.deploy.asid = static_cast<std::uint32_t>(deps.agents.front().asid);
   tp_config.deploy.max_tracepoints = number_flag(v, "max_tracepoints", 1, WISP_DT_MAX_SLOTS);
   tp_config.deploy.max_events_per_second = number_flag(v, "tracepoint_max_events_per_s", 1, 100'000'000);
   tp_config.deploy.bpftrace_path = v.at("bpftrace");

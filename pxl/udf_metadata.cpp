@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "pxl/functions.hpp"
+#include "schemas/node_asid.hpp"
 #include "pxl/udf_k8s.hpp"
 
 namespace wisp::pxl {
@@ -123,7 +124,7 @@ struct num_cpus_op {
 };
 // This agent's short id: 0 until the cluster assigns ASIDs.
 struct asid_op {
-  std::int64_t operator()() const { return 0; }
+  std::int64_t operator()() const { return schemas::node_asid(); }
 };
 struct cidrs_op {
   std::string_view operator()() const { return "[]"; }

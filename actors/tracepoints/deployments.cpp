@@ -1,5 +1,7 @@
 #include "actors/tracepoints/deployments.hpp"
 
+#include "schemas/node_asid.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -142,7 +144,7 @@ upsert_result deployments::upsert(const pxl::tracepoint_mutation& m, std::int64_
             ""};
   auto tp = std::make_unique<tracepoint>();
   tp->def = m;
-  tp->id = {std::uint64_t{opts_.asid} << 32, next_id_++};
+  tp->id = {std::uint64_t{schemas::node_asid()} << 32, next_id_++};
   tp->expires_ns = now_ns + m.ttl_ns;
   tp->last_tick_ns = now_ns;
   auto& t = *tp;
@@ -175,7 +177,7 @@ upsert_result deployments::deploy_uprobe(tracepoint& tp) {
     }
     loader_ = std::move(l.value());
   }
-  auto procs = select_processes(tp.def.target, opts_.asid, opts_.proc_root);
+  auto procs = select_processes(tp.def.target, schemas::node_asid(), opts_.proc_root);
   if (!procs) return fail(procs.error_value().what);
   if (procs->empty())
     return fail("the target pxtrace." + pxl::to_string(tp.def.target) + " matches no running process");
@@ -220,7 +222,7 @@ upsert_result deployments::deploy_uprobe(tracepoint& tp) {
 }
 
 std::string deployments::attach_new_processes(tracepoint& tp) {
-  auto procs = select_processes(tp.def.target, opts_.asid, opts_.proc_root);
+  auto procs = select_processes(tp.def.target, schemas::node_asid(), opts_.proc_root);
   if (!procs) return procs.error_value().what;
   std::string error;
   std::set<std::int32_t> alive;
@@ -359,7 +361,7 @@ std::vector<std::pair<std::string, upsert_result>> deployments::poll() {
       std::uint64_t ticks = 0;
       if (auto it = b->start_ticks.find(static_cast<std::int32_t>(e.tgid)); it != b->start_ticks.end())
         ticks = it->second;
-      batch.columns[col++].push_uint128({(std::uint64_t{opts_.asid} << 32) | e.tgid, ticks});
+      batch.columns[col++].push_uint128({(std::uint64_t{schemas::node_asid()} << 32) | e.tgid, ticks});
       if (b->probe.lang == language::go) batch.columns[col++].push_int(e.goid);
       decode_faults_ += decode(b->probe.captures, e, payload, batch, col);
       ++tp->events_since_tick;

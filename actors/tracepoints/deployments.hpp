@@ -59,7 +59,6 @@ struct table_sink {
 };
 
 struct deployment_options {
-  std::uint32_t asid = 0;
   std::size_t max_tracepoints = 32;                 // live at once
   std::uint64_t max_events_per_second = 200'000;    // per tracepoint; over it: detached, failed
   std::string bpftrace_path;                        // empty: found on PATH

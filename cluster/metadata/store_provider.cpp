@@ -1,5 +1,7 @@
 #include "cluster/metadata/store_provider.hpp"
 
+#include "schemas/node_asid.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -124,7 +126,8 @@ std::optional<std::string> store_provider::namespace_uid(std::string_view name) 
 
 std::optional<pxl::process_view> store_provider::process(std::uint32_t asid, std::uint32_t pid,
                                                          std::uint64_t start_ts) const {
-  if (asid != opts_.asid || pid == 0) return std::nullopt;
+  // Only this node's UPIDs name processes readable under proc_root.
+  if (asid != schemas::node_asid() || pid == 0) return std::nullopt;
   const upid_key key{pid, start_ts};
   {
     std::lock_guard lock{mu_};

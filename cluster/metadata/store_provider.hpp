@@ -16,8 +16,6 @@ namespace wisp::cluster::metadata {
 
 struct store_provider_options {
   std::string proc_root = "/proc";
-  /// The ASID of this node: only UPIDs with it name processes readable under proc_root.
-  std::uint32_t asid = 0;
   /// Processes remembered (UPID -> pod and container); the cache is cleared when it is full.
   std::size_t process_cache_entries = 16384;
 };

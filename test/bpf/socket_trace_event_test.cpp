@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "schemas/node_asid.hpp"
+
 namespace wisp::bpf {
 namespace {
 
@@ -27,7 +29,8 @@ TEST(socket_trace_event, decodes_open_with_endpoints_and_upid) {
   ::inet_pton(AF_INET6, "::1", e.remote.addr);
   e.role = WISP_ROLE_SERVER;
   e.source = WISP_OPEN_ACCEPT;
-  time_base tb{.mono_to_wall_ns = 5, .ns_per_clock_tick = 10'000'000, .asid = 3};
+  time_base tb{.mono_to_wall_ns = 5, .ns_per_clock_tick = 10'000'000};
+  schemas::set_node_asid(3);
   control_record rec;
   ASSERT_EQ(decode_control(bytes_of(&e, sizeof(e)), tb, rec), decode_status::ok);
   EXPECT_EQ(rec.kind, WISP_EVENT_OPEN);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "schemas/node_asid.hpp"
+
 #include "cluster/metadata/metadata_service.hpp"
 #include "cluster/metadata/store_provider.hpp"
 #include "pxl/functions.hpp"
@@ -79,7 +81,7 @@ class StoreProviderTest : public ::testing::Test {
     write(proc_ / "200" / "cmdline", std::string("sshd\0", 5));
     store_provider_options opts;
     opts.proc_root = proc_.string();
-    opts.asid = 3;
+    schemas::set_node_asid(3);
     pxl::set_metadata_provider(std::make_shared<store_provider>(store_, opts));
   }
   void TearDown() override {
