@@ -1,7 +1,7 @@
 #pragma once
 // What both ends of the cluster transport share: counters, socket options, the loopback rule for
-// key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport and
-// agent_transport only.
+// key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport,
+// agent_transport, the client endpoint and libwisp_client.
 
 #include <array>
 #include <chrono>
@@ -48,8 +48,10 @@ class handshake_monitor {
   /// Empty on success.
   [[nodiscard]] std::string start(zmq::context_t& ctx, zmq::socket_t& watched);
   zmq::socket_t& socket() { return pair_; }
-  /// Reads every pending event; returns how many were handshake failures.
-  std::uint64_t drain();
+  /// Reads every pending event; returns how many were handshake failures. `auth_failures`, when
+  /// given, is increased by those the ZAP handler refused (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH; a
+  /// CURVE client sees them too, from the server's ERROR command).
+  std::uint64_t drain(std::uint64_t* auth_failures = nullptr);
 
  private:
   zmq::socket_t pair_;

@@ -11,8 +11,8 @@
 // daemon then runs the functions it names, with the `--name value` arguments as its variables.
 //
 // Exit status: 0 success, 1 the query failed (compile or execution error) or `wisp deploy` could
-// not write its files, 2 bad usage,
-// 3 the daemon could not be reached or answered garbage.
+// not write its files or keys, 2 bad usage (key files that cannot be read included),
+// 3 the daemon could not be reached, refused this client or answered garbage.
 
 #include <cctype>
 #include <cerrno>
@@ -54,7 +54,7 @@ commands:
                           DIR/NAME.pub (public, one Z85 line: add it to the broker's allowlist)
   version                 print the version
 
-  get and delete take --endpoint, --timeout and -o as run does.
+  get and delete take --endpoint, --key, --server_key, --timeout and -o as run does.
 
 wisp run flags:
   px/NAME                run a bundled script (see -l)
@@ -64,6 +64,11 @@ wisp run flags:
       --explain          print the compiled plan instead of running it
       --endpoint ADDR    the daemon's client endpoint (default tcp://127.0.0.1:50300,
                          or $WISP_ENDPOINT)
+      --key DIR/NAME     this client's CURVE key pair (DIR/NAME.key and DIR/NAME.pub, made
+                         by `wisp keys NAME`; or $WISP_KEY), for a daemon started with
+                         --key_file: its --allowed_clients must list DIR/NAME.pub
+      --server_key FILE  the daemon's public key, its NAME.pub (or $WISP_SERVER_KEY);
+                         needed with --key
       --timeout SECONDS  give up on a query after this long (default 60)
   -- --name value ...    script arguments: they set the variables of the vis.json beside
                          the script (FILE's directory, or the bundled script's)
@@ -96,7 +101,29 @@ struct run_flags {
   bool explain = false;
   cluster::client_options client;
   std::vector<std::pair<std::string, std::string>> args;
+  std::string key;         // --key DIR/NAME
+  std::string server_key;  // --server_key FILE
 };
+
+/// The defaults of the flags that reach the daemon, from the environment.
+run_flags run_flags_from_env() {
+  run_flags f;
+  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  if (const char* k = std::getenv("WISP_KEY")) f.key = k;
+  if (const char* k = std::getenv("WISP_SERVER_KEY")) f.server_key = k;
+  return f;
+}
+
+/// Reads the key files that --key and --server_key name into the client options.
+std::string load_keys(run_flags& f) {
+  if (f.key.empty() && f.server_key.empty()) return {};
+  if (f.key.empty()) return "--server_key needs --key DIR/NAME (this client's key pair) too";
+  if (f.server_key.empty()) return "--key needs --server_key FILE (the daemon's public key) too";
+  cluster::client_keys keys;
+  if (auto e = cluster::load_client_keys(f.key, f.server_key, keys); !e.empty()) return e;
+  f.client.keys = std::move(keys);
+  return {};
+}
 
 /// Parses `wisp run` flags; returns an error text or empty.
 std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) {
@@ -121,6 +148,10 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
       f.explain = true;
     } else if (a == "--endpoint") {
       if (auto e = value(f.client.endpoint); !e.empty()) return e;
+    } else if (a == "--key") {
+      if (auto e = value(f.key); !e.empty()) return e;
+    } else if (a == "--server_key") {
+      if (auto e = value(f.server_key); !e.empty()) return e;
     } else if (a == "--timeout") {
       if (auto e = value(v); !e.empty()) return e;
       char* end = nullptr;
@@ -151,6 +182,7 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
     }
   }
   if (f.list) return {};
+  if (auto e = load_keys(f); !e.empty()) return e;
   if (f.bundled && !f.file.empty()) return "give either a bundled script or -f FILE, not both";
   if (!f.bundled && f.file.empty())
     return "wisp run needs a script: px/NAME (see wisp run -l), or -f FILE (-f - for standard input)";
@@ -195,8 +227,7 @@ bool read_vis_beside(const std::string& script_file, std::optional<wire::vis_spe
 int execute(const run_flags& f, const wire::query_request& req);
 
 int run(const std::vector<std::string>& argv) {
-  run_flags f;
-  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  auto f = run_flags_from_env();
   if (auto err = parse_run_flags(argv, f); !err.empty()) return usage_error(err);
 
   if (f.list) {
@@ -237,8 +268,7 @@ int delete_tracepoint(const std::vector<std::string>& argv) {
   for (char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       return usage_error("'" + name + "' is not a tracepoint name (letters, digits, '_', '-', '.')");
-  run_flags f;
-  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  auto f = run_flags_from_env();
   std::vector<std::string> flags{argv.begin() + 2, argv.end()};
   flags.push_back("px/tracepoint_status");  // parse_run_flags wants a script; it is replaced below
   if (auto err = parse_run_flags(flags, f); !err.empty()) return usage_error(err);
