@@ -1,10 +1,10 @@
 // `wisp`: the command-line client. Talks to the daemon's client endpoint over ZeroMQ.
 //
 //   wisp run (-f FILE|- | px/NAME) [-o table|json|csv] [--explain] [--endpoint ADDR]
-//            [--timeout SECONDS] [-- --name value ...]
+//            [--key DIR/NAME --server_key FILE] [--timeout SECONDS] [-- --name value ...]
 //   wisp run -l            list the bundled scripts
 //   wisp get tracepoints / wisp delete tracepoint NAME
-//   wisp deploy --image IMAGE [--namespace NS] [--output-dir DIR] / wisp deploy --systemd
+//   wisp deploy --image IMAGE [--namespace NS] [--keys DIR] [--output-dir DIR] / wisp deploy --systemd
 //   wisp keys NAME [--dir DIR]   a CURVE key pair for an agent, broker or client
 //
 // A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
@@ -30,6 +30,7 @@
 
 #include "cluster/bundled_scripts.hpp"
 #include "cluster/client.hpp"
+#include "cluster/deploy_keys.hpp"
 #include "cluster/deploy_manifests.hpp"
 #include "cluster/curve_keys.hpp"
 #include "cluster/output_format.hpp"
@@ -83,6 +84,11 @@ A script without a vis.json takes no arguments; its px.display calls make the ta
 wisp deploy flags (prints the manifests, separated by ---, for `kubectl apply -f -`):
       --image IMAGE      the container image holding wispd (required: no image is published)
   -n, --namespace NS     the namespace of the agents and the broker (default wisp)
+      --keys DIR         put the CURVE keys of DIR into the Secrets (25-keys.yaml): DIR/broker,
+                         DIR/agent, and every other DIR/NAME.pub as an allowed client; missing
+                         pairs are made (DIR/client when there is no client). Without it the
+                         Secrets hold placeholders that wispd refuses. Connect with
+                         wisp --key DIR/client --server_key DIR/broker.pub
       --output-dir DIR   write one file per manifest into DIR instead (kubectl apply -f DIR)
       --systemd          the systemd unit for a host without Kubernetes instead
       --wispd-path PATH  with --systemd: where wispd is installed (default /usr/local/bin/wispd)
@@ -285,6 +291,7 @@ struct deploy_flags {
   std::optional<std::string> ns;
   std::optional<std::string> output_dir;
   std::optional<std::string> wispd_path;
+  std::optional<std::string> keys_dir;
   bool systemd = false;
 };
 
@@ -307,6 +314,8 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
       err = value(f.output_dir);
     } else if (a == "--wispd-path") {
       err = value(f.wispd_path);
+    } else if (a == "--keys") {
+      err = value(f.keys_dir);
     } else if (a == "--systemd") {
       f.systemd = true;
     } else {
@@ -317,6 +326,7 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
   if (f.systemd) {
     if (f.image) return "--image applies to the Kubernetes manifests, not to --systemd";
     if (f.ns) return "--namespace applies to the Kubernetes manifests, not to --systemd";
+    if (f.keys_dir) return "--keys applies to the Kubernetes manifests, not to --systemd";
     if (f.wispd_path) {
       if (auto e = cluster::check_wispd_path(*f.wispd_path); !e.empty()) return "--wispd-path: " + e;
     }
@@ -335,9 +345,20 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
 int deploy(const std::vector<std::string>& argv) {
   deploy_flags f;
   if (auto err = parse_deploy_flags(argv, f); !err.empty()) return usage_error(err);
+  std::optional<cluster::deploy_keys> keys;
+  if (f.keys_dir) {
+    std::vector<std::string> made;
+    auto loaded = cluster::load_or_make_deploy_keys(*f.keys_dir, made);
+    if (const auto* err = std::get_if<std::string>(&loaded)) {
+      std::cerr << "wisp: cannot use --keys " << *f.keys_dir << ": " << *err << "\n";
+      return exit_deploy_failed;
+    }
+    for (const auto& m : made) std::cerr << "wisp: made the key pair " << m << ".key and " << m << ".pub\n";
+    keys = std::get<cluster::deploy_keys>(std::move(loaded));
+  }
   const auto rendered =
       f.systemd ? cluster::render_systemd_unit(f.wispd_path.value_or(std::string{cluster::default_wispd_path}))
-                : cluster::render_kubernetes(f.ns.value_or(std::string{cluster::default_deploy_namespace}), *f.image);
+                : cluster::render_kubernetes(f.ns.value_or(std::string{cluster::default_deploy_namespace}), *f.image, keys);
   if (const auto* err = std::get_if<std::string>(&rendered)) {
     std::cerr << "wisp: cannot render the deployment files: " << *err << "\n";
     return exit_deploy_failed;
