@@ -122,8 +122,8 @@ query_outcome client::run(const wire::query_request& req,
     std::array<zmq::pollitem_t, 2> items{{{s.handle(), 0, ZMQ_POLLIN, 0}, {d.monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
     zmq::poll(items.data(), items.size(), left);
     if (items[1].revents & ZMQ_POLLIN) {
-      std::uint64_t refused = 0;
-      if (d.monitor.drain(&refused) > 0 && !accepted) return d.handshake_failed(refused);
+      handshake_monitor::failure_kinds kinds;
+      if (d.monitor.drain(&kinds) > 0 && !accepted) return d.handshake_failed(kinds.auth);
     }
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
     zmq::message_t msg;

@@ -50,7 +50,11 @@ struct client_endpoint::impl {
     for (;;) {
       zmq::poll(items, 3, std::chrono::milliseconds{-1});
       if (items[2].revents & ZMQ_POLLIN) {
-        if (const auto failed = monitor.drain(); failed > 0) {
+        // A peer that hangs up mid-handshake (a TCP probe, a port scan) is no refused client.
+        handshake_monitor::failure_kinds kinds;
+        (void)monitor.drain(&kinds);
+        stats.abandoned += kinds.no_detail;
+        if (const auto failed = kinds.protocol + kinds.auth; failed > 0) {
           const auto total = stats.refused += failed;
           if (on_refused) on_refused(total);
         }

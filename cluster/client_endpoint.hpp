@@ -31,7 +31,12 @@ struct endpoint_stats {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bad_requests{0};
   std::atomic<std::uint64_t> replies_dropped{0};  // replies to clients that went away
-  std::atomic<std::uint64_t> refused{0};          // failed handshakes (ZAP refusals included)
+  /// Failed handshakes: ZAP refusals (a key not allowed), keys on one side only, bad cryptography.
+  std::atomic<std::uint64_t> refused{0};
+  /// Peers that hung up mid-handshake: TCP probes and port scans, but also a key-less client
+  /// that noticed the mechanism mismatch before the endpoint did (which end notices first is a
+  /// race), so such a client is counted here or in `refused`.
+  std::atomic<std::uint64_t> abandoned{0};
 };
 
 struct client_endpoint_options {
