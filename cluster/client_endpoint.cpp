@@ -3,24 +3,37 @@
 #include <mutex>
 #include <zmq.hpp>
 
+#include "cluster/transport_common.hpp"
+#include "cluster/zap_handler.hpp"
+
 namespace wisp::cluster {
 
 namespace {
 constexpr const char* replies_inproc = "inproc://wisp-client-replies";
 constexpr const char* stop_message = "";
+constexpr const char* zap_domain = "wisp-clients";
 }  // namespace
 
 // Replies from any thread go through one PUSH socket (guarded by a mutex) to the endpoint
-// thread's PULL socket; only the endpoint thread touches the ROUTER socket.
+// thread's PULL socket; only the endpoint thread touches the ROUTER socket. Member order is
+// destruction order reversed: sockets close before the ZAP handler stops, and everything
+// before the context terminates.
 struct client_endpoint::impl {
   zmq::context_t ctx{1};
+  zap_handler zap;
   zmq::socket_t router{ctx, zmq::socket_type::router};
+  handshake_monitor monitor;
   zmq::socket_t pull{ctx, zmq::socket_type::pull};
   std::mutex push_mutex;
   zmq::socket_t push{ctx, zmq::socket_type::push};
   std::thread thread;
   endpoint_stats stats;
   query_handler handler;
+  std::function<void(std::uint64_t)> on_refused;
+
+  ~impl() {
+    if (router.handle()) (void)zmq_socket_monitor(router.handle(), nullptr, 0);
+  }
 
   void send_reply(const std::string& routing_id, const wire::server_message& m) {
     const auto bytes = wire::encode(m);
@@ -31,9 +44,21 @@ struct client_endpoint::impl {
   }
 
   void serve() {
-    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {pull.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                               {pull.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}};
     for (;;) {
-      zmq::poll(items, 2, std::chrono::milliseconds{-1});
+      zmq::poll(items, 3, std::chrono::milliseconds{-1});
+      if (items[2].revents & ZMQ_POLLIN) {
+        // A peer that hangs up mid-handshake (a TCP probe, a port scan) is no refused client.
+        handshake_monitor::failure_kinds kinds;
+        (void)monitor.drain(&kinds);
+        stats.abandoned += kinds.no_detail;
+        if (const auto failed = kinds.protocol + kinds.auth; failed > 0) {
+          const auto total = stats.refused += failed;
+          if (on_refused) on_refused(total);
+        }
+      }
       if (items[1].revents & ZMQ_POLLIN) {
         zmq::message_t id, body;
         (void)pull.recv(id);
@@ -75,6 +100,14 @@ struct client_endpoint::impl {
   }
 };
 
+std::string check_client_endpoint_options(const client_endpoint_options& opts) {
+  if (!opts.server_keys && !is_loopback_endpoint(opts.endpoint))
+    return "cannot listen on " + opts.endpoint +
+           " without CURVE keys: only loopback endpoints may go unencrypted (give --key_file and --allowed_clients)";
+  if (opts.server_keys && !curve_available()) return "cannot use CURVE: the installed libzmq was built without it";
+  return {};
+}
+
 client_endpoint::client_endpoint() : impl_(std::make_unique<impl>()) {}
 
 client_endpoint::~client_endpoint() {
@@ -89,13 +122,22 @@ client_endpoint::~client_endpoint() {
   impl_->push.close();
 }
 
-std::string client_endpoint::start(const std::string& endpoint, query_handler handler) {
+std::string client_endpoint::start(client_endpoint_options opts, query_handler handler) {
   auto& d = *impl_;
   d.handler = std::move(handler);
+  d.on_refused = std::move(opts.on_refused);
+  const auto& endpoint = opts.endpoint;
+  if (auto e = check_client_endpoint_options(opts); !e.empty()) return e;
   try {
-    d.router.set(zmq::sockopt::linger, 0);
-    d.router.set(zmq::sockopt::maxmsgsize, wire::max_message_bytes);
+    set_common_options(d.router, wire::max_message_bytes);
     d.router.set(zmq::sockopt::router_mandatory, 0);
+    if (opts.server_keys) {
+      if (auto e = d.zap.start(d.ctx, std::move(opts.allowed_clients)); !e.empty()) return e;
+      d.router.set(zmq::sockopt::curve_server, 1);
+      d.router.set(zmq::sockopt::curve_secretkey, opts.server_keys->secret_z85);
+      d.router.set(zmq::sockopt::zap_domain, zap_domain);
+    }
+    if (auto e = d.monitor.start(d.ctx, d.router); !e.empty()) return e;
     d.router.bind(endpoint);
     d.pull.bind(replies_inproc);
     d.push.set(zmq::sockopt::linger, 0);
@@ -106,6 +148,8 @@ std::string client_endpoint::start(const std::string& endpoint, query_handler ha
   d.thread = std::thread([&d] { d.serve(); });
   return {};
 }
+
+std::string client_endpoint::endpoint() const { return impl_->router.get(zmq::sockopt::last_endpoint); }
 
 const endpoint_stats& client_endpoint::stats() const { return impl_->stats; }
 

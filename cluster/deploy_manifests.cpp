@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cluster/client.hpp"
+#include "cluster/curve_keys.hpp"
 #include "cluster/wispd_flags.hpp"
 
 namespace wisp::cluster {
@@ -18,16 +19,23 @@ constexpr std::size_t max_label_length = 63;  // RFC 1123 label, as Kubernetes n
 constexpr std::size_t max_image_length = 512;
 
 /// Flags that differ between the agent and the broker: the workloads set them, not the ConfigMap.
-/// kube_api: only the broker watches the API server (agents get no service-account token).
-constexpr std::string_view per_workload_flags[] = {"role", "listen", "kube_api"};
+/// kube_api: only the broker watches the API server (agents get no service-account token); the
+/// endpoints and key files differ per role (25-keys.yaml).
+constexpr std::string_view per_workload_flags[] = {"role",     "listen",     "kube_api",     "broker",         "cluster_listen",
+                                                   "key_file", "broker_key", "allowed_keys", "allowed_clients"};
+
+/// What the key Secrets hold without --keys: wispd refuses it at start ("not a Z85 CURVE key").
+constexpr std::string_view key_placeholder = "REPLACE-ME: render real keys with wisp deploy --keys DIR";
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-/// The port of the default client endpoint ("tcp://127.0.0.1:50300" -> "50300"): the broker
-/// listens on it on all interfaces, and the Service exposes it.
-std::string client_port() {
-  const std::string_view ep = default_endpoint;
-  return std::string{ep.substr(ep.rfind(':') + 1)};
+/// The port of an endpoint ("tcp://127.0.0.1:50300" -> "50300").
+std::string port_of(std::string_view endpoint) { return std::string{endpoint.substr(endpoint.rfind(':') + 1)}; }
+
+/// The default value of a wispd flag (wispd_flags.hpp).
+std::string_view flag_default(std::string_view name) {
+  const auto it = std::ranges::find(wispd_flags, name, [](const wispd_flag& f) { return std::string_view{f.name}; });
+  return it == std::end(wispd_flags) ? std::string_view{} : std::string_view{it->default_value};
 }
 
 /// A YAML double-quoted scalar.
@@ -38,6 +46,58 @@ std::string yaml_quoted(std::string_view s) {
     out += c;
   }
   return out + '"';
+}
+
+/// A client name as an allowlist comment: only characters that need no quoting anywhere.
+std::string comment_name(std::string_view name) {
+  std::string out;
+  for (char c : name)
+    if (is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_') out += c;
+  return out;
+}
+
+/// One stringData entry: a key file's one line quoted, an allowlist's lines as a literal block.
+std::string secret_entry(std::string_view key, const std::vector<std::string>& lines, bool block = false) {
+  if (!block) return "  " + std::string{key} + ": " + yaml_quoted(lines.front()) + "\n";
+  std::string out = "  " + std::string{key} + ": |\n";
+  for (const auto& l : lines) out += "    " + l + "\n";
+  return out;
+}
+
+struct key_entries {
+  std::string comment, broker, agent;
+};
+
+/// The Secrets' stringData (25-keys.yaml.in), with the keys or with placeholders.
+key_entries render_key_entries(const std::optional<deploy_keys>& keys) {
+  key_entries e;
+  const std::string ph{key_placeholder};
+  if (!keys) {
+    e.comment =
+        "#\n# PLACEHOLDERS: wispd refuses to start with them (\"not a Z85 CURVE key\"). Render the keys\n"
+        "# with `wisp deploy --image IMAGE --keys DIR`: it reads DIR/broker, DIR/agent and the clients'\n"
+        "# DIR/NAME.pub, and makes the missing pairs (as `wisp keys NAME --dir DIR` does).";
+  } else {
+    e.comment =
+        "#\n# Rendered by `wisp deploy --keys DIR` from DIR's key files: this file holds secret keys; keep\n"
+        "# it out of version control. A client connects with `wisp --key DIR/NAME --server_key\n"
+        "# DIR/broker.pub`; add one with `wisp keys NAME --dir DIR` and render again.";
+  }
+  std::vector<std::string> clients;
+  if (keys)
+    for (const auto& [name, pub] : keys->clients) clients.push_back(pub + "  # " + comment_name(name));
+  else
+    clients.push_back(ph);
+  e.broker = secret_entry("broker.key", {keys ? keys->broker_secret : ph}) +
+             secret_entry("broker.pub", {keys ? keys->broker_public : ph}) +
+             secret_entry("allowed_agents", {keys ? keys->agent_public : ph, "# the agents' key (all share one)"}, true) +
+             secret_entry("allowed_clients", clients, true);
+  e.agent = secret_entry("agent.key", {keys ? keys->agent_secret : ph}) +
+            secret_entry("agent.pub", {keys ? keys->agent_public : ph}) +
+            secret_entry("broker.pub", {keys ? keys->broker_public : ph});
+  e.broker.pop_back();  // the template's line ends it
+  e.agent.pop_back();
+  return e;
 }
 
 /// The ConfigMap's data entries: one WISP_<FLAG> per wispd flag, its help as a comment.
@@ -120,13 +180,24 @@ std::string check_wispd_path(std::string_view path) {
   return {};
 }
 
-render_result render_kubernetes(std::string_view ns, std::string_view image) {
+render_result render_kubernetes(std::string_view ns, std::string_view image, const std::optional<deploy_keys>& keys) {
   if (auto err = check_namespace(ns); !err.empty()) return err;
   if (auto err = check_image(image); !err.empty()) return err;
+  if (keys) {
+    std::vector<const std::string*> all{&keys->broker_public, &keys->broker_secret, &keys->agent_public, &keys->agent_secret};
+    for (const auto& c : keys->clients) all.push_back(&c.second);
+    for (const auto* k : all)
+      if (!z85_key_bytes(*k)) return "a key for the Secrets is not a Z85 CURVE key (40 characters)";
+  }
+  auto secrets = render_key_entries(keys);
   return render_dir(kubernetes_dir, {{"namespace", std::string{ns}},
                                      {"image", std::string{image}},
-                                     {"client_port", client_port()},
-                                     {"config", config_entries()}});
+                                     {"client_port", port_of(default_endpoint)},
+                                     {"cluster_port", port_of(flag_default("cluster_listen"))},
+                                     {"config", config_entries()},
+                                     {"keys_comment", std::move(secrets.comment)},
+                                     {"broker_key_entries", std::move(secrets.broker)},
+                                     {"agent_key_entries", std::move(secrets.agent)}});
 }
 
 render_result render_systemd_unit(std::string_view wispd_path) {

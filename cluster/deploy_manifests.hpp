@@ -1,9 +1,11 @@
 #pragma once
 // The deployment files that `wisp deploy` prints or writes: the Kubernetes manifests (namespace,
-// RBAC, flags ConfigMap, broker Deployment and Service, agent DaemonSet) and the systemd unit.
+// RBAC, flags ConfigMap, the key Secrets, broker Deployment and Service, agent DaemonSet) and the
+// systemd unit.
 // Their templates (deploy/kubernetes/*.yaml.in, deploy/systemd/*.in) are compiled into the binary
 // by cmake/embed_scripts.cmake; rendering fills their {{placeholders}}. Pure functions, no I/O.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,8 +45,19 @@ std::string check_image(std::string_view image);
 /// An absolute path without whitespace, as systemd's ExecStart= takes it unquoted.
 std::string check_wispd_path(std::string_view path);
 
+/// What the key Secrets hold (Z85 keys). All agents share one key pair: a DaemonSet mounts one
+/// Secret on every node.
+struct deploy_keys {
+  std::string broker_public, broker_secret;
+  std::string agent_public, agent_secret;
+  std::vector<std::pair<std::string, std::string>> clients;  // name, public key
+};
+
 /// The Kubernetes manifests for namespace `ns` running `image`, in the order to apply them.
-[[nodiscard]] render_result render_kubernetes(std::string_view ns, std::string_view image);
+/// Without keys the Secrets hold placeholders that wispd refuses at start, and say how to make
+/// real ones.
+[[nodiscard]] render_result render_kubernetes(std::string_view ns, std::string_view image,
+                                              const std::optional<deploy_keys>& keys = std::nullopt);
 
 /// The systemd unit (wispd.service) running the wispd binary at `wispd_path`.
 [[nodiscard]] render_result render_systemd_unit(std::string_view wispd_path);

@@ -69,7 +69,7 @@ std::string handshake_monitor::start(zmq::context_t& ctx, zmq::socket_t& watched
   return {};
 }
 
-std::uint64_t handshake_monitor::drain() {
+std::uint64_t handshake_monitor::drain(failure_kinds* kinds) {
   std::uint64_t failures = 0;
   for (;;) {
     // An event is two frames: 2 bytes of event id + 4 bytes of value, then the endpoint.
@@ -80,6 +80,11 @@ std::uint64_t handshake_monitor::drain() {
     std::uint16_t id = 0;
     std::memcpy(&id, event.data(), sizeof id);
     if (id & handshake_events) ++failures;
+    if (kinds) {
+      kinds->no_detail += (id & ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0;
+      kinds->protocol += (id & ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0;
+      kinds->auth += (id & ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0;
+    }
   }
 }
 

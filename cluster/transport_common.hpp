@@ -1,7 +1,7 @@
 #pragma once
 // What both ends of the cluster transport share: counters, socket options, the loopback rule for
-// key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport and
-// agent_transport only.
+// key-less endpoints, and a monitor that counts failed handshakes. Used by broker_transport,
+// agent_transport, the client endpoint and libwisp_client.
 
 #include <array>
 #include <chrono>
@@ -50,8 +50,15 @@ class handshake_monitor {
   /// Empty on success.
   [[nodiscard]] std::string start(zmq::context_t& ctx, zmq::socket_t& watched);
   zmq::socket_t& socket() { return pair_; }
-  /// Reads every pending event; returns how many were handshake failures.
-  std::uint64_t drain();
+  /// Handshake failures by kind, for callers that tell them apart.
+  struct failure_kinds {
+    std::uint64_t no_detail = 0;  // the peer went away mid-handshake (a TCP probe, a port scan)
+    std::uint64_t protocol = 0;   // mechanism mismatch (keys on one side only), bad cryptography
+    std::uint64_t auth = 0;       // the ZAP handler refused (a CURVE client sees it too)
+  };
+  /// Reads every pending event; returns how many were handshake failures, and adds them to
+  /// `kinds` when given.
+  std::uint64_t drain(failure_kinds* kinds = nullptr);
 
  private:
   zmq::socket_t pair_;

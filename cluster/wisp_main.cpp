@@ -1,18 +1,18 @@
 // `wisp`: the command-line client. Talks to the daemon's client endpoint over ZeroMQ.
 //
 //   wisp run (-f FILE|- | px/NAME) [-o table|json|csv] [--explain] [--endpoint ADDR]
-//            [--timeout SECONDS] [-- --name value ...]
+//            [--key DIR/NAME --server_key FILE] [--timeout SECONDS] [-- --name value ...]
 //   wisp run -l            list the bundled scripts
 //   wisp get tracepoints / wisp delete tracepoint NAME
-//   wisp deploy --image IMAGE [--namespace NS] [--output-dir DIR] / wisp deploy --systemd
+//   wisp deploy --image IMAGE [--namespace NS] [--keys DIR] [--output-dir DIR] / wisp deploy --systemd
 //   wisp keys NAME [--dir DIR]   a CURVE key pair for an agent, broker or client
 //
 // A vis.json beside the script (FILE's directory, or a bundled script's) is sent with it: the
 // daemon then runs the functions it names, with the `--name value` arguments as its variables.
 //
 // Exit status: 0 success, 1 the query failed (compile or execution error) or `wisp deploy` could
-// not write its files, 2 bad usage,
-// 3 the daemon could not be reached or answered garbage.
+// not write its files or keys, 2 bad usage (key files that cannot be read included),
+// 3 the daemon could not be reached, refused this client or answered garbage.
 
 #include <cctype>
 #include <cerrno>
@@ -30,6 +30,7 @@
 
 #include "cluster/bundled_scripts.hpp"
 #include "cluster/client.hpp"
+#include "cluster/deploy_keys.hpp"
 #include "cluster/deploy_manifests.hpp"
 #include "cluster/curve_keys.hpp"
 #include "cluster/output_format.hpp"
@@ -56,7 +57,7 @@ commands:
                           DIR/NAME.pub (public, one Z85 line: add it to the broker's allowlist)
   version                 print the version
 
-  get and delete take --endpoint, --timeout and -o as run does.
+  get and delete take --endpoint, --key, --server_key, --timeout and -o as run does.
 
 wisp run flags:
   px/NAME                run a bundled script (see -l)
@@ -66,6 +67,11 @@ wisp run flags:
       --explain          print the compiled plan instead of running it
       --endpoint ADDR    the daemon's client endpoint (default tcp://127.0.0.1:50300,
                          or $WISP_ENDPOINT)
+      --key DIR/NAME     this client's CURVE key pair (DIR/NAME.key and DIR/NAME.pub, made
+                         by `wisp keys NAME`; or $WISP_KEY), for a daemon started with
+                         --key_file: its --allowed_clients must list DIR/NAME.pub
+      --server_key FILE  the daemon's public key, its NAME.pub (or $WISP_SERVER_KEY);
+                         needed with --key
       --timeout SECONDS  give up on a query after this long (default 60)
   -- --name value ...    script arguments: they set the variables of the vis.json beside
                          the script (FILE's directory, or the bundled script's)
@@ -80,6 +86,11 @@ A script without a vis.json takes no arguments; its px.display calls make the ta
 wisp deploy flags (prints the manifests, separated by ---, for `kubectl apply -f -`):
       --image IMAGE      the container image holding wispd (required: no image is published)
   -n, --namespace NS     the namespace of the agents and the broker (default wisp)
+      --keys DIR         put the CURVE keys of DIR into the Secrets (25-keys.yaml): DIR/broker,
+                         DIR/agent, and every other DIR/NAME.pub as an allowed client; missing
+                         pairs are made (DIR/client when there is no client). Without it the
+                         Secrets hold placeholders that wispd refuses. Connect with
+                         wisp --key DIR/client --server_key DIR/broker.pub
       --output-dir DIR   write one file per manifest into DIR instead (kubectl apply -f DIR)
       --systemd          the systemd unit for a host without Kubernetes instead
       --wispd-path PATH  with --systemd: where wispd is installed (default /usr/local/bin/wispd)
@@ -98,7 +109,29 @@ struct run_flags {
   bool explain = false;
   cluster::client_options client;
   std::vector<std::pair<std::string, std::string>> args;
+  std::string key;         // --key DIR/NAME
+  std::string server_key;  // --server_key FILE
 };
+
+/// The defaults of the flags that reach the daemon, from the environment.
+run_flags run_flags_from_env() {
+  run_flags f;
+  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  if (const char* k = std::getenv("WISP_KEY")) f.key = k;
+  if (const char* k = std::getenv("WISP_SERVER_KEY")) f.server_key = k;
+  return f;
+}
+
+/// Reads the key files that --key and --server_key name into the client options.
+std::string load_keys(run_flags& f) {
+  if (f.key.empty() && f.server_key.empty()) return {};
+  if (f.key.empty()) return "--server_key needs --key DIR/NAME (this client's key pair) too";
+  if (f.server_key.empty()) return "--key needs --server_key FILE (the daemon's public key) too";
+  cluster::client_keys keys;
+  if (auto e = cluster::load_client_keys(f.key, f.server_key, keys); !e.empty()) return e;
+  f.client.keys = std::move(keys);
+  return {};
+}
 
 /// Parses `wisp run` flags; returns an error text or empty.
 std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) {
@@ -123,6 +156,10 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
       f.explain = true;
     } else if (a == "--endpoint") {
       if (auto e = value(f.client.endpoint); !e.empty()) return e;
+    } else if (a == "--key") {
+      if (auto e = value(f.key); !e.empty()) return e;
+    } else if (a == "--server_key") {
+      if (auto e = value(f.server_key); !e.empty()) return e;
     } else if (a == "--timeout") {
       if (auto e = value(v); !e.empty()) return e;
       char* end = nullptr;
@@ -153,6 +190,7 @@ std::string parse_run_flags(const std::vector<std::string>& argv, run_flags& f) 
     }
   }
   if (f.list) return {};
+  if (auto e = load_keys(f); !e.empty()) return e;
   if (f.bundled && !f.file.empty()) return "give either a bundled script or -f FILE, not both";
   if (!f.bundled && f.file.empty())
     return "wisp run needs a script: px/NAME (see wisp run -l), or -f FILE (-f - for standard input)";
@@ -197,8 +235,7 @@ bool read_vis_beside(const std::string& script_file, std::optional<wire::vis_spe
 int execute(const run_flags& f, const wire::query_request& req);
 
 int run(const std::vector<std::string>& argv) {
-  run_flags f;
-  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  auto f = run_flags_from_env();
   if (auto err = parse_run_flags(argv, f); !err.empty()) return usage_error(err);
 
   if (f.list) {
@@ -243,8 +280,7 @@ int delete_tracepoint(const std::vector<std::string>& argv) {
   for (char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       return usage_error("'" + name + "' is not a tracepoint name (letters, digits, '_', '-', '.')");
-  run_flags f;
-  if (const char* ep = std::getenv("WISP_ENDPOINT")) f.client.endpoint = ep;
+  auto f = run_flags_from_env();
   std::vector<std::string> flags{argv.begin() + 2, argv.end()};
   flags.push_back("px/tracepoint_status");  // parse_run_flags wants a script; it is replaced below
   if (auto err = parse_run_flags(flags, f); !err.empty()) return usage_error(err);
@@ -261,6 +297,7 @@ struct deploy_flags {
   std::optional<std::string> ns;
   std::optional<std::string> output_dir;
   std::optional<std::string> wispd_path;
+  std::optional<std::string> keys_dir;
   bool systemd = false;
 };
 
@@ -283,6 +320,8 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
       err = value(f.output_dir);
     } else if (a == "--wispd-path") {
       err = value(f.wispd_path);
+    } else if (a == "--keys") {
+      err = value(f.keys_dir);
     } else if (a == "--systemd") {
       f.systemd = true;
     } else {
@@ -293,6 +332,7 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
   if (f.systemd) {
     if (f.image) return "--image applies to the Kubernetes manifests, not to --systemd";
     if (f.ns) return "--namespace applies to the Kubernetes manifests, not to --systemd";
+    if (f.keys_dir) return "--keys applies to the Kubernetes manifests, not to --systemd";
     if (f.wispd_path) {
       if (auto e = cluster::check_wispd_path(*f.wispd_path); !e.empty()) return "--wispd-path: " + e;
     }
@@ -311,9 +351,20 @@ std::string parse_deploy_flags(const std::vector<std::string>& argv, deploy_flag
 int deploy(const std::vector<std::string>& argv) {
   deploy_flags f;
   if (auto err = parse_deploy_flags(argv, f); !err.empty()) return usage_error(err);
+  std::optional<cluster::deploy_keys> keys;
+  if (f.keys_dir) {
+    std::vector<std::string> made;
+    auto loaded = cluster::load_or_make_deploy_keys(*f.keys_dir, made);
+    if (const auto* err = std::get_if<std::string>(&loaded)) {
+      std::cerr << "wisp: cannot use --keys " << *f.keys_dir << ": " << *err << "\n";
+      return exit_deploy_failed;
+    }
+    for (const auto& m : made) std::cerr << "wisp: made the key pair " << m << ".key and " << m << ".pub\n";
+    keys = std::get<cluster::deploy_keys>(std::move(loaded));
+  }
   const auto rendered =
       f.systemd ? cluster::render_systemd_unit(f.wispd_path.value_or(std::string{cluster::default_wispd_path}))
-                : cluster::render_kubernetes(f.ns.value_or(std::string{cluster::default_deploy_namespace}), *f.image);
+                : cluster::render_kubernetes(f.ns.value_or(std::string{cluster::default_deploy_namespace}), *f.image, keys);
   if (const auto* err = std::get_if<std::string>(&rendered)) {
     std::cerr << "wisp: cannot render the deployment files: " << *err << "\n";
     return exit_deploy_failed;

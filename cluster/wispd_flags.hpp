@@ -19,12 +19,13 @@ struct wispd_flag {
 
 inline constexpr wispd_flag wispd_flags[] = {
     {"role", "standalone", "standalone (agent and broker in one process), agent (one per node: tracers and tables) or broker (one per cluster: agents' registry, planner, client endpoint)"},
-    {"listen", default_endpoint, "client endpoint (ZeroMQ; standalone and broker); a non-loopback address needs --key_file"},
+    {"listen", default_endpoint, "client endpoint (ZeroMQ; standalone and broker); a non-loopback address needs --key_file and --allowed_clients"},
     {"broker", "", "agent: the broker's cluster endpoint, e.g. tcp://wisp-broker:50400"},
     {"cluster_listen", "tcp://127.0.0.1:50400", "broker: where agents connect (ZeroMQ); a non-loopback address needs --key_file"},
-    {"key_file", "", "this process's CURVE key pair DIR/NAME (DIR/NAME.key and DIR/NAME.pub, made by `wisp keys`); empty: no encryption, loopback only"},
+    {"key_file", "", "this process's CURVE key pair DIR/NAME (DIR/NAME.key and DIR/NAME.pub, made by `wisp keys`): it encrypts the client endpoint, the broker's agent endpoint and an agent's link to the broker; empty: no encryption, loopback only"},
     {"broker_key", "", "agent: the broker's public key file (NAME.pub); needed with --key_file"},
-    {"allowed_keys", "", "broker: the allowlist of agent and client public keys (one Z85 key per line)"},
+    {"allowed_keys", "", "broker: the allowlist of agent public keys (one Z85 key per line); needed with --key_file"},
+    {"allowed_clients", "", "standalone and broker: the allowlist of client public keys (`wisp --key`'s NAME.pub, one Z85 key per line); needed with --key_file. A list apart from --allowed_keys: an agent's key cannot run queries, a client's key cannot register as an agent"},
     {"heartbeat_ms", "2000", "agent: milliseconds between heartbeats to the broker"},
     {"agent_lost_s", "10", "broker: seconds without a heartbeat before an agent is lost (queries stop waiting for it)"},
     {"agent_forget_s", "300", "broker: seconds without a heartbeat before a lost agent is forgotten"},

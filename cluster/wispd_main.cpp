@@ -219,10 +219,45 @@ cluster::broker_deps start_node(caf::actor_system& sys, const std::map<std::stri
   return deps;
 }
 
+/// An allowlist flag's file, which --key_file requires (`who` names the keys it lists).
+cluster::key_allowlist allowlist_flag(const std::map<std::string, std::string>& v, const std::string& name,
+                                      const std::string& who) {
+  if (v.at(name).empty()) die("cannot use --key_file without --" + name + ": no " + who + " could connect");
+  std::string err;
+  auto allowed = cluster::read_allowlist(v.at(name), err);
+  if (!allowed) die("cannot read --" + name + "=" + v.at(name) + ": " + err);
+  return std::move(*allowed);
+}
+
+/// Logs the refused clients at 1, 2, 4, 8, ... refusals: an operator sees the first at once,
+/// and a client retrying in a loop cannot flood the log.
+void log_refused_clients(const std::string& listen, bool keyed, std::uint64_t total) {
+  if ((total & (total - 1)) != 0) return;
+  std::cerr << "wispd: refused clients on " << listen << ": " << total << " so far ("
+            << (keyed ? "failed CURVE handshakes: a key not on --allowed_clients, a client without keys or with "
+                        "the wrong server key"
+                      : "clients that offered CURVE keys to this key-less endpoint")
+            << ")\n";
+}
+
+/// The client endpoint's options (standalone and broker), read and checked before BPF loads: a
+/// CURVE server admitting the --allowed_clients keys with --key_file, else loopback only.
+cluster::client_endpoint_options client_endpoint_flags(const std::map<std::string, std::string>& v) {
+  cluster::client_endpoint_options o;
+  o.endpoint = v.at("listen");
+  o.server_keys = own_keys(v);
+  if (o.server_keys) o.allowed_clients = allowlist_flag(v, "allowed_clients", "client");
+  if (auto err = cluster::check_client_endpoint_options(o); !err.empty()) die(err);
+  o.on_refused = [listen = o.endpoint, keyed = o.server_keys.has_value()](std::uint64_t total) {
+    log_refused_clients(listen, keyed, total);
+  };
+  return o;
+}
+
 /// Starts the client endpoint that hands requests to the query broker.
-void serve_clients(cluster::client_endpoint& endpoint, const std::map<std::string, std::string>& v,
+void serve_clients(cluster::client_endpoint& endpoint, cluster::client_endpoint_options o,
                    cluster::query_broker_actor broker) {
-  if (auto err = endpoint.start(v.at("listen"), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
+  if (auto err = endpoint.start(std::move(o), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
         caf::anon_send(broker, actors::run_atom::value, id, std::move(req), std::move(reply));
       });
       !err.empty())
@@ -280,13 +315,7 @@ std::shared_ptr<cluster::broker_gateway> start_broker_gateway(const std::map<std
   cluster::broker_gateway_options o;
   o.transport.endpoint = v.at("cluster_listen");
   o.transport.server_keys = own_keys(v);
-  if (o.transport.server_keys) {
-    if (v.at("allowed_keys").empty()) die("cannot use --key_file without --allowed_keys: no agent could connect");
-    std::string err;
-    auto allowed = cluster::read_allowlist(v.at("allowed_keys"), err);
-    if (!allowed) die("cannot read --allowed_keys=" + v.at("allowed_keys") + ": " + err);
-    o.transport.allowed_agents = std::move(*allowed);
-  }
+  if (o.transport.server_keys) o.transport.allowed_agents = allowlist_flag(v, "allowed_keys", "agent");
   o.registry.lost_after = std::chrono::seconds{number_flag(v, "agent_lost_s", 1, 3600)};
   o.registry.forget_after = std::chrono::seconds{number_flag(v, "agent_forget_s", 1, 86400)};
   if (o.registry.forget_after < o.registry.lost_after) die("cannot use --agent_forget_s below --agent_lost_s");
@@ -313,6 +342,9 @@ int main(int argc, char** argv) {
     die("cannot run --role=" + role + ": the roles are standalone, agent and broker");
   const bool traces = role != "broker";
   if (auto kube = cluster::metadata::parse_kube_api(v.at("kube_api")); !kube) die("cannot " + kube.error_value().what);
+
+  std::optional<cluster::client_endpoint_options> client_options;
+  if (role != "agent") client_options = client_endpoint_flags(v);
 
   std::unique_ptr<bpf::socket_tracer_loader> loader;
   const auto host_addresses = local_addresses();
@@ -369,7 +401,7 @@ int main(int argc, char** argv) {
     }
     auto broker = cluster::spawn_query_broker(sys, deps);
     actors.push_back(caf::actor_cast<caf::actor>(broker));
-    serve_clients(endpoint, v, broker);
+    serve_clients(endpoint, std::move(*client_options), broker);
     std::cerr << "wispd: " << role << (role == "standalone" ? " agent" : "") << " running; client endpoint "
               << v.at("listen") << "\n";
   }

@@ -12,7 +12,8 @@ Checks, in order:
 3. an agent killed right before a query (the broker still thinks it healthy) and one stopped
    (SIGSTOP: it stalls) give partial results with a warning naming them, within a bounded
    time, with exactly the surviving agents' rows;
-4. after a broker restart the live agents register again with their ASIDs and queries work.
+4. after a broker restart the live agents register again with their ASIDs and queries work;
+and a client without keys or with a key the broker does not list is refused.
 
 Needs root, BPF, ip, unshare, curl; exits 77 otherwise.
 """
@@ -31,7 +32,8 @@ BRIDGE = f"{PREFIX}br"
 SUBNET = "10.231.7"
 BROKER_IP = f"{SUBNET}.10"
 CLUSTER_PORT = 50400
-CLIENT_ENDPOINT = "tcp://127.0.0.1:50300"  # inside the broker's namespace
+CLIENT_ENDPOINT = f"tcp://{BROKER_IP}:50300"  # reached from the root namespace, over the bridge
+KEYS = {}  # set in main: the key directory
 AGENTS = [("a1", 7), ("a2", 11), ("a3", 5)]  # (name, requests per path)
 PATHS = ["/wispnet/alpha", "/wispnet/beta"]
 
@@ -104,9 +106,11 @@ class Node:
                 self.proc.wait()
 
 
-def wisp(*args, script=None, timeout=60):
-    cmd = ["ip", "netns", "exec", ns_name("broker"), f"{e2e.BUILD}/cluster/wisp", *args,
-           "--endpoint", CLIENT_ENDPOINT]
+def wisp(*args, script=None, timeout=60, keys=True):
+    """The CLI in the root namespace, with the client key pair (keys=False: none)."""
+    cmd = [f"{e2e.BUILD}/cluster/wisp", *args, "--endpoint", CLIENT_ENDPOINT]
+    if keys:
+        cmd += ["--key", f"{KEYS['dir']}/client", "--server_key", f"{KEYS['dir']}/broker.pub"]
     return subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=timeout)
 
 
@@ -133,19 +137,21 @@ def key_rows(rows):
 
 
 def make_keys(key_dir):
-    for name in ("broker", "agent"):
+    for name in ("broker", "agent", "client", "stranger"):
         e2e_run = subprocess.run([f"{e2e.BUILD}/cluster/wisp", "keys", name, "--dir", key_dir],
                                  capture_output=True, text=True)
         if e2e_run.returncode != 0:
             raise AssertionError(f"wisp keys failed: {e2e_run.stderr}")
-    with open(os.path.join(key_dir, "agent.pub")) as f, open(os.path.join(key_dir, "allowed"), "w") as out:
-        out.write(f.read())
+    for pub, allowlist in (("agent", "allowed_agents"), ("client", "allowed_clients")):
+        with open(os.path.join(key_dir, f"{pub}.pub")) as f, open(os.path.join(key_dir, allowlist), "w") as out:
+            out.write(f.read())
 
 
 def start_broker(log_dir, key_dir):
     return Node("broker", ["--role=broker", f"--listen={CLIENT_ENDPOINT}",
                            f"--cluster_listen=tcp://{BROKER_IP}:{CLUSTER_PORT}",
-                           f"--key_file={key_dir}/broker", f"--allowed_keys={key_dir}/allowed",
+                           f"--key_file={key_dir}/broker", f"--allowed_keys={key_dir}/allowed_agents",
+                           f"--allowed_clients={key_dir}/allowed_clients",
                            "--agent_lost_s=4", "--agent_forget_s=600"], log_dir)
 
 
@@ -177,6 +183,7 @@ def main():
             f.write(p * 40)
     key_dir = os.path.join(tmp, "keys")
     os.makedirs(key_dir)
+    KEYS["dir"] = key_dir
     make_keys(key_dir)
     net = Net(["broker"] + [a for a, _ in AGENTS])
     nodes, servers, standalone = {}, [], None
@@ -196,6 +203,19 @@ def main():
 
         for name, count in AGENTS:
             servers.append(serve_and_request(name, www, count))
+
+        # Clients without keys, or with a key the broker does not list, are refused, clearly
+        # and at once; the allowlisted one got the agents above.
+        started = time.monotonic()
+        keyless = wisp("get", "agents", keys=False)
+        assert keyless.returncode != 0 and keyless.stdout == "", keyless
+        assert "handshake" in keyless.stderr or "refused" in keyless.stderr, keyless.stderr
+        stranger = subprocess.run([f"{e2e.BUILD}/cluster/wisp", "get", "agents", "--endpoint", CLIENT_ENDPOINT,
+                                   "--key", f"{key_dir}/stranger", "--server_key", f"{key_dir}/broker.pub"],
+                                  capture_output=True, text=True, timeout=60)
+        assert stranger.returncode != 0 and "refused this client's key" in stranger.stderr, stranger
+        assert time.monotonic() - started < 30
+        print(f"unauthenticated clients refused: {keyless.stderr.strip()!r}; {stranger.stderr.strip()!r}")
 
         # 2. Same rows as one process over the union.
         def complete():
@@ -218,11 +238,15 @@ def main():
         print(f"aggregate across 3 agents == standalone union: {key_rows(cluster_rows)}")
 
         # Each agent saw only its own namespace's requests.
-        per_agent = QUERY.replace("['req_path', 'resp_status']", "['req_path', 'resp_status', 'hostname']").replace(
-            "df = df.groupby", "df.hostname = px._exec_hostname()\ndf = df.groupby")
+        # Each row's UPID carries its agent's ASID, and px.asid() answers it there.
+        per_agent = QUERY.replace("['req_path', 'resp_status']", "['req_path', 'resp_status', 'hostname', 'asid', 'upid_asid']").replace(
+            "df = df.groupby", "df.hostname = px._exec_hostname()\ndf.asid = px.asid()\n"
+            "df.upid_asid = px.upid_to_asid(df.upid)\ndf = df.groupby")
         rows, _ = query_rows(per_agent)
         for name, count in AGENTS:
             assert sorted(r["n"] for r in rows if r["hostname"] == name) == [count] * len(PATHS), (name, rows)
+        for r in rows:
+            assert r["asid"] == r["upid_asid"] == hosts[r["hostname"]], (r, hosts)
 
         # 3. A killed agent and a stopped one: partial results, warnings naming them, bounded time.
         nodes["a2"].stop(signal.SIGKILL)

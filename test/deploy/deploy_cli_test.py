@@ -24,6 +24,8 @@ USAGE_ERRORS = [
     (["--systemd", "--image", "wisp:1"], "--image"),
     (["--systemd", "--namespace", "obs"], "--namespace"),
     (["--systemd", "--wispd-path", "bin/wispd"], "--wispd-path"),
+    (["--systemd", "--keys", "/tmp"], "--keys"),
+    (["--image", "wisp:1", "--keys"], "--keys"),
 ]
 
 failures = []
@@ -55,7 +57,7 @@ else:
     kinds = sorted(line[len("kind:"):].strip() for d in docs for line in d.splitlines()
                    if line.startswith("kind:"))
     want = sorted(["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
-                   "Deployment", "Service", "DaemonSet"])
+                   "Secret", "Secret", "Deployment", "Service", "DaemonSet"])
     if kinds != want:
         failures.append(f"kinds printed: {kinds}, want {want}")
     namespaces = set(field_values(r.stdout, "namespace"))

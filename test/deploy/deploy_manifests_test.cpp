@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <variant>
 
+#include "cluster/curve_keys.hpp"
 #include "cluster/deploy_manifests.hpp"
 #include "cluster/wispd_flags.hpp"
 
@@ -78,9 +80,58 @@ TEST(DeployManifests, ConfigMapCarriesEveryWorkloadIndependentFlag) {
   for (const auto& flag : wispd_flags) {
     const auto entry = "  " + wispd_flag_env_name(flag.name) + ": \"" + flag.default_value + "\"\n";
     const std::string_view name{flag.name};
-    const bool per_workload = name == "role" || name == "listen" || name == "kube_api";
+    const bool per_workload = name == "role" || name == "listen" || name == "kube_api" || name == "broker" ||
+                              name == "cluster_listen" || name == "key_file" || name == "broker_key" ||
+                              name == "allowed_keys" || name == "allowed_clients";
     EXPECT_EQ(count(it->text, entry), per_workload ? 0U : 1U) << flag.name;
   }
+}
+
+// Every `- name: WISP_...` a workload sets is a wispd flag's variable: a misspelled one would be
+// ignored by wispd without a word.
+TEST(DeployManifests, WorkloadEnvNamesAreWispdFlags) {
+  std::set<std::string> known;
+  for (const auto& flag : wispd_flags) known.insert(wispd_flag_env_name(flag.name));
+  std::size_t seen = 0;
+  for (const auto& f : files_of(render_kubernetes("wisp", "wisp:1"))) {
+    const std::string marker = "- name: WISP_";
+    for (auto pos = f.text.find(marker); pos != std::string::npos; pos = f.text.find(marker, pos + 1)) {
+      const auto start = pos + marker.size() - 5;
+      const auto name = f.text.substr(start, f.text.find('\n', start) - start);
+      EXPECT_TRUE(known.count(name)) << f.name << ": " << name << " is not a wispd flag";
+      ++seen;
+    }
+  }
+  // broker: role, listen, cluster_listen, kube_api, key_file, allowed_keys, allowed_clients;
+  // agent: role, broker, key_file, broker_key.
+  EXPECT_EQ(seen, 11U);
+}
+
+TEST(DeployManifests, KeysAreCheckedAndPlaceholdersExplained) {
+  const auto plain = files_of(render_kubernetes("wisp", "wisp:1"));
+  const auto secrets = std::ranges::find(plain, std::string{"25-keys.yaml"}, &rendered_file::name);
+  ASSERT_NE(secrets, plain.end());
+  EXPECT_EQ(count(secrets->text, "REPLACE-ME"), 7U);
+  EXPECT_EQ(count(secrets->text, "wisp deploy --image IMAGE --keys DIR"), 1U);
+
+  std::string err;
+  auto a = generate_keypair(err), b = generate_keypair(err), c = generate_keypair(err);
+  if (!a || !b || !c) GTEST_SKIP() << err;
+  deploy_keys k{a->public_z85, a->secret_z85, b->public_z85, b->secret_z85, {{"ops", c->public_z85}}};
+  const auto keyed = files_of(render_kubernetes("wisp", "wisp:1", k));
+  const auto ks = std::ranges::find(keyed, std::string{"25-keys.yaml"}, &rendered_file::name);
+  ASSERT_NE(ks, keyed.end());
+  EXPECT_EQ(count(ks->text, "REPLACE-ME"), 0U);
+  EXPECT_EQ(count(ks->text, "  broker.key: \"" + a->secret_z85 + "\"\n"), 1U);
+  EXPECT_EQ(count(ks->text, "    " + c->public_z85 + "  # ops\n"), 1U);
+  EXPECT_EQ(count(ks->text, c->secret_z85), 0U);
+
+  auto bad = k;
+  bad.clients.emplace_back("evil", "x\n  injected: true");
+  EXPECT_TRUE(std::holds_alternative<std::string>(render_kubernetes("wisp", "wisp:1", bad)));
+  bad = k;
+  bad.broker_secret = "short";
+  EXPECT_TRUE(std::holds_alternative<std::string>(render_kubernetes("wisp", "wisp:1", bad)));
 }
 
 TEST(DeployManifests, SystemdUnitRunsTheGivenBinary) {
