@@ -1,5 +1,6 @@
 #include "pxl/fragment_codec.hpp"
 
+#include <bit>
 #include <cstring>
 #include <map>
 #include <set>
@@ -25,6 +26,15 @@ std::string node_prefix(node_id id, std::string_view kind) {
 }
 
 std::string str(const fb::String* s) { return s ? s->str() : std::string{}; }
+
+// Errors quote names from the bytes: keep them one printable line of bounded length.
+std::string one_line(std::string e) {
+  constexpr std::size_t max_error = 512;
+  for (auto& c : e)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (e.size() > max_error) e = e.substr(0, max_error) + "...";
+  return e;
+}
 
 // --- encoding --------------------------------------------------------------------------------
 
@@ -237,8 +247,13 @@ class decoder {
     prefix_ = "node " + std::to_string(n.id) + ": ";
     if (!index_.emplace(n.id, p.nodes.size()).second) return fail("a second node with this id");
     std::vector<const schemas::relation*> inputs;
-    if (fn.parents() != nullptr) {
-      for (auto parent : *fn.parents()) {
+    if (const auto* parents = fn.parents()) {
+      // The Verifier checks a vector's length field, not that its 8-byte elements are aligned:
+      // copy them out (FlatBuffers is little-endian, as the host) instead of loading them.
+      static_assert(std::endian::native == std::endian::little);
+      for (fb::uoffset_t i = 0; i < parents->size(); ++i) {
+        node_id parent = 0;
+        std::memcpy(&parent, parents->Data() + i * sizeof(node_id), sizeof(node_id));
         auto it = index_.find(parent);
         if (it == index_.end() || parent == n.id)
           return fail("parent " + std::to_string(parent) + " is not an earlier node of the fragment");
@@ -251,6 +266,8 @@ class decoder {
     static constexpr const char* kinds[] = {"", "memory_source", "map", "filter", "limit", "aggregate", "result_sink"};
     const auto kind = static_cast<std::size_t>(fn.op_type());
     if (kind > 0 && kind < std::size(kinds)) prefix_ = node_prefix(n.id, kinds[kind]);
+    // The Verifier accepts a union whose type is set and whose value is absent.
+    if (kind != 0 && fn.op() == nullptr) return fail("the node's op is missing");
     switch (fn.op_type()) {
       case pw::NodeOp::MemorySource:
         ok = decode(*fn.op_as_MemorySource(), n);
@@ -505,7 +522,9 @@ std::optional<plan> decode_fragment(std::string_view bytes, const function_regis
             std::to_string(fragment_version) + ")";
     return std::nullopt;
   }
-  return decoder{functions, tables}.run(*root, error);
+  auto p = decoder{functions, tables}.run(*root, error);
+  if (!p) error = one_line(std::move(error));
+  return p;
 }
 
 }  // namespace wisp::pxl

@@ -478,6 +478,11 @@ TEST(fragment_structure, unknown_op_kind_and_mode) {
   none.nodes.push_back(pw::CreateNode(none.b, 1, 0, pw::NodeOp::NONE, 0));
   EXPECT_NE(decode_error(none.finish()).find("node 1: not a node kind a fragment may hold"), std::string::npos);
 
+  raw absent;  // a union type without its value (a plan_fragment_fuzz finding)
+  absent.nodes.push_back(pw::CreateNode(absent.b, 1, 0, pw::NodeOp::MemorySource, 0));
+  EXPECT_NE(decode_error(absent.finish()).find("node 1 (memory_source): the node's op is missing"),
+            std::string::npos);
+
   raw final_mode;
   final_mode.source(1);
   auto agg = pw::CreateAggregate(final_mode.b, static_cast<pw::AggregateMode>(2));
@@ -534,6 +539,20 @@ TEST(fragment_structure, unknown_expression_kind_depth_and_args) {
   auto lit = pw::CreateLiteral(no_u.b, static_cast<std::uint8_t>(data_type::uint128));
   no_u.map(2, {1}, pw::CreateExpression(no_u.b, pw::ExpressionKind::Literal, 3, 1, 0, 0, lit));
   EXPECT_NE(decode_error(no_u.finish()).find("a UINT128 literal without its value"), std::string::npos);
+}
+
+// Names from the bytes end up in errors: still one printable line of bounded length (a
+// plan_fragment_fuzz finding).
+TEST(fragment_structure, errors_quoting_hostile_names_stay_one_short_line) {
+  plan p = compile_builtin(base_script, false);
+  map_expr(p, "req_path").column_name = "a\nb\x01" + std::string(10000, 'x');
+  std::string error;
+  auto bytes = encode_fragment(p, error);
+  ASSERT_TRUE(bytes) << error;
+  EXPECT_FALSE(decode_fragment(*bytes, function_registry::builtin(), catalog(), error));
+  EXPECT_NE(error.find("column 'a?b?xxx"), std::string::npos) << error;
+  EXPECT_LE(error.size(), 515u);
+  for (char c : error) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
 }
 
 TEST(fragment_structure, a_catalog_without_the_table_is_refused) {
