@@ -84,6 +84,11 @@ class serialized_states : public uda_states {
   }
 };
 
+// Counts from other nodes may be hostile: merged counts wrap instead of overflowing.
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 template <class T>
 void append_values(column& out, const std::vector<T>& values) {
   if constexpr (std::is_same_v<T, double>)
@@ -101,7 +106,8 @@ class count_states final
   }
   void merge(const uda_states& other, std::span<const std::uint32_t> target) override {
     const auto& o = static_cast<const count_states&>(other);
-    for (std::size_t g = 0; g < o.counts_.size(); ++g) counts_[target[g]] += o.counts_[g];
+    for (std::size_t g = 0; g < o.counts_.size(); ++g)
+      counts_[target[g]] = wrapping_add(counts_[target[g]], o.counts_[g]);
   }
   void finalize(column& out) const override { append_values(out, counts_); }
   std::size_t slots() const { return counts_.size(); }
@@ -149,7 +155,7 @@ class sum_states final : public serialized_states<sum_states<T>, state_kind::sum
  private:
   static acc add(acc a, acc b) {
     if constexpr (std::is_integral_v<acc>)
-      return static_cast<acc>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+      return wrapping_add(a, b);
     else
       return a + b;
   }
@@ -173,7 +179,7 @@ class mean_states final : public serialized_states<mean_states<T>, state_kind::m
     const auto& o = static_cast<const mean_states&>(other);
     for (std::size_t g = 0; g < o.sums_.size(); ++g) {
       sums_[target[g]] += o.sums_[g];
-      counts_[target[g]] += o.counts_[g];
+      counts_[target[g]] = wrapping_add(counts_[target[g]], o.counts_[g]);
     }
   }
   void finalize(column& out) const override {

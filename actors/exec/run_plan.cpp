@@ -93,6 +93,9 @@ class plan_runner {
       }
       end(n.id);
     }
+    // A problem an operator met while running fails the run, as it ends the query's stream.
+    for (const auto& [id, op] : ops_)
+      if (auto e = op->error(); !e.empty()) return {{}, "node #" + std::to_string(id) + ": " + e};
     // The output limits that cut rows (their sinks are their only children).
     for (const auto& n : plan_.nodes) {
       const auto* limit = std::get_if<pxl::limit_op>(&n.op);

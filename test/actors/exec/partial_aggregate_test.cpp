@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
 
 #include "actors/exec/aggregate_operator.hpp"
+#include "actors/exec/run_plan.hpp"
 #include "pxl/functions.hpp"
 #include "pxl/plan.hpp"
 #include "pxl/quantiles.hpp"
@@ -445,6 +447,66 @@ TEST(malformed_state, random_bytes_never_crash) {
     states->finalize(out);
     EXPECT_EQ(out.size(), 500u) << uda.name;
   }
+}
+
+// Counts are not checked against each other: huge ones from two nodes wrap (as integer sums
+// do) rather than overflow.
+TEST(malformed_state, huge_counts_from_two_nodes_wrap) {
+  const std::vector<std::size_t> none;
+  std::string state = header(1, data_type::unknown);
+  pxl::state_bytes::put(state, std::numeric_limits<std::int64_t>::max());
+  const std::size_t n = index_of("count", data_type::int64);
+  const auto op = make_op(pxl::aggregate_mode::final, none);
+  // Every other aggregate gets the empty state of a partial over no rows.
+  aggregate_operator empty(make_op(pxl::aggregate_mode::partial, none), {});
+  const auto empty_states = empty.finish().at(0);
+  auto b = std::make_shared<row_batch>();
+  for (std::size_t i = 0; i < op.aggregates.size(); ++i) {
+    b->columns.emplace_back(data_type::string);
+    for (int row = 0; row < 2; ++row)
+      if (i == n)
+        b->columns[i].push_string(state);
+      else
+        b->columns[i].push_from(empty_states->columns[i], 0);
+  }
+  aggregate_operator final(op, {});
+  EXPECT_TRUE(final.push(b, 0).empty());
+  const auto out = final.finish();
+  EXPECT_EQ(final.error(), "");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->columns[n].ints().at(0), -2);
+}
+
+// run_plan fails a run whose final aggregate met malformed states (operator_logic::error()).
+TEST(malformed_state, run_plan_reports_the_operator_error) {
+  schemas::relation states{{{"g", data_type::string, schemas::semantic_type::st_none, ""},
+                            {"n", data_type::string, schemas::semantic_type::st_none, ""}}};
+  auto b = std::make_shared<row_batch>(schemas::make_empty_batch(states));
+  b->columns[0].push_string("a");
+  b->columns[1].push_string("garbage");
+  exec::table_provider tables;
+  tables.emplace("states", exec::stored_table{states, {b}});
+
+  pxl::plan p;
+  p.nodes.push_back({1, {}, pxl::memory_source_op{"states", std::nullopt, std::nullopt, {"g", "n"}}, states, {}});
+  pxl::aggregate_op agg;
+  agg.mode = pxl::aggregate_mode::final;
+  agg.group_names = {"g"};
+  agg.groups = {0};
+  pxl::aggregate_expr count;
+  count.output_name = "n";
+  count.function = "count";
+  count.arg = pxl::expression::column_ref("n", {});
+  count.arg.column_index = 1;
+  count.arg.type = data_type::string;
+  count.uda = pxl::function_registry::builtin().find_uda("count", data_type::string);
+  agg.aggregates.push_back(count);
+  schemas::relation out{{states.columns[0], {"n", data_type::int64, schemas::semantic_type::st_none, ""}}};
+  p.nodes.push_back({2, {1}, agg, out, {}});
+  p.nodes.push_back({3, {2}, pxl::result_sink_op{"out"}, out, {}});
+  auto r = run_plan(p, tables);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("node #2: 1 partial aggregate row(s) skipped"), std::string::npos) << r.error;
 }
 
 TEST(partial_aggregate_relation, groups_then_string_states_named_like_the_aggregates) {
