@@ -69,12 +69,15 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
     return out;
     };
   }
-  ctx->tracepoints = [board = deps.tracepoint_status] {
-    std::vector<exec::tracepoint_row> out;
-    for (const auto& t : board->snapshot())
-      out.push_back({t.id, t.name, std::string{tracepoints::to_string(t.state)}, t.message, t.tables});
-    return out;
-  };
+  // A broker has no tracepoint manager of its own: px.GetTracepointStatus is then an error
+  // saying so, not an empty table.
+  if (deps.tracepoint_manager)
+    ctx->tracepoints = [board = deps.tracepoint_status] {
+      std::vector<exec::tracepoint_row> out;
+      for (const auto& t : board->snapshot())
+        out.push_back({t.id, t.name, std::string{tracepoints::to_string(t.state)}, t.message, t.tables});
+      return out;
+    };
   return ctx;
 }
 
@@ -246,7 +249,11 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
             if (!self->state.deps.tracepoint_manager) {
               const auto& loc = first.plan.mutations.front().loc;
               reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col,
-                                               "this node has no tracepoint manager", ""}});
+                                               self->state.deps.gateway
+                                                   ? "a broker does not deploy tracepoints to its agents yet: run "
+                                                     "pxtrace scripts against a standalone wispd"
+                                                   : "this node has no tracepoint manager",
+                                               ""}});
               return;
             }
             deploy_then_run(self, id, std::make_shared<wire::query_request>(std::move(req)), std::move(reply),

@@ -90,13 +90,27 @@ struct transform_state {
   std::vector<bool> parent_done;
   bool ended = false;
   std::function<void()> on_truncated;  // set for a max_output_rows_per_table limit
+  std::function<void(const std::string&)> on_error;  // the query's, told once of logic->error()
+  bool error_reported = false;
 };
+
+/// Passes the operator's error (e.g. malformed partial states from another node) to the query,
+/// once.
+void report_error(operator_actor::stateful_pointer<transform_state> self) {
+  auto& st = self->state;
+  if (st.error_reported || !st.on_error) return;
+  if (auto e = st.logic->error(); !e.empty()) {
+    st.error_reported = true;
+    st.on_error(e);
+  }
+}
 
 void end_stream(operator_actor::stateful_pointer<transform_state> self) {
   auto& st = self->state;
   if (st.ended) return;
   st.ended = true;
   send_all(self, st.children, st.logic->finish());
+  report_error(self);
   if (st.on_truncated && st.logic->truncated()) st.on_truncated();
   send_eos(self, st.children);
   self->quit();
@@ -104,10 +118,12 @@ void end_stream(operator_actor::stateful_pointer<transform_state> self) {
 
 operator_actor::behavior_type transform(operator_actor::stateful_pointer<transform_state> self,
                                         std::shared_ptr<operator_logic> logic, std::size_t parents,
-                                        std::vector<child_edge> children, std::function<void()> on_truncated) {
+                                        std::vector<child_edge> children, std::function<void()> on_truncated,
+                                        std::function<void(const std::string&)> on_error) {
   auto& st = self->state;
   st.logic = std::move(logic);
   st.on_truncated = std::move(on_truncated);
+  st.on_error = std::move(on_error);
   st.children = std::move(children);
   st.parent_done.assign(parents, false);
   return {
@@ -115,6 +131,7 @@ operator_actor::behavior_type transform(operator_actor::stateful_pointer<transfo
         auto& s = self->state;
         if (s.ended) return;
         send_all(self, s.children, s.logic->push(b, parent));
+        report_error(self);
         if (s.logic->done()) end_stream(self);
       },
       [self](actors::eos_atom, std::size_t parent) {
@@ -179,10 +196,13 @@ std::pair<operator_actor, std::string> spawn_operator(caf::actor_system& sys, co
   if (const auto* limit = std::get_if<pxl::limit_op>(&node.op);
       limit && !limit->result_table.empty() && results && results->on_truncated)
     on_truncated = [results, table = limit->result_table, n = limit->n] { results->on_truncated(table, n); };
+  std::function<void(const std::string&)> on_error;
+  if (results && results->on_error)
+    on_error = [results, id = node.id](const std::string& e) { results->on_error("node #" + std::to_string(id) + ": " + e); };
   // A stream source has one input edge, fed by the broker's query actor.
   const auto inputs = std::holds_alternative<pxl::stream_source_op>(node.op) ? 1 : node.parents.size();
   return {sys.spawn(transform, std::shared_ptr<operator_logic>(std::move(made.op)), inputs,
-                    std::move(children), std::move(on_truncated)),
+                    std::move(children), std::move(on_truncated), std::move(on_error)),
           {}};
 }
 

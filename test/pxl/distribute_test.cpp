@@ -158,14 +158,20 @@ void expect_same_rows(const std::string& script, const distribute_options& opts)
 TEST(distribute, the_split_plan_gives_the_rows_of_the_whole_plan) {
   distribute_options central;
   central.partial_aggregates = false;
-  for (const auto* script : {
+  for (const auto& opts : {distribute_options{}, central}) {
+    SCOPED_TRACE(opts.partial_aggregates ? "partial aggregates on agents" : "rows to the broker");
+    for (const auto* script : {
            "import px\npx.display(px.DataFrame('tiny'))\n",
            "import px\ndf = px.DataFrame('tiny')\ndf = df[df.bytes > 5]\ndf.kb = df.bytes / 1000\npx.display(df)\n",
            "import px\ndf = px.DataFrame('tiny').groupby('service').agg(n=('bytes', px.count), s=('bytes', px.sum))\npx.display(df)\n",
+           "import px\ndf = px.DataFrame('tiny').groupby(['service', 'bytes']).agg(m=('ratio', px.mean), lo=('time_', px.min),\n"
+           "  q=('bytes', px.quantiles), n=('ratio', px.count))\npx.display(df)\n",
+           "import px\npx.display(px.DataFrame('tiny').agg(n=('bytes', px.count), hi=('bytes', px.max)))\n",
            "import px\na = px.DataFrame('tiny')\nb = a.groupby('service').agg(m=('bytes', px.max))\n"
            "px.display(a.merge(b, how='inner', left_on='service', right_on='service', suffixes=['', '_r']))\n",
-       }) {
-    expect_same_rows(script, central);
+         }) {
+      expect_same_rows(script, opts);
+    }
   }
 }
 
