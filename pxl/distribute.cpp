@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace wisp::pxl {
 
@@ -86,7 +87,8 @@ class splitter {
           agg->mode = aggregate_mode::partial;
           copy.output = partial_aggregate_relation(*agg, plan_.find(n.parents.at(0))->output);
         } else if (auto* limit = std::get_if<limit_op>(&copy.op)) {
-          limit->n = limit->n + 1;  // one more: the broker's limit still sees a cut
+          // One more: the broker's limit still sees a cut.
+          if (limit->n < std::numeric_limits<std::int64_t>::max()) ++limit->n;
           limit->result_table.clear();
         }
       }
