@@ -234,7 +234,8 @@ def main():
         assert per_path == {p: sum(c for _, c in AGENTS) for p in PATHS}, per_path
         explain = wisp("run", "-f", "-", "--explain", script=QUERY).stdout
         assert "mode=partial" in explain and "mode=final" in explain, explain
-        assert "agents: a1" in explain or "agents:" in explain, explain
+        agents_line = next((l for l in explain.splitlines() if l.startswith("agents:")), "")
+        assert all(f"{a} (asid {hosts[a]})" in agents_line for a, _ in AGENTS), explain
         print(f"aggregate across 3 agents == standalone union: {key_rows(cluster_rows)}")
 
         # Each agent saw only its own namespace's requests.
