@@ -1,6 +1,7 @@
 #include "cluster/agent_gateway.hpp"
 
 #include "schemas/node_asid.hpp"
+#include "schemas/types.hpp"
 
 #include <atomic>
 #include <deque>
@@ -14,10 +15,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds register_retry{1};
-
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 /// One stream's output waiting for credit.
 struct pending_stream {
@@ -47,6 +44,7 @@ struct agent_gateway::impl {
   mutable std::mutex mutex;  // guards everything below
   std::map<cluster_wire::stream_id, pending_stream> streams;
   std::map<std::uint64_t, std::size_t> queued_bytes;  // by query
+  std::deque<cluster_wire::tracepoint_reply> replies;
   agent_gateway_stats counters;
 
   void run() {
@@ -89,7 +87,9 @@ struct agent_gateway::impl {
       auto r = opts.describe();
       if (table_names(r) != registered_tables) send_register(std::move(r));
     }
-    cluster_wire::heartbeat h{wall_ns(), ++heartbeat_seq, opts.losses ? opts.losses() : std::vector<wire::loss_counter>{}};
+    cluster_wire::heartbeat h{schemas::wall_clock_ns(), ++heartbeat_seq,
+                              opts.losses ? opts.losses() : std::vector<wire::loss_counter>{},
+                              opts.tracepoints ? opts.tracepoints() : std::vector<cluster_wire::tracepoint_info>{}};
     (void)transport.send({asid, std::move(h)});
     next_heartbeat = clock::now() + opts.heartbeat;
     std::lock_guard lock{mutex};
@@ -108,6 +108,8 @@ struct agent_gateway::impl {
       }
     } else if (const auto* f = std::get_if<cluster_wire::plan_fragment>(&m.payload)) {
       if (opts.on_fragment) opts.on_fragment(*f);
+    } else if (const auto* t = std::get_if<cluster_wire::tracepoint_request>(&m.payload)) {
+      if (opts.on_tracepoint) opts.on_tracepoint(*t);
     }
     // Credits were applied to the window by the transport.
   }
@@ -116,6 +118,8 @@ struct agent_gateway::impl {
   void flush_streams() {
     std::lock_guard lock{mutex};
     if (asid == 0) return;  // sent once registered (again)
+    for (auto& r : replies) (void)transport.send({asid, std::move(r)});  // a failure is counted there
+    replies.clear();
     const auto now = clock::now();
     for (auto it = streams.begin(); it != streams.end();) {
       auto& [id, s] = *it;
@@ -189,6 +193,14 @@ void agent_gateway::end_stream(cluster_wire::end_of_stream end) {
     std::lock_guard lock{impl_->mutex};
     auto& s = impl_->streams[end.stream];
     s.end = std::move(end);
+  }
+  impl_->transport.wake();
+}
+
+void agent_gateway::send_reply(cluster_wire::tracepoint_reply reply) {
+  {
+    std::lock_guard lock{impl_->mutex};
+    impl_->replies.push_back(std::move(reply));
   }
   impl_->transport.wake();
 }

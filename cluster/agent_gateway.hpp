@@ -2,7 +2,7 @@
 // The agent's gateway (design §3): the one owner of the agent's cluster socket. Its thread runs
 // the agent_transport: it registers with the broker (again after the broker restarts, asking for
 // the ASID it held), sends a heartbeat with the agent's loss counters every `heartbeat`, hands
-// plan fragments to the agent's query runner, and sends the runner's result streams as the
+// plan fragments and tracepoint requests to the agent's runner, sends its tracepoint replies, and sends the runner's result streams as the
 // broker's credits allow.
 //
 // Streams are queued here until credit arrives (backpressure: the broker never receives more
@@ -31,8 +31,12 @@ struct agent_gateway_options {
   std::function<cluster_wire::register_request()> describe;
   /// The agent's loss counters for heartbeats; called on the gateway thread, must not block.
   std::function<std::vector<wire::loss_counter>()> losses;
-  /// A plan fragment from the broker; called on the gateway thread, must only hand it over.
+  /// The agent's tracepoints for heartbeats; called on the gateway thread, must not block.
+  std::function<std::vector<cluster_wire::tracepoint_info>()> tracepoints;
+  /// A plan fragment / a tracepoint request from the broker; called on the gateway thread, must
+  /// only hand it over.
   std::function<void(cluster_wire::plan_fragment)> on_fragment;
+  std::function<void(cluster_wire::tracepoint_request)> on_tracepoint;
 };
 
 struct agent_gateway_stats {
@@ -56,6 +60,8 @@ class agent_gateway {
   /// Any thread: queue a batch of a stream / its end (after its batches).
   void send_batch(const cluster_wire::stream_id& stream, schemas::row_batch_ptr batch);
   void end_stream(cluster_wire::end_of_stream end);
+  /// Any thread: queue the answer to a tracepoint request (sent once registered).
+  void send_reply(cluster_wire::tracepoint_reply reply);
 
   agent_gateway_stats stats() const;
 

@@ -1,9 +1,42 @@
 #include "cluster/agent_registry.hpp"
 
+#include <algorithm>
+
 namespace wisp::cluster {
 
 const char* to_string(agent_health h) {
   return h == agent_health::healthy ? "AGENT_STATE_HEALTHY" : "AGENT_STATE_UNRESPONSIVE";
+}
+
+namespace {
+
+int state_rank(const std::string& state) {
+  if (state == "RUNNING") return 0;
+  if (state == "PENDING") return 1;
+  if (state == "FAILED") return 2;
+  return 3;
+}
+
+}  // namespace
+
+std::vector<cluster_wire::tracepoint_info> cluster_tracepoints(const std::vector<registered_agent>& agents) {
+  std::vector<cluster_wire::tracepoint_info> out;
+  for (const auto& a : agents)
+    for (const auto& t : a.tracepoints) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.name == t.name; });
+      if (it == out.end()) {
+        it = out.insert(out.end(), t);
+        it->message.clear();
+        it->tables.clear();
+      } else if (state_rank(t.state) < state_rank(it->state)) {
+        it->state = t.state;
+        it->id = t.id;
+      }
+      if (!t.message.empty()) it->message += (it->message.empty() ? "" : "; ") + a.info.hostname + ": " + t.message;
+      for (const auto& table : t.tables)
+        if (std::find(it->tables.begin(), it->tables.end(), table) == it->tables.end()) it->tables.push_back(table);
+    }
+  return out;
 }
 
 cluster_wire::register_reply agent_registry::on_register(const std::string& peer, const std::string& peer_key,
@@ -41,7 +74,25 @@ bool agent_registry::on_heartbeat(const std::string& peer, std::uint32_t asid, c
   agent.last_heartbeat_ns = now_ns;
   ++agent.heartbeats;
   agent.losses = h.losses;
+  agent.tracepoints = h.tracepoints;
   agent.health = agent_health::healthy;
+  return true;
+}
+
+bool agent_registry::on_tracepoint_reply(const std::string& peer, std::uint32_t asid,
+                                         const cluster_wire::tracepoint_reply& r) {
+  auto it = by_asid_.find(asid);
+  if (it == by_asid_.end() || it->second.peer != peer) return false;
+  auto& agent = it->second;
+  agent.tracepoints = r.tracepoints;
+  if (r.table) {
+    auto& tables = agent.info.tables;
+    auto same = std::find_if(tables.begin(), tables.end(), [&](const auto& t) { return t.name == r.table->name; });
+    if (same == tables.end())
+      tables.push_back(*r.table);
+    else
+      *same = *r.table;
+  }
   return true;
 }
 

@@ -31,8 +31,14 @@ struct registered_agent {
   std::int64_t last_heartbeat_ns = 0;
   std::uint64_t heartbeats = 0;
   std::vector<wire::loss_counter> losses;  // from the last heartbeat
+  std::vector<cluster_wire::tracepoint_info> tracepoints;  // from the last heartbeat or tracepoint reply
   agent_health health = agent_health::healthy;
 };
+
+/// The cluster's tracepoints, one per name, as px.GetTracepointStatus shows them on a broker:
+/// RUNNING when it runs on any agent (else the most hopeful state: PENDING, FAILED, TERMINATED),
+/// its tables on every agent, and each agent's message prefixed with its host name.
+std::vector<cluster_wire::tracepoint_info> cluster_tracepoints(const std::vector<registered_agent>& agents);
 
 struct registry_options {
   std::chrono::nanoseconds lost_after = std::chrono::seconds{10};
@@ -52,6 +58,10 @@ class agent_registry {
   /// on that connection: it must register again.
   bool on_heartbeat(const std::string& peer, std::uint32_t asid, const cluster_wire::heartbeat& h,
                     std::int64_t now_ns);
+
+  /// A TracepointReply from `peer`: the agent's tracepoints, and the table the tracepoint made
+  /// (known at once, before the agent registers again with it). False as for on_heartbeat.
+  bool on_tracepoint_reply(const std::string& peer, std::uint32_t asid, const cluster_wire::tracepoint_reply& r);
 
   /// True when `asid` is registered on connection `peer` (messages naming another agent's ASID
   /// are dropped).

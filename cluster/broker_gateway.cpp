@@ -1,18 +1,16 @@
 #include "cluster/broker_gateway.hpp"
 
+#include "schemas/types.hpp"
+
 #include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 namespace wisp::cluster {
-
-namespace {
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 struct broker_gateway::impl {
   broker_gateway_options opts;
@@ -23,8 +21,32 @@ struct broker_gateway::impl {
   mutable std::mutex mutex;  // guards everything below
   agent_registry registry;
   std::map<std::uint64_t, query_inbox> queries;
-  std::deque<std::pair<std::uint32_t, cluster_wire::plan_fragment>> outbox;
+  std::deque<std::pair<std::uint32_t, cluster_wire::broker_payload>> outbox;
   gateway_stats counters;
+
+  /// A tracepoint request waiting for agents' answers.
+  struct pending_tracepoint {
+    std::map<std::uint32_t, tracepoint_outcome> outcomes;  // by ASID; `waiting` ones not final
+    std::set<std::uint32_t> waiting;
+    tracepoint_done done;
+  };
+  std::map<std::uint64_t, pending_tracepoint> tracepoint_requests;
+  std::uint64_t next_request_id = 1;
+
+  /// Records an agent's outcome; the completion to call (outside the lock) when it was the last.
+  std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> settle(std::uint64_t request,
+                                                                                    std::uint32_t asid,
+                                                                                    std::string error) {
+    auto it = tracepoint_requests.find(request);
+    if (it == tracepoint_requests.end() || !it->second.waiting.erase(asid)) return std::nullopt;
+    it->second.outcomes[asid].error = std::move(error);
+    if (!it->second.waiting.empty()) return std::nullopt;
+    std::vector<tracepoint_outcome> all;
+    for (auto& [a, o] : it->second.outcomes) all.push_back(std::move(o));
+    auto done = std::move(it->second.done);
+    tracepoint_requests.erase(it);
+    return std::pair{std::move(done), std::move(all)};
+  }
 
   void run() {
     auto next_tick = std::chrono::steady_clock::now();
@@ -43,7 +65,7 @@ struct broker_gateway::impl {
   }
 
   void flush_outbox() {
-    std::deque<std::pair<std::uint32_t, cluster_wire::plan_fragment>> out;
+    std::deque<std::pair<std::uint32_t, cluster_wire::broker_payload>> out;
     std::vector<std::string> peers;
     {
       std::lock_guard lock{mutex};
@@ -54,11 +76,18 @@ struct broker_gateway::impl {
       }
     }
     std::size_t i = 0;
-    for (auto& [asid, f] : out) {
+    for (auto& [asid, payload] : out) {
       const auto& peer = peers[i++];
-      if (peer.empty() || !transport.send(peer, cluster_wire::broker_message{std::move(f)})) {
-        std::lock_guard lock{mutex};
-        ++counters.fragments_unsent;
+      const auto* request = std::get_if<cluster_wire::tracepoint_request>(&payload);
+      const auto request_id = request ? request->request_id : 0;
+      if (peer.empty() || !transport.send(peer, cluster_wire::broker_message{std::move(payload)})) {
+        std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
+        {
+          std::lock_guard lock{mutex};
+          ++counters.fragments_unsent;
+          if (request_id != 0) finished = settle(request_id, asid, "the request could not be sent to it");
+        }
+        if (finished) finished->first(std::move(finished->second));
       }
     }
   }
@@ -67,16 +96,24 @@ struct broker_gateway::impl {
     std::vector<std::uint32_t> lost;
     std::vector<query_inbox> inboxes;
     std::vector<std::string> forgotten;
+    std::vector<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
     {
       std::lock_guard lock{mutex};
-      auto t = registry.tick(wall_ns());
+      auto t = registry.tick(schemas::wall_clock_ns());
       lost = std::move(t.lost);
       for (auto& [asid, peer] : t.forgotten) forgotten.push_back(peer);
       // An agent forgotten without being seen lost first (a long stall) is lost for queries too.
       for (auto& [asid, peer] : t.forgotten) lost.push_back(asid);
       if (!lost.empty())
         for (const auto& [id, inbox] : queries) inboxes.push_back(inbox);
+      for (auto asid : lost) {
+        std::vector<std::uint64_t> ids;
+        for (const auto& [id, p] : tracepoint_requests) ids.push_back(id);
+        for (auto id : ids)
+          if (auto f = settle(id, asid, "the agent was lost before it answered")) finished.push_back(std::move(*f));
+      }
     }
+    for (auto& [done, outcomes] : finished) done(std::move(outcomes));
     for (const auto& peer : forgotten) transport.forget_peer(peer);
     for (const auto& inbox : inboxes)
       for (auto asid : lost)
@@ -104,14 +141,14 @@ struct broker_gateway::impl {
       cluster_wire::register_reply reply;
       {
         std::lock_guard lock{mutex};
-        reply = registry.on_register(in.peer, in.peer_key, *r, wall_ns());
+        reply = registry.on_register(in.peer, in.peer_key, *r, schemas::wall_clock_ns());
       }
       (void)transport.send(in.peer, cluster_wire::broker_message{reply});
     } else if (const auto* h = std::get_if<cluster_wire::heartbeat>(&in.message.payload)) {
       bool known = false;
       {
         std::lock_guard lock{mutex};
-        known = registry.on_heartbeat(in.peer, asid, *h, wall_ns());
+        known = registry.on_heartbeat(in.peer, asid, *h, schemas::wall_clock_ns());
       }
       if (!known)
         (void)transport.send(in.peer, cluster_wire::broker_message{cluster_wire::register_reply{
@@ -124,6 +161,17 @@ struct broker_gateway::impl {
         inbox->on_batch(asid, b->stream.sink, std::make_shared<const schemas::row_batch>(b->batch));
     } else if (const auto* e = std::get_if<cluster_wire::end_of_stream>(&in.message.payload)) {
       if (auto inbox = inbox_of(in, e->stream.query_id)) inbox->on_end(asid, *e);
+    } else if (const auto* t = std::get_if<cluster_wire::tracepoint_reply>(&in.message.payload)) {
+      std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
+      {
+        std::lock_guard lock{mutex};
+        if (!registry.on_tracepoint_reply(in.peer, asid, *t)) {
+          ++counters.foreign_asid;
+          return;
+        }
+        finished = settle(t->request_id, asid, t->error);
+      }
+      if (finished) finished->first(std::move(finished->second));
     }
   }
 };
@@ -173,6 +221,26 @@ bool broker_gateway::send_fragment(std::uint32_t asid, cluster_wire::plan_fragme
     std::lock_guard lock{impl_->mutex};
     if (!impl_->registry.find(asid)) return false;
     impl_->outbox.emplace_back(asid, std::move(fragment));
+  }
+  impl_->transport.wake();
+  return true;
+}
+
+bool broker_gateway::send_tracepoint(cluster_wire::tracepoint_request request, const std::vector<std::uint32_t>& asids,
+                                     tracepoint_done done) {
+  {
+    std::lock_guard lock{impl_->mutex};
+    impl::pending_tracepoint pending;
+    for (auto asid : asids)
+      if (const auto* a = impl_->registry.find(asid)) {
+        pending.waiting.insert(asid);
+        pending.outcomes[asid] = {asid, a->info.hostname, {}};
+      }
+    if (pending.waiting.empty()) return false;
+    request.request_id = impl_->next_request_id++;
+    for (auto asid : pending.waiting) impl_->outbox.emplace_back(asid, request);
+    pending.done = std::move(done);
+    impl_->tracepoint_requests.emplace(request.request_id, std::move(pending));
   }
   impl_->transport.wake();
   return true;

@@ -6,7 +6,8 @@
 //
 // Queries talk to it from any thread: open_query() registers the callbacks (called on the
 // gateway thread; they must only hand over, e.g. send a CAF message), send_fragment() queues a
-// fragment and wakes the thread. Nothing blocks on an agent: a lost agent is reported to every
+// fragment and wakes the thread; send_tracepoint() sends a pxtrace mutation to agents and
+// collects their answers. Nothing blocks on an agent: a lost agent is reported to every
 // open query through on_agent_lost.
 
 #include <chrono>
@@ -34,13 +35,16 @@ struct query_inbox {
   std::function<void(std::uint32_t asid)> on_agent_lost;
 };
 
+using tracepoint_outcome = cluster_wire::tracepoint_outcome;
+using tracepoint_done = std::function<void(std::vector<tracepoint_outcome>)>;
+
 /// Counters of the gateway beyond the transport's.
 struct gateway_stats {
   transport_stats transport;
   std::uint64_t refused_clients = 0;   // ZAP refusals
   std::uint64_t foreign_asid = 0;      // messages naming an ASID registered on another connection
   std::uint64_t unexpected = 0;        // batches and ends for no open query (late, or unknown)
-  std::uint64_t fragments_unsent = 0;  // fragments for agents gone or whose queue was full
+  std::uint64_t fragments_unsent = 0;  // fragments and tracepoint requests for agents gone or whose queue was full
 };
 
 class broker_gateway {
@@ -62,6 +66,11 @@ class broker_gateway {
   void close_query(std::uint64_t query_id);
   /// Queues a fragment for agent `asid`; false when the agent is not registered.
   bool send_fragment(std::uint32_t asid, cluster_wire::plan_fragment fragment);
+  /// Sends `request` (its id is assigned here) to each registered agent of `asids`; `done` is
+  /// called once, on the gateway thread, when each has answered or was lost (its outcome then
+  /// says so). False, and `done` is not called, when none of them is registered.
+  bool send_tracepoint(cluster_wire::tracepoint_request request, const std::vector<std::uint32_t>& asids,
+                       tracepoint_done done);
 
  private:
   struct impl;

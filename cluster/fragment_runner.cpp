@@ -6,6 +6,7 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "cluster/query_actor.hpp"
+#include "pxl/compile.hpp"
 #include "pxl/fragment_codec.hpp"
 #include "pxl/functions.hpp"
 #include "schemas/tables.hpp"
@@ -80,6 +81,39 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
         auto spawned = exec::spawn_plan(self->system(), *plan, node_shards(deps.node), stream_to_broker(out), udtf);
         if (!spawned.error.empty()) fail("could not run its plan fragment: " + spawned.error);
       },
+      [self, deps, catalog](tracepoints::upsert_atom, const cluster_wire::tracepoint_request& r) {
+        auto answer = [gateway = deps.gateway, node = deps.node, id = r.request_id](std::string error,
+                                                                                 const std::string& table) {
+          cluster_wire::tracepoint_reply out{id, std::move(error), std::nullopt, node_tracepoints(node)};
+          if (auto e = table.empty() ? std::nullopt : node.dynamic_tables->find(table))
+            out.table = cluster_wire::table_info{table, e->rel};
+          caf::anon_send(gateway, tracepoint_done_atom::value, std::move(out));
+        };
+        if (!deps.node.tracepoint_manager) {
+          answer("this agent has no tracepoint manager", {});
+          return;
+        }
+        auto opts = compile_options_for(r.request, catalog);
+        opts.mutations_only = true;
+        auto compiled = pxl::compile(r.request.script, opts);
+        if (!compiled.ok()) {
+          answer("cannot compile the script: " + pxl::to_string(compiled.diagnostics.front()), {});
+          return;
+        }
+        if (r.index >= compiled.plan.mutations.size()) {
+          answer("the script has " + std::to_string(compiled.plan.mutations.size()) + " tracepoint mutations, not " +
+                     std::to_string(r.index + 1),
+                 {});
+          return;
+        }
+        constexpr std::chrono::seconds deploy_timeout{60};
+        self->request(*deps.node.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value,
+                      compiled.plan.mutations[r.index])
+            .then([answer](const std::string& error, const std::string& table) { answer(error, table); },
+                  [self, answer](caf::error& e) {
+                    answer("the tracepoint manager did not answer: " + self->system().render(e), {});
+                  });
+      },
   };
 }
 
@@ -115,6 +149,13 @@ std::vector<cluster_wire::table_info> node_tables(const broker_deps& node) {
     if (const auto* t = schemas::find_table(name)) out.push_back({name, t->rel});
   for (const auto& name : node.dynamic_tables->names())
     if (auto e = node.dynamic_tables->find(name)) out.push_back({name, e->rel});
+  return out;
+}
+
+std::vector<cluster_wire::tracepoint_info> node_tracepoints(const broker_deps& node) {
+  std::vector<cluster_wire::tracepoint_info> out;
+  for (const auto& t : node.tracepoint_status->snapshot())
+    out.push_back({t.id, t.name, std::string{tracepoints::to_string(t.state)}, t.message, t.tables});
   return out;
 }
 

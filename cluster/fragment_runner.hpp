@@ -6,6 +6,10 @@
 // its status, through the agent's gateway actor. A fragment that cannot be decoded or started is answered with one end of stream
 // that names no sink and carries the reason, so the broker stops waiting for this agent at once.
 //
+// It also carries out the broker's tracepoint requests: it compiles the pxtrace script as the
+// broker did (mutations only), hands the requested mutation to the agent's tracepoint manager and
+// answers with the outcome, the table the tracepoint writes and the agent's tracepoints.
+//
 // Also here: the loss poller, which keeps the node's loss counters current for the gateway's
 // heartbeats (the gateway thread must not wait on actors).
 
@@ -22,7 +26,8 @@
 namespace wisp::cluster {
 
 using fragment_runner_actor =
-    caf::typed_actor<caf::reacts_to<actors::run_atom, cluster_wire::plan_fragment>>;
+    caf::typed_actor<caf::reacts_to<actors::run_atom, cluster_wire::plan_fragment>,
+                     caf::reacts_to<tracepoints::upsert_atom, cluster_wire::tracepoint_request>>;
 
 struct fragment_runner_deps {
   broker_deps node;  // the tables, tracers, parsers and tracepoints of this agent
@@ -56,5 +61,7 @@ caf::actor spawn_loss_poller(caf::actor_system& sys, broker_deps node, std::shar
 /// registration, and the catalog fragments are checked against.
 std::vector<cluster_wire::table_info> node_tables(const broker_deps& node);
 pxl::table_catalog node_catalog(const broker_deps& node);
+/// The agent's tracepoints as published by its manager, for heartbeats and tracepoint replies.
+std::vector<cluster_wire::tracepoint_info> node_tracepoints(const broker_deps& node);
 
 }  // namespace wisp::cluster

@@ -12,6 +12,7 @@
 #include "cluster/stream_tracker.hpp"
 #include "pxl/fragment_codec.hpp"
 #include "schemas/tables.hpp"
+#include "schemas/types.hpp"
 
 namespace wisp::cluster {
 
@@ -29,11 +30,6 @@ using truncated_atom = caf::atom_constant<caf::atom("truncated")>;
 using source_error_atom = caf::atom_constant<caf::atom("srcerror")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using stall_check_atom = caf::atom_constant<caf::atom("stallchk")>;
-
-std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// State of one running query: the operator actors, the sinks still streaming, the agents'
 /// streams still open, and the reply channel. Lives in its own actor so a slow query never
@@ -143,7 +139,7 @@ void start_cluster_part(query_pointer self, cluster_part& part, const pxl::plan&
   auto& st = self->state;
   st.gateway = part.gateway;
   st.registry = part.registry;
-  st.streams.emplace(part.producers, part.names, wall_clock_ns());
+  st.streams.emplace(part.producers, part.names, schemas::wall_clock_ns());
   for (const auto& node : broker_plan.nodes)
     if (const auto* src = std::get_if<pxl::stream_source_op>(&node.op)) st.stream_sources[src->stream] = actors.at(node.id);
   // The agents' traffic for this query comes back as stream_batch/stream_end/agent_lost.
@@ -153,7 +149,7 @@ void start_cluster_part(query_pointer self, cluster_part& part, const pxl::plan&
     std::string err;
     auto bytes = pxl::encode_fragment(f.fragment, err);
     if (!bytes) {
-      end_streams(self, st.streams->on_end(f.asid, {}, wire::status::exec_error, "cannot encode its fragment: " + err, wall_clock_ns()));
+      end_streams(self, st.streams->on_end(f.asid, {}, wire::status::exec_error, "cannot encode its fragment: " + err, schemas::wall_clock_ns()));
       continue;
     }
     const auto asid = f.asid;
@@ -229,13 +225,13 @@ caf::behavior query(query_pointer self, query_run run, broker_deps deps) {
       },
       [self](stream_batch_atom, std::uint32_t asid, const std::string& stream, schemas::row_batch_ptr& b) {
         auto& s = self->state;
-        if (s.finished || !s.streams || !s.streams->on_batch(asid, stream, wall_clock_ns())) return;
+        if (s.finished || !s.streams || !s.streams->on_batch(asid, stream, schemas::wall_clock_ns())) return;
         if (b->num_rows() > 0) self->send(s.stream_sources.at(stream), actors::batch_atom::value, std::size_t{0}, std::move(b));
       },
       [self](stream_end_atom, std::uint32_t asid, const std::string& stream, std::uint8_t code, const std::string& error) {
         auto& s = self->state;
         if (s.finished || !s.streams) return;
-        end_streams(self, s.streams->on_end(asid, stream, static_cast<wire::status>(code), error, wall_clock_ns()));
+        end_streams(self, s.streams->on_end(asid, stream, static_cast<wire::status>(code), error, schemas::wall_clock_ns()));
       },
       [self](agent_lost_atom, std::uint32_t asid) {
         auto& s = self->state;
@@ -245,7 +241,7 @@ caf::behavior query(query_pointer self, query_run run, broker_deps deps) {
       [self](stall_check_atom) {
         auto& s = self->state;
         if (s.finished || !s.streams) return;
-        end_streams(self, s.streams->check_stalls(wall_clock_ns(), agent_stall_timeout));
+        end_streams(self, s.streams->check_stalls(schemas::wall_clock_ns(), agent_stall_timeout));
         if (!s.streams->all_complete()) self->delayed_send(self, stall_check_period, stall_check_atom::value);
       },
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -14,16 +15,11 @@
 #include "cluster/query_actor.hpp"
 #include "pxl/compile.hpp"
 #include "pxl/distribute.hpp"
+#include "schemas/types.hpp"
 
 namespace wisp::cluster {
 
 namespace {
-
-std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 wire::diagnostic to_wire(const pxl::diagnostic& d) {
   return {d.file, d.line, d.col, d.message, d.hint};
@@ -37,7 +33,7 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
   if (deps.gateway) {
     ctx->agents = [gateway = deps.gateway] {
       std::vector<exec::agent_status> out;
-      const auto now = wall_clock_ns();
+      const auto now = schemas::wall_clock_ns();
       for (const auto& a : gateway->agents()) {
         exec::agent_status s;
         s.agent_id = schemas::uint128_from_string(a.info.agent_id).value_or(schemas::uint128{0, a.asid});
@@ -69,9 +65,15 @@ std::shared_ptr<const exec::udtf_context> make_udtf_context(const broker_deps& d
     return out;
     };
   }
-  // A broker has no tracepoint manager of its own: px.GetTracepointStatus is then an error
-  // saying so, not an empty table.
-  if (deps.tracepoint_manager)
+  // A broker reports its agents' tracepoints (from their heartbeats and replies), merged.
+  if (deps.gateway)
+    ctx->tracepoints = [gateway = deps.gateway] {
+      std::vector<exec::tracepoint_row> out;
+      for (const auto& t : cluster_tracepoints(gateway->agents()))
+        out.push_back({t.id, t.name, t.state, t.message, t.tables});
+      return out;
+    };
+  else if (deps.tracepoint_manager)
     ctx->tracepoints = [board = deps.tracepoint_status] {
       std::vector<exec::tracepoint_row> out;
       for (const auto& t : board->snapshot())
@@ -136,19 +138,6 @@ std::vector<pxl::agent_tables> planner_agents(const broker_gateway& gateway) {
   return out;
 }
 
-pxl::compile_options options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
-  pxl::compile_options opts;
-  opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
-  opts.now_ns = wall_clock_ns();
-  opts.tables = catalog;
-  opts.args = req.args;
-  if (req.vis) {
-    opts.vis = req.vis->text;
-    if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
-  }
-  return opts;
-}
-
 void reply_compile_error(const reply_fn& reply, std::uint64_t id, std::vector<wire::diagnostic> diags) {
   wire::done d;
   d.code = wire::status::compile_error;
@@ -157,7 +146,7 @@ void reply_compile_error(const reply_fn& reply, std::uint64_t id, std::vector<wi
 }
 
 void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_request& req, reply_fn reply) {
-  auto compiled = pxl::compile(req.script, options_for(req, self->state.catalog));
+  auto compiled = pxl::compile(req.script, compile_options_for(req, self->state.catalog));
   if (!compiled.ok()) {
     std::vector<wire::diagnostic> diags;
     for (const auto& diag : compiled.diagnostics) diags.push_back(to_wire(diag));
@@ -188,9 +177,53 @@ void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_re
   spawn_query(self->system(), std::move(run), deps);
 }
 
+using deploy_answer = std::function<void(const std::string& error)>;
+
+/// Mutation `index` of the request carried out on this node's tracepoint manager.
+void deploy_here(broker_pointer self, const pxl::tracepoint_mutation& m, deploy_answer done) {
+  constexpr std::chrono::seconds deploy_timeout{60};
+  self->request(*self->state.deps.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value, m)
+      .then([done](const std::string& error, const std::string&) { done(error); },
+            [self, done](caf::error& e) { done("the tracepoint manager did not answer: " + self->system().render(e)); });
+}
+
+/// On a broker: mutation `index` sent to the healthy agents (for a UPID target, only the agent
+/// the UPID names), each compiling the request itself. It succeeded when one agent carried it
+/// out; otherwise the error names each agent and its reason.
+void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::uint32_t index,
+                      const pxl::tracepoint_mutation& m, deploy_answer done) {
+  using kind = pxl::trace_target::kind;
+  const bool by_upid = m.what == pxl::tracepoint_mutation::kind::upsert &&
+                       (m.target.what == kind::upid || m.target.what == kind::shared_object);
+  const auto upid_asid = static_cast<std::uint32_t>(m.target.upid.high >> 32);
+  std::vector<std::uint32_t> asids;
+  for (const auto& a : self->state.deps.gateway->agents())
+    if (a.health == agent_health::healthy && (!by_upid || a.asid == upid_asid)) asids.push_back(a.asid);
+  if (asids.empty()) {
+    done(by_upid ? "no healthy agent has ASID " + std::to_string(upid_asid) + ", the UPID's"
+                 : "no healthy agent to deploy it to");
+    return;
+  }
+  cluster_wire::tracepoint_request r{0, req, index};
+  r.request.explain = false;
+  constexpr std::chrono::seconds agents_timeout{90};  // beyond an agent's own 60 s for its manager
+  self->request(*self->state.deps.gateway_actor, agents_timeout, send_tracepoint_atom::value, std::move(r), asids)
+      .then(
+          [done](const std::vector<cluster_wire::tracepoint_outcome>& outcomes) {
+            std::string errors;
+            for (const auto& o : outcomes) {
+              if (o.error.empty()) return done({});
+              errors += (errors.empty() ? "" : "; ") + o.hostname + " (ASID " + std::to_string(o.asid) + "): " + o.error;
+            }
+            done(errors.empty() ? "no agent to deploy it to" : "no agent deployed it: " + errors);
+          },
+          [self, done](caf::error& e) { done("the agents did not answer: " + self->system().render(e)); });
+}
+
 /// A script with `import pxtrace` is a mutation first (design §6): its tracepoints are deployed,
 /// one after the other, each answer awaited (a bpftrace program compiles first), and only then
-/// is the script compiled in full, with the tables they made, and run.
+/// is the script compiled in full, with the tables they made, and run. A broker deploys them on
+/// its agents, whose replies bring the new tables along.
 void deploy_then_run(broker_pointer self, std::uint64_t id, std::shared_ptr<wire::query_request> req,
                      reply_fn reply, std::shared_ptr<std::vector<pxl::tracepoint_mutation>> mutations,
                      std::size_t next) {
@@ -200,20 +233,16 @@ void deploy_then_run(broker_pointer self, std::uint64_t id, std::shared_ptr<wire
   }
   const auto& m = (*mutations)[next];
   const std::string file = req->file_name.empty() ? "script.pxl" : req->file_name;
-  auto fail = [reply, id, file, loc = m.loc, name = m.name](const std::string& why) {
-    reply_compile_error(reply, id, {{file, loc.line, loc.col, "tracepoint '" + name + "': " + why, ""}});
+  auto done = [=, loc = m.loc, name = m.name](const std::string& error) {
+    if (!error.empty())
+      reply_compile_error(reply, id, {{file, loc.line, loc.col, "tracepoint '" + name + "': " + error, ""}});
+    else
+      deploy_then_run(self, id, req, reply, mutations, next + 1);
   };
-  constexpr std::chrono::seconds deploy_timeout{60};
-  self->request(*self->state.deps.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value, m)
-      .then(
-          [=](const std::string& error, const std::string&) {
-            if (!error.empty()) {
-              fail(error);
-              return;
-            }
-            deploy_then_run(self, id, req, reply, mutations, next + 1);
-          },
-          [=](caf::error& e) { fail("the tracepoint manager did not answer: " + self->system().render(e)); });
+  if (self->state.deps.tracepoint_manager)
+    deploy_here(self, m, std::move(done));
+  else
+    deploy_on_agents(self, *req, static_cast<std::uint32_t>(next), m, std::move(done));
 }
 
 bool imports_pxtrace(const std::string& script) {
@@ -226,7 +255,7 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
   return {
       [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
         if (imports_pxtrace(req.script)) {
-          auto opts = options_for(req, self->state.catalog);
+          auto opts = compile_options_for(req, self->state.catalog);
           opts.mutations_only = true;
           auto first = pxl::compile(req.script, opts);
           if (!first.ok()) {
@@ -239,21 +268,16 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
             // Nothing is deployed: the mutations, then the query part if its tables exist yet.
             wire::done d;
             for (const auto& m : first.plan.mutations) d.explain += "mutation " + pxl::to_string(m) + "\n";
-            auto full = pxl::compile(req.script, options_for(req, self->state.catalog));
+            auto full = pxl::compile(req.script, compile_options_for(req, self->state.catalog));
             d.explain += full.ok() ? pxl::to_string(full.plan)
                                    : "(the query part reads tables these tracepoints make; it is planned once they run)\n";
             reply(wire::server_message{id, std::move(d)});
             return;
           }
           if (!first.plan.mutations.empty()) {
-            if (!self->state.deps.tracepoint_manager) {
+            if (!self->state.deps.tracepoint_manager && !self->state.deps.gateway) {
               const auto& loc = first.plan.mutations.front().loc;
-              reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col,
-                                               self->state.deps.gateway
-                                                   ? "a broker does not deploy tracepoints to its agents yet: run "
-                                                     "pxtrace scripts against a standalone wispd"
-                                                   : "this node has no tracepoint manager",
-                                               ""}});
+              reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col, "this node has no tracepoint manager", ""}});
               return;
             }
             deploy_then_run(self, id, std::make_shared<wire::query_request>(std::move(req)), std::move(reply),
@@ -268,6 +292,19 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
 }
 
 }  // namespace
+
+pxl::compile_options compile_options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
+  pxl::compile_options opts;
+  opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
+  opts.now_ns = schemas::wall_clock_ns();
+  opts.tables = catalog;
+  opts.args = req.args;
+  if (req.vis) {
+    opts.vis = req.vis->text;
+    if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
+  }
+  return opts;
+}
 
 query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps) {
   return sys.spawn(broker, std::move(deps));

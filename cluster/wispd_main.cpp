@@ -43,6 +43,7 @@
 #include "cluster/metadata/metadata_service.hpp"
 #include "cluster/query_broker.hpp"
 #include "cluster/wispd_flags.hpp"
+#include "schemas/types.hpp"
 
 namespace {
 
@@ -137,9 +138,7 @@ cluster::agent_info this_agent(const std::vector<std::string>& addresses) {
       }
     }
   if (a.ip_address.empty()) a.ip_address = "127.0.0.1";
-  a.start_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  a.start_time_ns = schemas::wall_clock_ns();
   utsname u{};
   std::error_code ec;
   a.kernel_headers_installed =
@@ -265,7 +264,7 @@ void serve_clients(cluster::client_endpoint& endpoint, cluster::client_endpoint_
 }
 
 /// The agent's link to the broker: registration with this node's tables, heartbeats with its
-/// loss counters, and fragments to the fragment runner.
+/// loss counters and tracepoints, and fragments and tracepoint requests to the fragment runner.
 std::shared_ptr<cluster::agent_gateway> start_agent_gateway(caf::actor_system& sys,
                                                              const std::map<std::string, std::string>& v,
                                                              const cluster::broker_deps& deps,
@@ -306,6 +305,10 @@ std::shared_ptr<cluster::agent_gateway> start_agent_gateway(caf::actor_system& s
   };
   o.losses = [losses] { return losses->get(); };
   o.on_fragment = [runner](cluster_wire::plan_fragment f) { caf::anon_send(runner, actors::run_atom::value, std::move(f)); };
+  o.tracepoints = [deps] { return cluster::node_tracepoints(deps); };
+  o.on_tracepoint = [runner](cluster_wire::tracepoint_request r) {
+    caf::anon_send(runner, tracepoints::upsert_atom::value, std::move(r));
+  };
   if (auto err = gateway->start(std::move(o)); !err.empty()) die("cannot start the agent gateway: " + err);
   return gateway;
 }

@@ -70,6 +70,8 @@ const Root* verified_root(std::string_view bytes, std::size_t max_bytes, decode_
   return root;
 }
 
+std::optional<table_info> decode_table(const TableInfo* t, const std::string& where, decode_error& err);
+
 std::optional<register_request> decode_register(const Register* r, decode_error& err) {
   register_request out;
   out.requested_asid = r->requested_asid();
@@ -85,13 +87,9 @@ std::optional<register_request> decode_register(const Register* r, decode_error&
   }
   if (r->tables()) {
     for (const auto* t : *r->tables()) {
-      std::string why;
-      auto rel = wire::decode_relation(t->relation(), why);
-      if (!rel) {
-        err = {decode_errc::invalid, "registration, table '" + string_of(t->name()) + "': " + why};
-        return std::nullopt;
-      }
-      out.tables.push_back({string_of(t->name()), std::move(*rel)});
+      auto table = decode_table(t, "registration", err);
+      if (!table) return std::nullopt;
+      out.tables.push_back(std::move(*table));
     }
   }
   return out;
@@ -121,6 +119,61 @@ std::optional<end_of_stream> decode_end(const EndOfStream* e, decode_error& err)
                        string_of(e->error()), wire::decode_losses(e->losses())};
 }
 
+fb::Offset<fb::Vector<fb::Offset<TracepointInfo>>> encode_tracepoints(fb::FlatBufferBuilder& b,
+                                                                     const std::vector<tracepoint_info>& v) {
+  std::vector<fb::Offset<TracepointInfo>> out;
+  for (const auto& t : v) {
+    const wire::Uint128 id{t.id.high, t.id.low};
+    auto name = b.CreateString(t.name);
+    auto state = b.CreateString(t.state);
+    auto message = b.CreateString(t.message);
+    std::vector<fb::Offset<fb::String>> tables;
+    for (const auto& table : t.tables) tables.push_back(b.CreateString(table));
+    out.push_back(CreateTracepointInfo(b, &id, name, state, message, b.CreateVector(tables)));
+  }
+  return b.CreateVector(out);
+}
+
+std::vector<tracepoint_info> decode_tracepoints(const fb::Vector<fb::Offset<TracepointInfo>>* v) {
+  std::vector<tracepoint_info> out;
+  if (!v) return out;
+  for (const auto* t : *v) {
+    tracepoint_info info;
+    if (t->id()) info.id = {t->id()->high(), t->id()->low()};
+    info.name = string_of(t->name());
+    info.state = string_of(t->state());
+    info.message = string_of(t->message());
+    if (t->tables())
+      for (const auto* table : *t->tables()) info.tables.push_back(string_of(table));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+fb::Offset<TableInfo> encode_table(fb::FlatBufferBuilder& b, const table_info& t) {
+  auto rel = wire::encode_relation(b, t.rel);
+  return CreateTableInfo(b, b.CreateString(t.name), rel);
+}
+
+std::optional<table_info> decode_table(const TableInfo* t, const std::string& where, decode_error& err) {
+  std::string why;
+  auto rel = wire::decode_relation(t->relation(), why);
+  if (!rel) {
+    err = {decode_errc::invalid, where + ", table '" + string_of(t->name()) + "': " + why};
+    return std::nullopt;
+  }
+  return table_info{string_of(t->name()), std::move(*rel)};
+}
+
+std::optional<tracepoint_reply> decode_tracepoint_reply(const TracepointReply* r, decode_error& err) {
+  tracepoint_reply out{r->request_id(), string_of(r->error()), std::nullopt, decode_tracepoints(r->tracepoints())};
+  if (r->table()) {
+    out.table = decode_table(r->table(), "tracepoint reply " + std::to_string(r->request_id()), err);
+    if (!out.table) return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(decode_errc code) {
@@ -144,10 +197,7 @@ std::string encode(const agent_message& m) {
   if (const auto* r = std::get_if<register_request>(&m.payload)) {
     type = AgentPayload::Register;
     std::vector<fb::Offset<TableInfo>> tables;
-    for (const auto& t : r->tables) {
-      auto rel = wire::encode_relation(b, t.rel);
-      tables.push_back(CreateTableInfo(b, b.CreateString(t.name), rel));
-    }
+    for (const auto& t : r->tables) tables.push_back(encode_table(b, t));
     auto agent_id = b.CreateString(r->agent_id);
     auto hostname = b.CreateString(r->hostname);
     auto kernel = b.CreateString(r->kernel_release);
@@ -158,12 +208,19 @@ std::string encode(const agent_message& m) {
   } else if (const auto* h = std::get_if<heartbeat>(&m.payload)) {
     type = AgentPayload::Heartbeat;
     auto losses = wire::encode_losses(b, h->losses);
-    payload = CreateHeartbeat(b, h->time_ns, h->sequence, losses).Union();
+    auto tracepoints = encode_tracepoints(b, h->tracepoints);
+    payload = CreateHeartbeat(b, h->time_ns, h->sequence, losses, tracepoints).Union();
   } else if (const auto* bm = std::get_if<batch_message>(&m.payload)) {
     type = AgentPayload::Batch;
     auto stream = encode_stream(b, bm->stream);
     auto batch = wire::encode_batch(b, bm->batch);
     payload = CreateBatch(b, stream, bm->sequence, batch).Union();
+  } else if (const auto* t = std::get_if<tracepoint_reply>(&m.payload)) {
+    type = AgentPayload::TracepointReply;
+    auto error = b.CreateString(t->error);
+    auto table = t->table ? encode_table(b, *t->table) : fb::Offset<TableInfo>{};
+    auto tracepoints = encode_tracepoints(b, t->tracepoints);
+    payload = CreateTracepointReply(b, t->request_id, error, table, tracepoints).Union();
   } else {
     const auto& e = std::get<end_of_stream>(m.payload);
     type = AgentPayload::EndOfStream;
@@ -188,6 +245,10 @@ std::string encode(const broker_message& m) {
     type = BrokerPayload::PlanFragment;
     auto plan = b.CreateVector(reinterpret_cast<const std::uint8_t*>(p->plan.data()), p->plan.size());
     payload = CreatePlanFragment(b, p->query_id, p->fragment_id, plan).Union();
+  } else if (const auto* t = std::get_if<tracepoint_request>(&m.payload)) {
+    type = BrokerPayload::TracepointRequest;
+    auto request = wire::encode_query_request(b, t->request);
+    payload = CreateTracepointRequest(b, t->request_id, request, t->index).Union();
   } else {
     const auto& c = std::get<credit>(m.payload);
     type = BrokerPayload::Credit;
@@ -216,7 +277,8 @@ static std::optional<agent_message> decode_agent_from(std::string_view bytes, de
     }
     case AgentPayload::Heartbeat: {
       const auto* h = root->payload_as_Heartbeat();
-      m.payload = heartbeat{h->time_ns(), h->sequence(), wire::decode_losses(h->losses())};
+      m.payload = heartbeat{h->time_ns(), h->sequence(), wire::decode_losses(h->losses()),
+                            decode_tracepoints(h->tracepoints())};
       return m;
     }
     case AgentPayload::Batch: {
@@ -229,6 +291,12 @@ static std::optional<agent_message> decode_agent_from(std::string_view bytes, de
       auto e = decode_end(root->payload_as_EndOfStream(), err);
       if (!e) return std::nullopt;
       m.payload = std::move(*e);
+      return m;
+    }
+    case AgentPayload::TracepointReply: {
+      auto t = decode_tracepoint_reply(root->payload_as_TracepointReply(), err);
+      if (!t) return std::nullopt;
+      m.payload = std::move(*t);
       return m;
     }
     case AgentPayload::NONE:
@@ -263,6 +331,11 @@ static std::optional<broker_message> decode_broker_from(std::string_view bytes, 
       auto stream = decode_stream(c->stream(), "credit", err);
       if (!stream) return std::nullopt;
       return broker_message{credit{std::move(*stream), c->consumed()}};
+    }
+    case BrokerPayload::TracepointRequest: {
+      const auto* t = root->payload_as_TracepointRequest();
+      tracepoint_request out{t->request_id(), wire::decode_query_request(t->request()), t->index()};
+      return broker_message{std::move(out)};
     }
     case BrokerPayload::NONE:
       break;

@@ -41,10 +41,21 @@ struct register_request {
   bool kernel_headers_installed = false;
 };
 
+/// One of the agent's tracepoints, as px.GetTracepointStatus shows it.
+struct tracepoint_info {
+  schemas::uint128 id;
+  std::string name;
+  std::string state;  // "RUNNING", "FAILED", ... (Pixie's names)
+  std::string message;
+  std::vector<std::string> tables;
+  bool operator==(const tracepoint_info&) const = default;
+};
+
 struct heartbeat {
   std::int64_t time_ns = 0;
   std::uint64_t sequence = 0;
   std::vector<wire::loss_counter> losses;
+  std::vector<tracepoint_info> tracepoints;
 };
 
 /// One stream of batches: a sink of a plan fragment of a query.
@@ -69,7 +80,22 @@ struct end_of_stream {
   std::vector<wire::loss_counter> losses;
 };
 
-using agent_payload = std::variant<register_request, heartbeat, batch_message, end_of_stream>;
+/// The outcome of a tracepoint_request on one agent.
+struct tracepoint_reply {
+  std::uint64_t request_id = 0;
+  std::string error;  // empty: deployed (or deleted)
+  std::optional<table_info> table;  // the tracepoint's table, when one was deployed
+  std::vector<tracepoint_info> tracepoints;  // all of the agent's, after the mutation
+};
+
+/// The broker's summary of one agent's tracepoint_reply (or of its absence).
+struct tracepoint_outcome {
+  std::uint32_t asid = 0;
+  std::string hostname;
+  std::string error;  // empty: carried out there
+};
+
+using agent_payload = std::variant<register_request, heartbeat, batch_message, end_of_stream, tracepoint_reply>;
 
 struct agent_message {
   std::uint32_t asid = 0;  // 0 until registered
@@ -97,7 +123,15 @@ struct credit {
   std::uint64_t consumed = 0;
 };
 
-using broker_payload = std::variant<register_reply, plan_fragment, credit>;
+/// Carry out mutation number `index` of a pxtrace script: the agent compiles the request (script,
+/// arguments, vis spec) mutations only, as the broker did.
+struct tracepoint_request {
+  std::uint64_t request_id = 0;
+  wire::query_request request;
+  std::uint32_t index = 0;
+};
+
+using broker_payload = std::variant<register_reply, plan_fragment, credit, tracepoint_request>;
 
 struct broker_message {
   broker_payload payload;

@@ -1,5 +1,6 @@
 #include "schemas/types.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 namespace wisp::schemas {
@@ -11,6 +12,11 @@ std::string to_string(const uint128& x) {
                 static_cast<unsigned>(x.high & 0xffff), static_cast<unsigned>(x.low >> 48),
                 static_cast<unsigned long long>(x.low & 0xffffffffffffULL));
   return buf;
+}
+
+std::int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::optional<uint128> uint128_from_string(std::string_view s) {

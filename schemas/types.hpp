@@ -63,6 +63,9 @@ std::string to_string(const uint128& x);
 /// The inverse of to_string (a UUID: 32 hex digits, dashes anywhere ignored); nullopt otherwise.
 std::optional<uint128> uint128_from_string(std::string_view s);
 
+/// Nanoseconds since the Unix epoch, now: the clock of every time_ column and of cluster heartbeats.
+std::int64_t wall_clock_ns();
+
 /// "BOOLEAN", "INT64", ... (Pixie's enum names).
 std::string_view to_string(data_type t);
 std::string_view to_string(semantic_type t);

@@ -44,13 +44,7 @@ const Root* verified_root(std::string_view bytes, std::string& error) {
 
 std::string encode(const client_message& m) {
   fb::FlatBufferBuilder b;
-  std::vector<fb::Offset<ScriptArg>> args;
-  for (const auto& [k, v] : m.request.args) args.push_back(CreateScriptArgDirect(b, k.c_str(), v.c_str()));
-  fb::Offset<VisSpec> vis;
-  if (m.request.vis)
-    vis = CreateVisSpecDirect(b, m.request.vis->file_name.c_str(), m.request.vis->text.c_str());
-  auto req = CreateQueryRequestDirect(b, m.request.script.c_str(), m.request.file_name.c_str(),
-                                      m.request.explain, &args, vis);
+  auto req = encode_query_request(b, m.request);
   return finish(b, CreateClientMessage(b, protocol_version, m.query_id, Request::QueryRequest, req.Union()));
 }
 
@@ -101,12 +95,7 @@ static std::optional<client_message> decode_client_from(std::string_view bytes, 
   }
   client_message m;
   m.query_id = root->query_id();
-  m.request.script = string_of(q->script());
-  m.request.file_name = string_of(q->file_name());
-  m.request.explain = q->explain();
-  if (q->args())
-    for (const auto* a : *q->args()) m.request.args.emplace_back(string_of(a->name()), string_of(a->value()));
-  if (const auto* v = q->vis()) m.request.vis = vis_spec_file{string_of(v->file_name()), string_of(v->text())};
+  m.request = decode_query_request(q);
   return m;
 }
 

@@ -24,16 +24,11 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "schemas/tables.hpp"
+#include "schemas/types.hpp"
 
 namespace wisp::protocols {
 
 namespace {
-
-std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Named loss/health counters, summed over trackers (live and finished).
 using counter_map = std::map<std::string, std::uint64_t>;
@@ -156,7 +151,7 @@ struct parser_state {
 
   /// Runs every tracker once, turns records into rows, retires finished trackers.
   void process() {
-    const auto now = wall_clock_ns();
+    const auto now = schemas::wall_clock_ns();
     for (auto it = trackers.begin(); it != trackers.end();) {
       records.clear();
       it->second.process(now, records);

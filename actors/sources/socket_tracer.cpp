@@ -9,6 +9,7 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "schemas/tables.hpp"
+#include "schemas/types.hpp"
 
 namespace wisp::sources {
 
@@ -197,9 +198,7 @@ socket_tracer_actor::behavior_type socket_tracer(socket_tracer_actor::stateful_p
           for (std::size_t i = 0; i < shards.size(); ++i)
             if (!shards[i].empty()) self->send(pool[i], actors::events_atom::value, std::move(shards[i]));
         }
-        s.emit_conn_stats(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
+        s.emit_conn_stats(schemas::wall_clock_ns());
         self->delayed_send(self, s.config.poll_period, actors::poll_atom::value);
       },
       [self](actors::stats_atom) {

@@ -6,18 +6,13 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "caf/typed_response_promise.hpp"
+#include "schemas/types.hpp"
 
 namespace wisp::tracepoints {
 
 namespace {
 
 using reply_promise = caf::typed_response_promise<std::string, std::string>;
-
-std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct manager_state {
   static inline const char* name = "tracepoint_manager";
@@ -63,7 +58,7 @@ tracepoint_manager_actor::behavior_type manager(tracepoint_manager_actor::statef
           s.publish();
           return {err, std::string{}};
         }
-        auto r = s.deploy->upsert(m, wall_clock_ns());
+        auto r = s.deploy->upsert(m, schemas::wall_clock_ns());
         s.publish();
         if (r.what != upsert_result::kind::starting) return {r.error, r.table};
         auto promise = self->make_response_promise<std::string, std::string>();
@@ -93,7 +88,7 @@ tracepoint_manager_actor::behavior_type manager(tracepoint_manager_actor::statef
       },
       [self](tick_atom) {
         auto& s = self->state;
-        s.deploy->tick(wall_clock_ns());
+        s.deploy->tick(schemas::wall_clock_ns());
         s.publish();
         self->delayed_send(self, std::chrono::seconds{1}, tick_atom::value);
       },

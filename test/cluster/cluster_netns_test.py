@@ -9,13 +9,16 @@ Checks, in order:
 2. a query that aggregates across the agents returns the same rows as the same query run by a
    standalone wispd that traces the whole host, i.e. the union of the three agents' data in
    one process; `--explain` shows the distributed plan (partial aggregates on the agents);
-3. an agent killed right before a query (the broker still thinks it healthy) and one stopped
+3. pxtrace through the broker: a tracepoint on a UPID goes to the agent the UPID names, its
+   table is queryable at once, px/tracepoint_status shows it, it is deleted; bad targets are
+   errors naming the agent;
+4. an agent killed right before a query (the broker still thinks it healthy) and one stopped
    (SIGSTOP: it stalls) give partial results with a warning naming them, within a bounded
    time, with exactly the surviving agents' rows;
-4. after a broker restart the live agents register again with their ASIDs and queries work;
+5. after a broker restart the live agents register again with their ASIDs and queries work;
 and a client without keys or with a key the broker does not list is refused.
 
-Needs root, BPF, ip, unshare, curl; exits 77 otherwise.
+Needs root, BPF, ip, unshare, curl, gcc; exits 77 otherwise.
 """
 import os
 import signal
@@ -170,7 +173,7 @@ def serve_and_request(node, www, count):
 
 
 def main():
-    e2e.require_root_and_tools("ip", "unshare", "curl")
+    e2e.require_root_and_tools("ip", "unshare", "curl", "gcc")
     if not e2e.BUILD:
         e2e.skip("WISP_BINARY_DIR is not set")
     if sh("ip", "netns", "list", check=False).returncode != 0:
@@ -249,7 +252,10 @@ def main():
         for r in rows:
             assert r["asid"] == r["upid_asid"] == hosts[r["hostname"]], (r, hosts)
 
-        # 3. A killed agent and a stopped one: partial results, warnings naming them, bounded time.
+        # 3. pxtrace through the broker.
+        check_pxtrace(tmp, hosts)
+
+        # 4. A killed agent and a stopped one: partial results, warnings naming them, bounded time.
         nodes["a2"].stop(signal.SIGKILL)
         # ip netns exec, unshare and sh all exec: the process is wispd itself.
         a3_target = nodes["a3"].proc.pid
@@ -263,7 +269,7 @@ def main():
         assert per_path_counts(rows) == {p: 7 for p in PATHS}, rows
         print(f"a2 killed, a3 stopped: partial result in {took:.1f} s; warnings: {warnings.strip()}")
 
-        # 4. Broker restart: a1 and a3 (alive again) register with their ASIDs.
+        # 5. Broker restart: a1 and a3 (alive again) register with their ASIDs.
         nodes["broker"].stop()
         nodes["broker"] = start_broker(tmp, key_dir)
         def back():
@@ -289,6 +295,77 @@ def main():
             standalone.stop()
         net.destroy()
     print("PASS")
+
+
+def make_upid(asid, pid, ticks):
+    """A UPID as a UUID string: (asid << 32 | pid, start time in clock ticks)."""
+    h = f"{(asid << 32) | pid:016x}{ticks:016x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def start_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def upsert_compute(upid):
+    return f"""import pxtrace
+import px
+
+@pxtrace.probe('compute')
+def probe_fn():
+    return [{{'a': pxtrace.ArgExpr('a')}}, {{'ret': pxtrace.RetExpr('$0')}}]
+
+pxtrace.UpsertTracepoint('netns_compute', 'netns_compute', probe_fn, px.uint128('{upid}'), '10m')
+"""
+
+
+def tracepoint_status():
+    r = wisp("run", "px/tracepoint_status", "-o", "json")
+    assert r.returncode == 0, r.stderr
+    return {row["name"]: row for row in rows_of(r.stdout)}
+
+
+def check_pxtrace(tmp, hosts):
+    """pxtrace through the broker: a tracepoint on a UPID goes to the agent that the UPID names
+    (a C program built here with DWARF, run in a1's namespace), its table is queryable through
+    the broker at once, px.GetTracepointStatus shows it, and it is deleted; bad targets are
+    clear errors naming the agent."""
+    target = os.path.join(tmp, "compute")
+    sh("gcc", "-g", "-O0", "-o", target, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                        "..", "e2e", "tracepoint_targets", "compute.c"))
+    proc = subprocess.Popen(["ip", "netns", "exec", ns_name("a1"), target, "20"])
+    try:
+        upid = make_upid(hosts["a1"], proc.pid, start_ticks(proc.pid))
+        r = wisp("run", "-f", "-", script=upsert_compute(upid) + "px.display(px.DataFrame('netns_compute'))\n")
+        assert r.returncode == 0, r.stderr
+        def traced():
+            rows, _ = query_rows("import px\ndf = px.DataFrame('netns_compute')\n"
+                                 "df.pid = px.upid_to_pid(df.upid)\ndf.host = px._exec_hostname()\npx.display(df)\n")
+            return rows if len(rows) >= 3 else None
+        rows = e2e.wait_until(traced, 30, "rows of the tracepoint deployed through the broker")
+        for row in rows:
+            assert row["host"] == "a1" and row["pid"] == proc.pid, row
+            assert row["ret"] == row["a"] * (row["a"] % 7 + 1) + len("order" if row["a"] % 2 else "refund"), row
+        st = tracepoint_status()["netns_compute"]
+        assert st["state"] == "RUNNING" and "a1: attached to 1 process" in st["status"], st
+        print(f"pxtrace through the broker: {len(rows)} rows from a1; status {st['state']}: {st['status']}")
+
+        # A UPID naming a process a1 does not have, and an ASID no agent holds.
+        gone = make_upid(hosts["a1"], 0x7ffffffe, 1)
+        r = wisp("run", "-f", "-", script=upsert_compute(gone).replace("netns_compute", "netns_gone"))
+        assert r.returncode != 0 and "no agent deployed it" in r.stderr and "a1 (ASID" in r.stderr, r.stderr
+        r = wisp("run", "-f", "-", script=upsert_compute(make_upid(999, proc.pid, start_ticks(proc.pid))))
+        assert r.returncode != 0 and "no healthy agent has ASID 999" in r.stderr, r.stderr
+        print(f"bad targets: {r.stderr.strip()!r}")
+
+        r = wisp("run", "-f", "-", script="import pxtrace\npxtrace.DeleteTracepoint('netns_compute')\n")
+        assert r.returncode == 0, r.stderr
+        assert "netns_compute" not in tracepoint_status(), tracepoint_status()
+        print("deleted through the broker")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def per_path_counts(rows):

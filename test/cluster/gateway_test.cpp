@@ -1,11 +1,12 @@
 // The gateways on loopback: a broker_gateway and agent_gateways in one process (real ZeroMQ
 // sockets, no keys). Registration and ASIDs, heartbeats, fragments out, credit-limited streams
 // in, a lost agent reported to open queries and later forgotten, and re-registration with the
-// same ASID after the broker restarts.
+// same ASID after the broker restarts, and tracepoint requests answered by each agent.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "cluster/agent_gateway.hpp"
 #include "cluster/broker_gateway.hpp"
@@ -47,6 +48,8 @@ struct test_agent {
   std::mutex mutex;
   std::vector<cluster_wire::plan_fragment> fragments;
   std::vector<std::string> tables{"t"};
+  bool answer_tracepoints = true;  // false: requests go unanswered
+  std::vector<cluster_wire::tracepoint_request> tracepoint_requests;
   agent_gateway gateway;
 
   test_agent(std::string agent_id, const std::string& broker) : id(std::move(agent_id)) {
@@ -66,6 +69,24 @@ struct test_agent {
     o.on_fragment = [this](cluster_wire::plan_fragment f) {
       std::lock_guard lock{mutex};
       fragments.push_back(std::move(f));
+    };
+    // Deploys when the script names this agent, else fails the way a tracepoint manager does.
+    o.on_tracepoint = [this](cluster_wire::tracepoint_request r) {
+      bool answer = false;
+      {
+        std::lock_guard lock{mutex};
+        tracepoint_requests.push_back(r);
+        answer = answer_tracepoints;
+      }
+      if (!answer) return;
+      cluster_wire::tracepoint_reply reply{r.request_id, {}, std::nullopt, {}};
+      if (r.request.script.find(id) != std::string::npos) {
+        reply.table = cluster_wire::table_info{"tp_" + id, {}};
+        reply.tracepoints.push_back({{1, 2}, "tp", "RUNNING", "attached", {"tp_" + id}});
+      } else {
+        reply.error = "matches no running process";
+      }
+      gateway.send_reply(std::move(reply));
     };
     EXPECT_EQ(gateway.start(std::move(o)), "");
   }
@@ -186,6 +207,101 @@ TEST(gateway, an_agent_whose_tables_change_registers_them_with_the_same_asid) {
   ASSERT_TRUE(eventually([&] { return broker.agents().at(0).info.tables.size() == 2; }));
   EXPECT_EQ(broker.agents()[0].info.tables[1].name, "tracepoint_table");
   EXPECT_EQ(broker.agents()[0].asid, asid);
+}
+
+struct outcome_log {
+  std::mutex mutex;
+  std::optional<std::vector<cluster_wire::tracepoint_outcome>> outcomes;
+  tracepoint_done done() {
+    return [this](std::vector<cluster_wire::tracepoint_outcome> o) {
+      std::lock_guard lock{mutex};
+      EXPECT_FALSE(outcomes) << "done called twice";
+      outcomes = std::move(o);
+    };
+  }
+  std::optional<std::vector<cluster_wire::tracepoint_outcome>> get() {
+    std::lock_guard lock{mutex};
+    return outcomes;
+  }
+};
+
+TEST(gateway, a_tracepoint_request_is_answered_by_each_agent_and_its_table_is_known_at_once) {
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(broker_opts("tcp://127.0.0.1:*")), "");
+  test_agent a{"a", broker.endpoint()}, b{"b", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 2 && a.gateway.stats().asid && b.gateway.stats().asid; }));
+  const auto asid_a = a.gateway.stats().asid, asid_b = b.gateway.stats().asid;
+
+  outcome_log log;
+  cluster_wire::tracepoint_request req{0, {"deploy on a", "t.pxl", false, {{"k", "v"}}, std::nullopt}, 1};
+  ASSERT_TRUE(broker.send_tracepoint(req, {asid_a, asid_b, 77}, log.done()));  // 77: no such agent
+  ASSERT_TRUE(eventually([&] { return log.get().has_value(); }));
+  auto outcomes = *log.get();
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const auto& o : outcomes) {
+    EXPECT_EQ(o.hostname, o.asid == asid_a ? "host-a" : "host-b");
+    EXPECT_EQ(o.error, o.asid == asid_a ? "" : "matches no running process");
+  }
+  {
+    std::lock_guard lock{a.mutex};
+    ASSERT_EQ(a.tracepoint_requests.size(), 1u);
+    EXPECT_EQ(a.tracepoint_requests[0].index, 1u);
+    EXPECT_EQ(a.tracepoint_requests[0].request.file_name, "t.pxl");
+    EXPECT_NE(a.tracepoint_requests[0].request_id, 0u);
+  }
+  // The reply's table is in the registry before the agent registers it again (its describe()
+  // does not list it at all here), and so are its tracepoints.
+  for (const auto& agent : broker.agents())
+    if (agent.asid == asid_a) {
+      ASSERT_EQ(agent.info.tables.size(), 2u);
+      EXPECT_EQ(agent.info.tables[1].name, "tp_a");
+      ASSERT_EQ(agent.tracepoints.size(), 1u);
+      EXPECT_EQ(agent.tracepoints[0].state, "RUNNING");
+    }
+  EXPECT_FALSE(broker.send_tracepoint(req, {77}, log.done()));
+}
+
+TEST(gateway, an_agent_lost_before_it_answers_a_tracepoint_request_settles_it) {
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(broker_opts("tcp://127.0.0.1:*")), "");
+  auto a = std::make_unique<test_agent>("a", broker.endpoint());
+  test_agent b{"b", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 2 && a->gateway.stats().asid && b.gateway.stats().asid; }));
+  const auto asid_a = a->gateway.stats().asid, asid_b = b.gateway.stats().asid;
+  {
+    std::lock_guard lock{a->mutex};
+    a->answer_tracepoints = false;
+  }
+  outcome_log log;
+  ASSERT_TRUE(broker.send_tracepoint({0, {"deploy on b", "", false, {}, std::nullopt}, 0}, {asid_a, asid_b}, log.done()));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{a->mutex};
+    return !a->tracepoint_requests.empty();
+  }));
+  EXPECT_FALSE(log.get());  // b answered, a did not yet
+  a.reset();                // a dies without answering
+  ASSERT_TRUE(eventually([&] { return log.get().has_value(); }));
+  const auto outcomes = *log.get();
+  for (const auto& o : outcomes)
+    EXPECT_EQ(o.error, o.asid == asid_a ? "the agent was lost before it answered" : "") << o.asid;
+}
+
+TEST(agent_registry, merges_the_agents_tracepoints_by_name) {
+  registered_agent a, b;
+  a.info.hostname = "n1";
+  b.info.hostname = "n2";
+  a.tracepoints = {{{1ull << 32, 1}, "tp", "FAILED", "matches no running process", {}},
+                   {{1ull << 32, 2}, "old", "TERMINATED", "deleted", {"old_t"}}};
+  b.tracepoints = {{{2ull << 32, 1}, "tp", "RUNNING", "attached to 2 process(es)", {"tp_t"}}};
+  auto merged = cluster_tracepoints({a, b});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].name, "tp");
+  EXPECT_EQ(merged[0].state, "RUNNING");
+  EXPECT_EQ(merged[0].id, (schemas::uint128{2ull << 32, 1}));
+  EXPECT_EQ(merged[0].message, "n1: matches no running process; n2: attached to 2 process(es)");
+  EXPECT_EQ(merged[0].tables, std::vector<std::string>{"tp_t"});
+  EXPECT_EQ(merged[1].state, "TERMINATED");
+  EXPECT_EQ(merged[1].message, "n1: deleted");
 }
 
 TEST(agent_registry, hands_out_free_asids_and_refuses_spoofed_heartbeats) {

@@ -112,7 +112,7 @@ TEST(Transport, RegistrationAndHeartbeatRoundTripOnLoopback) {
   ASSERT_TRUE(reply);
   EXPECT_EQ(std::get<register_reply>(reply->payload).asid, 17u);
 
-  ASSERT_EQ(agent.send({17, heartbeat{1234, 1, {{"bpf", "lost", 2}}}}), send_result::sent);
+  ASSERT_EQ(agent.send({17, heartbeat{1234, 1, {{"bpf", "lost", 2}}, {}}}), send_result::sent);
   auto hb = broker.receive(patience);
   ASSERT_TRUE(hb);
   EXPECT_EQ(hb->message.asid, 17u);
@@ -227,7 +227,7 @@ TEST(Transport, OversizeMessageIsDroppedByMaxMsgSize) {
   }
   agent_transport good;
   ASSERT_EQ(good.start(agent_to(broker.endpoint(), limit)), "");
-  ASSERT_EQ(good.send({2, heartbeat{5, 1, {}}}), send_result::sent);
+  ASSERT_EQ(good.send({2, heartbeat{5, 1, {}, {}}}), send_result::sent);
   auto in = broker.receive(patience);
   ASSERT_TRUE(in);
   EXPECT_EQ(in->message.asid, 2u);
@@ -247,14 +247,14 @@ TEST(Transport, MalformedAndWrongVersionAreCountedWhileAGoodAgentKeepsWorking) {
   ASSERT_EQ(good.start(agent_to(broker.endpoint())), "");
   raw_peer hostile{broker.endpoint()};
 
-  const auto valid = encode(agent_message{9, heartbeat{1, 1, {}}});
+  const auto valid = encode(agent_message{9, heartbeat{1, 1, {}, {}}});
   for (int round = 0; round < 3; ++round) {
     hostile.send("garbage that is no flatbuffer");
     hostile.send(heartbeat_of_version(cluster_version + 1));
     hostile.send(std::string_view{valid}.substr(0, valid.size() / 2));       // truncated
     hostile.send(encode(broker_message{credit{{1, 1, "s"}, 1}}));             // wrong direction
     hostile.send(encode(agent_message{0, register_request{}}));               // no agent id
-    ASSERT_EQ(good.send({3, heartbeat{round, static_cast<std::uint64_t>(round), {}}}), send_result::sent);
+    ASSERT_EQ(good.send({3, heartbeat{round, static_cast<std::uint64_t>(round), {}, {}}}), send_result::sent);
     auto in = broker.receive(patience);
     ASSERT_TRUE(in) << "round " << round;
     EXPECT_EQ(in->message.asid, 3u);

@@ -31,12 +31,14 @@ int main(int argc, char** argv) {
   const stream_id s{1, 2, "out"};
   const std::vector<std::string> seeds{
       encode(agent_message{0, register_request{0, "agent", "host", "6.1", {{"t", rel}}, "10.0.0.1", 1, true}}),
-      encode(agent_message{3, heartbeat{1, 2, {{"bpf", "lost", 3}}}}),
+      encode(agent_message{3, heartbeat{1, 2, {{"bpf", "lost", 3}}, {{{3ull << 32, 1}, "tp", "RUNNING", "m", {"t"}}}}}),
+      encode(agent_message{3, tracepoint_reply{4, "", table_info{"t", rel}, {{{3ull << 32, 1}, "tp", "FAILED", "m", {"t"}}}}}),
       encode(agent_message{3, batch_message{s, 0, batch}}),
       encode(agent_message{3, end_of_stream{s, 1, wire::status::exec_error, "e", {{"a", "b", 1}}}}),
       encode(broker_message{register_reply{3, "agent", ""}}),
       encode(broker_message{plan_fragment{1, 2, "plan bytes"}}),
       encode(broker_message{credit{s, 1}}),
+      encode(broker_message{tracepoint_request{4, {"import pxtrace", "f.pxl", false, {{"a", "b"}}, wire::vis_spec_file{"v", "{}"}}, 1}}),
   };
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const std::string file = std::string{argv[1]} + "/seed" + std::to_string(i);

@@ -65,13 +65,16 @@ TEST(ClusterWire, RegisterRoundTripKeepsTablesAndRelations) {
 }
 
 TEST(ClusterWire, HeartbeatBatchAndEndOfStreamRoundTrip) {
-  auto hb = round_trip({4, heartbeat{123456789, 9, {{"bpf", "lost_events", 17}}}});
+  const tracepoint_info tp{{7ull << 32, 3}, "probe", "FAILED", "no process", {"probe_table", "other"}};
+  auto hb = round_trip({4, heartbeat{123456789, 9, {{"bpf", "lost_events", 17}}, {tp}}});
   EXPECT_EQ(hb.asid, 4u);
   const auto& h = std::get<heartbeat>(hb.payload);
   EXPECT_EQ(h.time_ns, 123456789);
   EXPECT_EQ(h.sequence, 9u);
   ASSERT_EQ(h.losses.size(), 1u);
   EXPECT_EQ(h.losses[0].value, 17u);
+  ASSERT_EQ(h.tracepoints.size(), 1u);
+  EXPECT_EQ(h.tracepoints[0], tp);
 
   const stream_id s{42, 2, "out"};
   auto bm = round_trip({4, batch_message{s, 3, batch(2)}});
@@ -107,6 +110,42 @@ TEST(ClusterWire, BrokerMessagesRoundTrip) {
   ASSERT_TRUE(c) << err.detail;
   EXPECT_EQ(std::get<credit>(c->payload).consumed, 6u);
   EXPECT_EQ(std::get<credit>(c->payload).stream.sink, "out");
+}
+
+TEST(ClusterWire, TracepointRequestAndReplyRoundTrip) {
+  wire::query_request q{std::string("import pxtrace\0#", 16), "trace.pxl", false, {{"upid", std::string("u\0v", 3)}},
+                        wire::vis_spec_file{"vis.json", "{}"}};
+  decode_error err;
+  auto r = decode_broker(encode(broker_message{tracepoint_request{12, q, 2}}), err);
+  ASSERT_TRUE(r) << err.detail;
+  const auto& req = std::get<tracepoint_request>(r->payload);
+  EXPECT_EQ(req.request_id, 12u);
+  EXPECT_EQ(req.index, 2u);
+  EXPECT_EQ(req.request.script, q.script);
+  EXPECT_EQ(req.request.file_name, "trace.pxl");
+  ASSERT_EQ(req.request.args.size(), 1u);
+  EXPECT_EQ(req.request.args[0].second, std::string("u\0v", 3));
+  ASSERT_TRUE(req.request.vis);
+  EXPECT_EQ(req.request.vis->text, "{}");
+  // Without a vis spec the request stays in script mode.
+  q.vis.reset();
+  r = decode_broker(encode(broker_message{tracepoint_request{13, q, 0}}), err);
+  ASSERT_TRUE(r) << err.detail;
+  EXPECT_FALSE(std::get<tracepoint_request>(r->payload).request.vis);
+
+  const tracepoint_info tp{{5ull << 32, 1}, "probe", "RUNNING", "attached to 1 process(es)", {"probe_table"}};
+  auto back = round_trip({5, tracepoint_reply{12, "", table_info{"probe_table", rel()}, {tp}}});
+  const auto& rep = std::get<tracepoint_reply>(back.payload);
+  EXPECT_EQ(rep.request_id, 12u);
+  EXPECT_TRUE(rep.error.empty());
+  ASSERT_TRUE(rep.table);
+  EXPECT_EQ(*rep.table, (table_info{"probe_table", rel()}));
+  ASSERT_EQ(rep.tracepoints.size(), 1u);
+  EXPECT_EQ(rep.tracepoints[0], tp);
+
+  auto failed = round_trip({5, tracepoint_reply{14, "matches no running process", std::nullopt, {}}});
+  EXPECT_EQ(std::get<tracepoint_reply>(failed.payload).error, "matches no running process");
+  EXPECT_FALSE(std::get<tracepoint_reply>(failed.payload).table);
 }
 
 TEST(ClusterWire, WrongVersionIsAnErrorValue) {
@@ -184,6 +223,20 @@ TEST(ClusterWire, VerifiedButInvalidFieldsAreRefusedWithTheReason) {
   b2.Finish(CreateAgentMessage(b2, cluster_version, 1, AgentPayload::EndOfStream, e.Union()), "WSAG");
   EXPECT_FALSE(decode_agent({reinterpret_cast<const char*>(b2.GetBufferPointer()), b2.GetSize()}, err));
   EXPECT_EQ(err.code, decode_errc::invalid);
+
+  // A tracepoint reply whose table has a column of an unknown type.
+  {
+    flatbuffers::FlatBufferBuilder b4;
+    auto ci = wire::CreateColumnInfoDirect(b4, "c", 99);
+    std::vector<flatbuffers::Offset<wire::ColumnInfo>> cols{ci};
+    auto relation = wire::CreateRelationDirect(b4, &cols);
+    auto table = CreateTableInfo(b4, b4.CreateString("t"), relation);
+    auto reply = CreateTracepointReply(b4, 3, 0, table);
+    b4.Finish(CreateAgentMessage(b4, cluster_version, 1, AgentPayload::TracepointReply, reply.Union()), "WSAG");
+    EXPECT_FALSE(decode_agent({reinterpret_cast<const char*>(b4.GetBufferPointer()), b4.GetSize()}, err));
+    EXPECT_EQ(err.code, decode_errc::invalid);
+    EXPECT_NE(err.detail.find("tracepoint reply 3, table 't'"), std::string::npos) << err.detail;
+  }
 
   // A batch whose column is shorter than num_rows, and one with num_rows 2^64-1.
   for (std::uint64_t rows : {std::uint64_t{3}, ~std::uint64_t{0}}) {
