@@ -19,10 +19,11 @@ constexpr std::size_t max_label_length = 63;  // RFC 1123 label, as Kubernetes n
 constexpr std::size_t max_image_length = 512;
 
 /// Flags that differ between the agent and the broker: the workloads set them, not the ConfigMap.
-/// kube_api: only the broker watches the API server (agents get no service-account token); the
-/// endpoints and key files differ per role (25-keys.yaml).
-constexpr std::string_view per_workload_flags[] = {"role",     "listen",     "kube_api",     "broker",         "cluster_listen",
-                                                   "key_file", "broker_key", "allowed_keys", "allowed_clients"};
+/// kube_node: each agent's own node (the downward API); the endpoints and key files differ per
+/// role (25-keys.yaml).
+constexpr std::string_view per_workload_flags[] = {"role",         "listen",   "kube_api",   "kube_node",
+                                                   "broker",       "cluster_listen", "key_file", "broker_key",
+                                                   "allowed_keys", "allowed_clients"};
 
 /// What the key Secrets hold without --keys: wispd refuses it at start ("not a Z85 CURVE key").
 constexpr std::string_view key_placeholder = "REPLACE-ME: render real keys with wisp deploy --keys DIR";

@@ -43,6 +43,7 @@ inline constexpr wispd_flag wispd_flags[] = {
     {"tracepoint_table_mb", "64", "memory budget of each tracepoint's table, MiB"},
     {"bpftrace", "", "the bpftrace executable for pxtrace bpftrace programs (empty: bpftrace on PATH)"},
     {"kube_api", "", "Kubernetes API server: empty = none, `in-cluster` = the service account's, or http(s)://host:port"},
+    {"kube_node", "", "this node's Kubernetes name: with --kube_api, watch only the pods scheduled on it (agents)"},
 };
 
 /// The environment variable of flag `name`: "table_store_limit_mb" -> "WISP_TABLE_STORE_LIMIT_MB".

@@ -410,8 +410,9 @@ int main(int argc, char** argv) {
   }
   // Kubernetes metadata for the pod_*/service_*/ip_to_*/upid_to_* functions (started last: no
   // die() after it while its threads run). Never waits for the API server: the watch threads
-  // retry until it answers.
-  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"));
+  // retry until it answers. Without one, /proc and cgroups still answer upid_to_cmdline,
+  // upid_to_container_id and upid_to_pod_id.
+  auto metadata = cluster::metadata::start_metadata_service(v.at("kube_api"), v.at("kube_node"));
   if (!metadata) die("cannot " + metadata.error_value().what);
   const int sig = wait_for_signal();
   std::cerr << "wispd: stopping on signal " << sig << "\n";

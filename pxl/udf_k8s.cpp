@@ -182,7 +182,7 @@ answer_t<P> answer(const metadata_provider& p, const subject& s) {
   const auto* pod = s.pod ? &*s.pod : nullptr;
   const auto* svc = s.service ? &*s.service : nullptr;
   const auto* ctr = s.container ? &*s.container : nullptr;
-  if constexpr (P == prop::pod_id) return pod ? pod->uid : "";
+  if constexpr (P == prop::pod_id) return pod ? pod->uid : s.proc ? s.proc->pod_uid : "";  // the cgroup's
   else if constexpr (P == prop::pod_name) return pod ? qualified(pod->ns, pod->name) : "";
   else if constexpr (P == prop::namespace_) return pod ? pod->ns : svc ? svc->ns : "";
   else if constexpr (P == prop::node_name) return pod ? pod->node_name : "";

@@ -67,24 +67,28 @@ expected<std::optional<watch_config>> parse_kube_api(std::string_view v) {
   return std::optional<watch_config>{std::move(c)};
 }
 
-metadata_service::metadata_service(watch_config cfg, store_provider_options opts)
-    : store_(std::make_shared<metadata_store>()), client_(std::move(cfg), *store_) {
+metadata_service::metadata_service(std::optional<watch_config> cfg, store_provider_options opts)
+    : store_(std::make_shared<metadata_store>()) {
   provider_ = std::make_shared<store_provider>(store_, std::move(opts));
-  client_.start({std::begin(all_resource_kinds), std::end(all_resource_kinds)});
+  if (cfg) {
+    client_.emplace(std::move(*cfg), *store_);
+    client_->start({std::begin(all_resource_kinds), std::end(all_resource_kinds)});
+  }
   pxl::set_metadata_provider(provider_);
 }
 
 metadata_service::~metadata_service() {
   if (pxl::current_metadata_provider() == provider_) pxl::set_metadata_provider(nullptr);
-  client_.stop();
+  if (client_) client_->stop();
 }
 
 expected<std::unique_ptr<metadata_service>> start_metadata_service(std::string_view kube_api,
+                                                                   std::string_view pod_node,
                                                                    store_provider_options opts) {
   auto cfg = parse_kube_api(kube_api);
   if (!cfg) return cfg.error_value();
-  if (!*cfg) return std::unique_ptr<metadata_service>{};
-  return std::make_unique<metadata_service>(std::move(**cfg), std::move(opts));
+  if (*cfg) (*cfg)->pod_node = std::string(pod_node);
+  return std::make_unique<metadata_service>(std::move(*cfg), std::move(opts));
 }
 
 }  // namespace wisp::cluster::metadata

@@ -2,7 +2,9 @@
 // The metadata service of one wispd (agent, broker or standalone): a metadata_store kept current
 // by a watch_client, installed as the process-wide provider of the PxL metadata functions
 // (store_provider). One call starts it; start-up never waits for the API server (the watch
-// threads retry with backoff until it answers).
+// threads retry with backoff until it answers). Without an API server the store stays empty and
+// the provider still answers what this node's /proc and cgroups tell (upid_to_cmdline,
+// upid_to_container_id, upid_to_pod_id).
 
 #include <memory>
 #include <optional>
@@ -23,24 +25,26 @@ namespace wisp::cluster::metadata {
 
 class metadata_service {
  public:
-  metadata_service(watch_config cfg, store_provider_options opts);
+  /// No `cfg`: no watch, an empty store.
+  metadata_service(std::optional<watch_config> cfg, store_provider_options opts);
   /// Uninstalls the provider (if it is still the installed one) and stops the watch threads.
   ~metadata_service();
   metadata_service(const metadata_service&) = delete;
   metadata_service& operator=(const metadata_service&) = delete;
 
   const metadata_store& store() const { return *store_; }
-  const watch_client& client() const { return client_; }
+  const watch_client* client() const { return client_ ? &*client_ : nullptr; }
 
  private:
   std::shared_ptr<metadata_store> store_;
-  watch_client client_;
+  std::optional<watch_client> client_;
   std::shared_ptr<const pxl::metadata_provider> provider_;
 };
 
-/// Parses `kube_api`; when it names a server, starts watching every resource kind and installs
-/// the provider. nullptr for "" (no Kubernetes: the functions answer "" / 0).
+/// Parses `kube_api`, installs the provider and, when `kube_api` names a server, starts watching
+/// every resource kind ("": no Kubernetes, the process-only answers above). A `pod_node` (an
+/// agent's --kube_node) limits the pods watched to that node's.
 [[nodiscard]] expected<std::unique_ptr<metadata_service>> start_metadata_service(
-    std::string_view kube_api, store_provider_options opts = {});
+    std::string_view kube_api, std::string_view pod_node = {}, store_provider_options opts = {});
 
 }  // namespace wisp::cluster::metadata

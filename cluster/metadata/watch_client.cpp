@@ -137,10 +137,15 @@ expected<http_response> watch_client::get(const std::string& target) {
   return http_response::open(std::move(*stream), req, cfg_.limits);
 }
 
+std::string watch_client::selector(resource_kind k) const {
+  if (k != resource_kind::pods || cfg_.pod_node.empty()) return {};
+  return "&fieldSelector=" + url_encode("spec.nodeName=" + cfg_.pod_node);
+}
+
 expected<std::string> watch_client::list(resource_kind k) {
   auto& ctr = counters_[index(k)];
   std::string base = "/api/v1/" + std::string(collection_name(k)) +
-                     "?limit=" + std::to_string(cfg_.list_page_size);
+                     "?limit=" + std::to_string(cfg_.list_page_size) + selector(k);
   std::vector<k8s_object> items;
   std::string cont;
   std::string rv;
@@ -185,7 +190,7 @@ watch_end watch_client::watch(resource_kind k, std::string& resource_version) {
   std::string target = "/api/v1/" + std::string(collection_name(k)) +
                        "?watch=1&resourceVersion=" + url_encode(resource_version) +
                        "&allowWatchBookmarks=true&timeoutSeconds=" +
-                       std::to_string(cfg_.watch_timeout_seconds);
+                       std::to_string(cfg_.watch_timeout_seconds) + selector(k);
   auto r = get(target);
   if (stopping_) return watch_end::cancelled;
   if (!r) {

@@ -35,6 +35,10 @@ struct watch_config {
   std::chrono::milliseconds backoff_max{30000};
   int watch_timeout_seconds = 600;  // asks the server to end each watch after this long
   std::size_t list_page_size = 500;  // LIST in pages of this many items (limit/continue)
+  /// Set (an agent's node name): only the pods scheduled on that node are listed and watched
+  /// (fieldSelector=spec.nodeName=...), all an agent's upid_to_* functions need; other kinds
+  /// are cluster-wide.
+  std::string pod_node;
 };
 
 /// Where a pod's service account token and CA are mounted.
@@ -89,6 +93,8 @@ class watch_client {
   std::string last_error(resource_kind k) const;
 
  private:
+  /// "&fieldSelector=..." for the pods of cfg.pod_node, else "".
+  std::string selector(resource_kind k) const;
   static std::size_t index(resource_kind k) { return static_cast<std::size_t>(k); }
   expected<http_response> get(const std::string& target);
   void note_error(resource_kind k, const error& e);

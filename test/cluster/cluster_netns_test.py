@@ -243,14 +243,17 @@ def main():
 
         # Each agent saw only its own namespace's requests.
         # Each row's UPID carries its agent's ASID, and px.asid() answers it there.
-        per_agent = QUERY.replace("['req_path', 'resp_status']", "['req_path', 'resp_status', 'hostname', 'asid', 'upid_asid']").replace(
+        # upid_to_cmdline runs on the agents (no API server: /proc answers it).
+        per_agent = QUERY.replace("['req_path', 'resp_status']",
+                                  "['req_path', 'resp_status', 'hostname', 'asid', 'upid_asid', 'cmd']").replace(
             "df = df.groupby", "df.hostname = px._exec_hostname()\ndf.asid = px.asid()\n"
-            "df.upid_asid = px.upid_to_asid(df.upid)\ndf = df.groupby")
+            "df.upid_asid = px.upid_to_asid(df.upid)\ndf.cmd = px.upid_to_cmdline(df.upid)\ndf = df.groupby")
         rows, _ = query_rows(per_agent)
         for name, count in AGENTS:
             assert sorted(r["n"] for r in rows if r["hostname"] == name) == [count] * len(PATHS), (name, rows)
         for r in rows:
             assert r["asid"] == r["upid_asid"] == hosts[r["hostname"]], (r, hosts)
+            assert "http.server" in r["cmd"], r
 
         # 3. pxtrace through the broker.
         check_pxtrace(tmp, hosts)

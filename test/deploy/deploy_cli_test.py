@@ -56,7 +56,7 @@ else:
     docs = documents(r.stdout)
     kinds = sorted(line[len("kind:"):].strip() for d in docs for line in d.splitlines()
                    if line.startswith("kind:"))
-    want = sorted(["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
+    want = sorted(["Namespace", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap",
                    "Secret", "Secret", "Deployment", "Service", "DaemonSet"])
     if kinds != want:
         failures.append(f"kinds printed: {kinds}, want {want}")

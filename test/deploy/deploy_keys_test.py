@@ -3,8 +3,10 @@ made in DIR (`wisp keys` files), existing ones are reused (rendering twice gives
 Secrets), and each key lands in the right Secret: the broker's pair and the allowlists in
 wisp-broker-keys, the agents' pair and the broker's public key in wisp-agent-keys, never a secret
 key in the other workload's Secret. Without --keys the Secrets hold placeholders and say how to
-make keys. wiring.mjs checks ports, the broker endpoint and the key mounts of both renderings,
-and really refuses: a mismatched port, a missing Secret entry or a writable mount fail it."""
+make keys. wiring.mjs checks ports, the broker endpoint, the key mounts and the API access of
+both renderings, and really refuses: a mismatched port, a missing Secret entry, a writable mount,
+an agent whose ServiceAccount is unknown or unbound, or a WISP_KUBE_NODE that is not the node's
+name fail it."""
 import os
 import shutil
 import subprocess
@@ -103,6 +105,10 @@ with tempfile.TemporaryDirectory() as tmp:
          "              mountPath: /etc/wisp/keys", "not read-only"),
         ("30-broker.yaml", "secretName: wisp-broker-keys", "secretName: wisp-keys", "Secret wisp-keys"),
         ("30-broker.yaml", "value: /etc/wisp/keys/allowed_agents", "value: /etc/wisp/allowed_agents", "nothing is mounted"),
+        ("40-agent.yaml", "serviceAccountName: wisp-agent", "serviceAccountName: wisp-agnt", "ServiceAccount wisp-agnt"),
+        ("10-rbac.yaml", "    name: wisp-agent\n    namespace: obs-3", "    name: wisp-other\n    namespace: obs-3",
+         "may not list and watch pods"),
+        ("40-agent.yaml", "fieldPath: spec.nodeName", "fieldPath: metadata.name", "WISP_KUBE_NODE"),
     ]
     plain = os.path.join(tmp, "plain")
     for name, old, new, want in BROKEN:
@@ -123,4 +129,4 @@ for f in failures:
     print("FAIL:", f)
 if failures:
     raise SystemExit(1)
-print("ok: --keys makes, reuses and places the keys; placeholders without it; wiring checked and its 8 breakages refused")
+print(f"ok: --keys makes, reuses and places the keys; placeholders without it; wiring checked and its {len(BROKEN)} breakages refused")

@@ -80,7 +80,8 @@ TEST(DeployManifests, ConfigMapCarriesEveryWorkloadIndependentFlag) {
   for (const auto& flag : wispd_flags) {
     const auto entry = "  " + wispd_flag_env_name(flag.name) + ": \"" + flag.default_value + "\"\n";
     const std::string_view name{flag.name};
-    const bool per_workload = name == "role" || name == "listen" || name == "kube_api" || name == "broker" ||
+    const bool per_workload = name == "role" || name == "listen" || name == "kube_api" || name == "kube_node" ||
+                              name == "broker" ||
                               name == "cluster_listen" || name == "key_file" || name == "broker_key" ||
                               name == "allowed_keys" || name == "allowed_clients";
     EXPECT_EQ(count(it->text, entry), per_workload ? 0U : 1U) << flag.name;
@@ -103,8 +104,8 @@ TEST(DeployManifests, WorkloadEnvNamesAreWispdFlags) {
     }
   }
   // broker: role, listen, cluster_listen, kube_api, key_file, allowed_keys, allowed_clients;
-  // agent: role, broker, key_file, broker_key.
-  EXPECT_EQ(seen, 11U);
+  // agent: role, broker, key_file, broker_key, kube_api, kube_node.
+  EXPECT_EQ(seen, 13U);
 }
 
 TEST(DeployManifests, KeysAreCheckedAndPlaceholdersExplained) {

@@ -5,7 +5,10 @@
 //   WISP_BROKER is tcp://<that Service>.<namespace>.svc:<its cluster port>;
 // - keys: every key file a workload's env names (WISP_KEY_FILE's NAME.key and NAME.pub,
 //   WISP_BROKER_KEY, WISP_ALLOWED_KEYS, WISP_ALLOWED_CLIENTS) lies in a read-only mount of a
-//   Secret volume, and that Secret (in the manifests, same namespace) has the file as a key.
+//   Secret volume, and that Secret (in the manifests, same namespace) has the file as a key;
+// - metadata: a workload with WISP_KUBE_API=in-cluster runs as a ServiceAccount of the manifests
+//   that a ClusterRoleBinding gives a role to list and watch pods; the agents' WISP_KUBE_NODE is
+//   their pod's spec.nodeName (the downward API).
 // Prints one line per problem and exits 0 when there is none, 1 when there is, 2 on bad usage.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
@@ -85,6 +88,24 @@ for (const [what, w] of [["Deployment wisp-broker", broker], ["DaemonSet wisp-ag
         problems.push(`${what}: ${flag} needs ${file} in Secret ${secret_name}, which has ${Object.keys(secret.stringData ?? {})}`);
     }
   }
+}
+
+for (const [what, w] of [["Deployment wisp-broker", broker], ["DaemonSet wisp-agent", agent]]) {
+  if (!w || env_of(w).WISP_KUBE_API !== "in-cluster") continue;
+  const spec = w.spec.template.spec;
+  const sa = spec.serviceAccountName;
+  if (!sa || !find("ServiceAccount", sa)) problems.push(`${what}: WISP_KUBE_API=in-cluster but ServiceAccount ${sa} is not in the manifests`);
+  if (spec.automountServiceAccountToken === false) problems.push(`${what}: WISP_KUBE_API=in-cluster but no token is mounted`);
+  const bound = docs.filter((d) => d.kind === "ClusterRoleBinding" &&
+                                   (d.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === sa && s.namespace === w.metadata.namespace));
+  const can_watch_pods = bound.some((b) => (find("ClusterRole", b.roleRef?.name)?.rules ?? []).some(
+      (r) => (r.resources ?? []).includes("pods") && (r.verbs ?? []).includes("watch") && (r.verbs ?? []).includes("list")));
+  if (!can_watch_pods) problems.push(`${what}: ServiceAccount ${sa} may not list and watch pods (no ClusterRoleBinding)`);
+}
+if (agent) {
+  const node = (container(agent).env ?? []).find((e) => e.name === "WISP_KUBE_NODE");
+  if (node?.valueFrom?.fieldRef?.fieldPath !== "spec.nodeName")
+    problems.push("DaemonSet wisp-agent: WISP_KUBE_NODE is not the pod's spec.nodeName");
 }
 
 for (const p of problems) console.log(p);

@@ -234,6 +234,19 @@ TEST_F(StoreProviderTest, UpidThatIsNotAPodProcess) {
   EXPECT_EQ(by_upid("upid_to_node_name", upids), (std::vector<std::string>(4, host)));
 }
 
+// A node without an API server (or before the first LIST): the process's own cgroup and
+// /proc still answer its pod UID, container id and command line.
+TEST_F(StoreProviderTest, UpidWithoutTheApiServerAnswersFromCgroupAndProc) {
+  store_provider_options opts;
+  opts.proc_root = proc_.string();
+  pxl::set_metadata_provider(std::make_shared<store_provider>(std::make_shared<metadata_store>(), opts));
+  const std::vector<uint128> upids{upid(3, 100, start_ticks), upid(3, 200, 0)};
+  EXPECT_EQ(by_upid("upid_to_pod_id", upids), (std::vector<std::string>{std::string(frontend_uid), ""}));
+  EXPECT_EQ(by_upid("upid_to_container_id", upids), (std::vector<std::string>{std::string(frontend_ctr), ""}));
+  EXPECT_EQ(by_upid("upid_to_cmdline", upids), (std::vector<std::string>{"nginx -g daemon off;", "sshd"}));
+  EXPECT_EQ(by_upid("upid_to_pod_name", upids), (std::vector<std::string>{"", ""}));  // needs the pod object
+}
+
 TEST_F(StoreProviderTest, FallbackToTheLocalAddressPod) {
   schemas::column u{data_type::uint128};
   u.uint128s() = {upid(3, 100, start_ticks), upid(3, 999, 0), upid(3, 999, 0)};

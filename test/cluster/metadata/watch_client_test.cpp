@@ -83,6 +83,25 @@ TEST_F(fixture, ListLoadsPodsAndSendsTheBearerToken) {
   EXPECT_TRUE(store.pod_by_name("kube-system", "kube-proxy-8kq2z"));
 }
 
+// An agent watches only its node's pods; the other kinds stay cluster-wide.
+TEST_F(fixture, ANodeScopedClientSelectsItsPodsOnly) {
+  replay_server s{{{http_json(200, replay_file("pods_list.json"))},
+                   {chunked_events("pods_watch_events.jsonl")},
+                   {http_json(200, replay_file("services_list.json"))}}};
+  auto cfg = config(s);
+  cfg.pod_node = "node-a";
+  watch_client c{cfg, store};
+  auto rv = c.list(resource_kind::pods);
+  ASSERT_TRUE(rv) << rv.error_value().what;
+  EXPECT_EQ(s.target(0), "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode-a");
+  std::string version = *rv;
+  EXPECT_EQ(c.watch(resource_kind::pods, version), watch_end::ended);
+  EXPECT_EQ(s.target(1), "/api/v1/pods?watch=1&resourceVersion=1000&allowWatchBookmarks=true&timeoutSeconds=600"
+                         "&fieldSelector=spec.nodeName%3Dnode-a");
+  ASSERT_TRUE(c.list(resource_kind::services));
+  EXPECT_EQ(s.target(2), "/api/v1/services?limit=500");
+}
+
 TEST_F(fixture, ListFollowsContinueTokens) {
   std::string page1 =
       R"({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1000","continue":"eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTAwMH0+/="},"items":[)" +
