@@ -40,6 +40,8 @@ struct agent_gateway::impl {
   clock::time_point next_heartbeat = clock::now();
   std::uint64_t heartbeat_seq = 0;
   std::vector<std::string> registered_tables;  // names, as last registered
+  std::uint64_t failures_seen = 0, refusals_seen = 0;  // handshake counters already reported
+  clock::time_point next_report = clock::now();
 
   mutable std::mutex mutex;  // guards everything below
   std::map<cluster_wire::stream_id, pending_stream> streams;
@@ -57,10 +59,29 @@ struct agent_gateway::impl {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - clock::now());
       if (auto m = transport.receive(std::clamp(left, std::chrono::milliseconds{1}, std::chrono::milliseconds{1000})))
         handle(*m);
+      report_handshakes();
       std::lock_guard lock{mutex};
       counters.transport = transport.stats();
       counters.asid = asid;
     }
+  }
+
+  // The operator's problems, said plainly (at most once a minute): the broker refuses this
+  // agent's key, or the handshake fails for another reason (keys on one side only, wrong keys).
+  void report_handshakes() {
+    const auto& t = transport.stats();
+    if (t.handshake_failures == failures_seen || !opts.on_problem || clock::now() < next_report) return;
+    const bool refused = t.handshake_refused > refusals_seen;
+    const auto count = t.handshake_failures - failures_seen;
+    const auto n = std::to_string(count) + (count == 1 ? " handshake" : " handshakes");
+    failures_seen = t.handshake_failures;
+    refusals_seen = t.handshake_refused;
+    next_report = clock::now() + std::chrono::minutes{1};
+    const auto& broker = opts.transport.broker_endpoint;
+    opts.on_problem(refused ? "the broker at " + broker + " refused this agent's key (" + n +
+                                  "): add the agent's NAME.pub to the broker's --allowed_keys"
+                            : "the handshake with the broker at " + broker + " failed (" + n +
+                                  "): do both sides use CURVE keys, and is --broker_key the broker's public key?");
   }
 
   static std::vector<std::string> table_names(const cluster_wire::register_request& r) {

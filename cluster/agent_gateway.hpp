@@ -8,7 +8,8 @@
 // Streams are queued here until credit arrives (backpressure: the broker never receives more
 // than its window per stream). The queue of one query is bounded (`max_queued_bytes`): a stream
 // that would exceed it is cut, and its end of stream says so (counted). A stream whose credits
-// do not come back within `stall_timeout` (the broker is gone) is dropped, counted.
+// do not come back within `stall_timeout` (the broker is gone) is dropped, counted. A broker that
+// refuses the agent's key, or a handshake that fails otherwise, is reported through on_problem.
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +38,9 @@ struct agent_gateway_options {
   /// only hand it over.
   std::function<void(cluster_wire::plan_fragment)> on_fragment;
   std::function<void(cluster_wire::tracepoint_request)> on_tracepoint;
+  /// A problem the operator must fix (the broker refuses this agent's key); called on the
+  /// gateway thread, at most once a minute per kind.
+  std::function<void(const std::string&)> on_problem;
 };
 
 struct agent_gateway_stats {

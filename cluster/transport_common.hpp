@@ -31,6 +31,7 @@ struct transport_stats {
   std::uint64_t bad_frames = 0;          // a ZeroMQ message of an unexpected frame count
   std::uint64_t credit_violations = 0;   // batches past the credit or out of order (dropped)
   std::uint64_t handshake_failures = 0;  // ZMTP/CURVE handshakes that failed, ZAP refusals included
+  std::uint64_t handshake_refused = 0;   // of those: the peer's ZAP handler refused our key
 
   void count(cluster_wire::decode_errc code);
   std::uint64_t dropped() const { return oversize + malformed + wrong_version + invalid + bad_frames + credit_violations; }
@@ -93,7 +94,11 @@ auto receive_within(zmq::socket_t& s, handshake_monitor& monitor, wakeup& wake, 
                                           {nullptr, wake.fd(), ZMQ_POLLIN, 0}}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     zmq::poll(items.data(), items.size(), std::max(left, std::chrono::milliseconds{0}));
-    if (items[1].revents & ZMQ_POLLIN) stats.handshake_failures += monitor.drain();
+    if (items[1].revents & ZMQ_POLLIN) {
+      handshake_monitor::failure_kinds kinds;
+      stats.handshake_failures += monitor.drain(&kinds);
+      stats.handshake_refused += kinds.auth;
+    }
     if (items[2].revents & ZMQ_POLLIN) {
       wake.drain();
       if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;

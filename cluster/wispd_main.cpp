@@ -306,6 +306,7 @@ std::shared_ptr<cluster::agent_gateway> start_agent_gateway(caf::actor_system& s
   o.losses = [losses] { return losses->get(); };
   o.on_fragment = [runner](cluster_wire::plan_fragment f) { caf::anon_send(runner, actors::run_atom::value, std::move(f)); };
   o.tracepoints = [deps] { return cluster::node_tracepoints(deps); };
+  o.on_problem = [](const std::string& what) { std::cerr << "wispd: " << what << "\n"; };
   o.on_tracepoint = [runner](cluster_wire::tracepoint_request r) {
     caf::anon_send(runner, tracepoints::upsert_atom::value, std::move(r));
   };

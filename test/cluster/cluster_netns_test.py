@@ -16,7 +16,8 @@ Checks, in order:
    (SIGSTOP: it stalls) give partial results with a warning naming them, within a bounded
    time, with exactly the surviving agents' rows;
 5. after a broker restart the live agents register again with their ASIDs and queries work;
-and a client without keys or with a key the broker does not list is refused.
+and a client without keys or with a key the broker does not list is refused, as is an agent
+whose key is not listed (its log says why).
 
 Needs root, BPF, ip, unshare, curl, gcc; exits 77 otherwise.
 """
@@ -188,7 +189,7 @@ def main():
     os.makedirs(key_dir)
     KEYS["dir"] = key_dir
     make_keys(key_dir)
-    net = Net(["broker"] + [a for a, _ in AGENTS])
+    net = Net(["broker"] + [a for a, _ in AGENTS] + ["intruder"])
     nodes, servers, standalone = {}, [], None
     try:
         # A standalone wispd in the root namespace traces the whole host: the union of the
@@ -219,6 +220,17 @@ def main():
         assert stranger.returncode != 0 and "refused this client's key" in stranger.stderr, stranger
         assert time.monotonic() - started < 30
         print(f"unauthenticated clients refused: {keyless.stderr.strip()!r}; {stranger.stderr.strip()!r}")
+
+        # An agent whose key the broker does not list is refused, and says so in its log.
+        nodes["intruder"] = Node("intruder", ["--role=agent", f"--broker=tcp://{BROKER_IP}:{CLUSTER_PORT}",
+                                              f"--key_file={key_dir}/stranger", f"--broker_key={key_dir}/broker.pub",
+                                              "--trace_netns=self", "--heartbeat_ms=500"], tmp)
+        e2e.wait_until(lambda: "refused this agent's key" in nodes["intruder"].read_log(), 60,
+                       "the refused agent to say so")
+        assert "intruder" not in {a["hostname"] for a in agent_status()}
+        nodes.pop("intruder").stop()
+        print("an agent with an unlisted key is refused and logs: "
+              + next(l for l in open(os.path.join(tmp, "intruder.log")).read().splitlines() if "refused" in l))
 
         # 2. Same rows as one process over the union.
         def complete():

@@ -192,6 +192,11 @@ TEST(Transport, AgentKeyNotInAllowlistIsRefusedAndCounted) {
   EXPECT_FALSE(broker.receive(quiet));
   EXPECT_EQ(broker.stats().received, 0u);
   EXPECT_GE(broker.stats().handshake_failures, 1u);
+  // The agent learns that its key was refused (ZAP's 400 reaches the CURVE client).
+  const auto until = std::chrono::steady_clock::now() + patience;
+  while (agent.stats().handshake_refused == 0 && std::chrono::steady_clock::now() < until)
+    EXPECT_FALSE(agent.receive(50ms));
+  EXPECT_GE(agent.stats().handshake_refused, 1u);
 }
 
 TEST(Transport, ClientWithoutCurveIsRefusedByCurveBroker) {
