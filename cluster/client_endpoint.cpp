@@ -30,6 +30,7 @@ struct client_endpoint::impl {
   endpoint_stats stats;
   query_handler handler;
   std::function<void(std::uint64_t)> on_refused;
+  std::optional<key_allowlist> tracers;
 
   ~impl() {
     if (router.handle()) (void)zmq_socket_monitor(router.handle(), nullptr, 0);
@@ -73,12 +74,22 @@ struct client_endpoint::impl {
         if (!id.more()) continue;
         (void)router.recv(body);
         while (body.more()) (void)router.recv(body);  // ignore unexpected extra frames
-        handle(id.to_string(), body.to_string_view());
+        const char* user = zmq_msg_gets(body.handle(), "User-Id");  // the ZAP handler's: the key
+        handle(id.to_string(), body.to_string_view(), user ? user : "");
       }
     }
   }
 
-  void handle(const std::string& routing_id, std::string_view bytes) {
+  client_identity identify(std::string key) const {
+    client_identity c{std::move(key), true};
+    if (tracers) {
+      const auto raw = z85_key_bytes(c.key);
+      c.may_trace = raw && tracers->count(*raw) > 0;
+    }
+    return c;
+  }
+
+  void handle(const std::string& routing_id, std::string_view bytes, std::string client_key) {
     ++stats.requests;
     std::string err;
     auto m = wire::decode_client(bytes, err);
@@ -95,7 +106,7 @@ struct client_endpoint::impl {
     auto ack = wire::encode(wire::server_message{m->query_id, wire::accepted{}});
     router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
     (void)router.send(zmq::buffer(ack), zmq::send_flags::dontwait);
-    handler(m->query_id, std::move(m->request),
+    handler(m->query_id, std::move(m->request), identify(std::move(client_key)),
             [this, routing_id](const wire::server_message& reply) { send_reply(routing_id, reply); });
   }
 };
@@ -126,6 +137,7 @@ std::string client_endpoint::start(client_endpoint_options opts, query_handler h
   auto& d = *impl_;
   d.handler = std::move(handler);
   d.on_refused = std::move(opts.on_refused);
+  d.tracers = std::move(opts.tracers);
   const auto& endpoint = opts.endpoint;
   if (auto e = check_client_endpoint_options(opts); !e.empty()) return e;
   try {

@@ -1,7 +1,8 @@
 #pragma once
 // The daemon's client endpoint: a ZeroMQ ROUTER socket on its own thread. Every request is
 // verified and decoded, acknowledged with Accepted at once, and handed to the query handler
-// together with a `reply_fn` that any thread may call to stream answers back to that client.
+// together with the client's identity (its CURVE key, and whether it may deploy tracepoints) and
+// a `reply_fn` that any thread may call to stream answers back to that client.
 // Undecodable requests are answered with Done{bad_request} and counted.
 //
 // With server keys the socket is a CURVE server and a ZAP handler (zap_handler.hpp) admits only
@@ -25,7 +26,14 @@ namespace wisp::cluster {
 /// Sends one message to the client that made a request. Thread-safe; cheap to copy.
 using reply_fn = std::function<void(const wire::server_message&)>;
 
-using query_handler = std::function<void(std::uint64_t query_id, wire::query_request req, reply_fn reply)>;
+/// Who sent a request, as the endpoint authenticated it.
+struct client_identity {
+  std::string key;        // the client's CURVE public key (Z85); empty without CURVE
+  bool may_trace = true;  // may deploy and delete tracepoints (client_endpoint_options::tracers)
+};
+
+using query_handler =
+    std::function<void(std::uint64_t query_id, wire::query_request req, client_identity client, reply_fn reply)>;
 
 struct endpoint_stats {
   std::atomic<std::uint64_t> requests{0};
@@ -43,6 +51,9 @@ struct client_endpoint_options {
   std::string endpoint;                      // e.g. tcp://127.0.0.1:50300, tcp://0.0.0.0:50300
   std::optional<curve_keypair> server_keys;  // none: no encryption, loopback endpoints only
   key_allowlist allowed_clients;             // public keys admitted (with server_keys)
+  /// Of those, the ones that may deploy and delete tracepoints; none: every admitted client may
+  /// (also without keys, where only this host can connect).
+  std::optional<key_allowlist> tracers;
   /// Called on the endpoint thread with the running total each time a handshake fails.
   std::function<void(std::uint64_t refused_total)> on_refused;
 };

@@ -193,15 +193,15 @@ void deploy_here(broker_pointer self, const pxl::tracepoint_mutation& m, deploy_
 void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::uint32_t index,
                       const pxl::tracepoint_mutation& m, deploy_answer done) {
   using kind = pxl::trace_target::kind;
-  const bool by_upid = m.what == pxl::tracepoint_mutation::kind::upsert &&
-                       (m.target.what == kind::upid || m.target.what == kind::shared_object);
+  const bool removing = m.what == pxl::tracepoint_mutation::kind::remove;
+  const bool by_upid = !removing && (m.target.what == kind::upid || m.target.what == kind::shared_object);
   const auto upid_asid = static_cast<std::uint32_t>(m.target.upid.high >> 32);
   std::vector<std::uint32_t> asids;
   for (const auto& a : self->state.deps.gateway->agents())
     if (a.health == agent_health::healthy && (!by_upid || a.asid == upid_asid)) asids.push_back(a.asid);
   if (asids.empty()) {
     done(by_upid ? "no healthy agent has ASID " + std::to_string(upid_asid) + ", the UPID's"
-                 : "no healthy agent to deploy it to");
+                 : removing ? "no healthy agent to delete it from" : "no healthy agent to deploy it to");
     return;
   }
   cluster_wire::tracepoint_request r{0, req, index};
@@ -209,13 +209,14 @@ void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::
   constexpr std::chrono::seconds agents_timeout{90};  // beyond an agent's own 60 s for its manager
   self->request(*self->state.deps.gateway_actor, agents_timeout, send_tracepoint_atom::value, std::move(r), asids)
       .then(
-          [done](const std::vector<cluster_wire::tracepoint_outcome>& outcomes) {
+          [done, removing](const std::vector<cluster_wire::tracepoint_outcome>& outcomes) {
             std::string errors;
             for (const auto& o : outcomes) {
               if (o.error.empty()) return done({});
               errors += (errors.empty() ? "" : "; ") + o.hostname + " (ASID " + std::to_string(o.asid) + "): " + o.error;
             }
-            done(errors.empty() ? "no agent to deploy it to" : "no agent deployed it: " + errors);
+            done(std::string{removing ? "no agent deleted it" : "no agent deployed it"} +
+                 (errors.empty() ? " (none answered)" : ": " + errors));
           },
           [self, done](caf::error& e) { done("the agents did not answer: " + self->system().render(e)); });
 }
@@ -253,7 +254,8 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
   self->state.deps = std::move(deps);
   self->state.catalog = full_catalog(self->state.deps.dynamic_tables, self->state.deps.gateway);
   return {
-      [self](actors::run_atom, std::uint64_t id, wire::query_request& req, reply_fn& reply) {
+      [self](actors::run_atom, std::uint64_t id, wire::query_request& req, const client_identity& client,
+             reply_fn& reply) {
         if (imports_pxtrace(req.script)) {
           auto opts = compile_options_for(req, self->state.catalog);
           opts.mutations_only = true;
@@ -275,8 +277,14 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
             return;
           }
           if (!first.plan.mutations.empty()) {
+            const auto& loc = first.plan.mutations.front().loc;
+            if (!client.may_trace) {
+              reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col,
+                                               "this client may not deploy or delete tracepoints",
+                                               "its key is not on the daemon's --tracepoint_clients list"}});
+              return;
+            }
             if (!self->state.deps.tracepoint_manager && !self->state.deps.gateway) {
-              const auto& loc = first.plan.mutations.front().loc;
               reply_compile_error(reply, id, {{req.file_name, loc.line, loc.col, "this node has no tracepoint manager", ""}});
               return;
             }

@@ -56,8 +56,8 @@ struct broker_deps {
   std::optional<broker_gateway_actor> gateway_actor;
 };
 
-using query_broker_actor =
-    caf::typed_actor<caf::reacts_to<actors::run_atom, std::uint64_t, wire::query_request, reply_fn>>;
+using query_broker_actor = caf::typed_actor<
+    caf::reacts_to<actors::run_atom, std::uint64_t, wire::query_request, client_identity, reply_fn>>;
 
 query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps);
 
@@ -69,3 +69,4 @@ pxl::compile_options compile_options_for(const wire::query_request& req, const p
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::wire::query_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::cluster::reply_fn)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wisp::cluster::client_identity)

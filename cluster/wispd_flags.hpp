@@ -26,6 +26,7 @@ inline constexpr wispd_flag wispd_flags[] = {
     {"broker_key", "", "agent: the broker's public key file (NAME.pub); needed with --key_file"},
     {"allowed_keys", "", "broker: the allowlist of agent public keys (one Z85 key per line); needed with --key_file"},
     {"allowed_clients", "", "standalone and broker: the allowlist of client public keys (`wisp --key`'s NAME.pub, one Z85 key per line); needed with --key_file. A list apart from --allowed_keys: an agent's key cannot run queries, a client's key cannot register as an agent"},
+    {"tracepoint_clients", "", "standalone and broker: of the --allowed_clients keys, the ones that may deploy and delete tracepoints (same file format); empty: every allowed client may"},
     {"heartbeat_ms", "2000", "agent: milliseconds between heartbeats to the broker"},
     {"agent_lost_s", "10", "broker: seconds without a heartbeat before an agent is lost (queries stop waiting for it)"},
     {"agent_forget_s", "300", "broker: seconds without a heartbeat before a lost agent is forgotten"},

@@ -240,12 +240,17 @@ void log_refused_clients(const std::string& listen, bool keyed, std::uint64_t to
 }
 
 /// The client endpoint's options (standalone and broker), read and checked before BPF loads: a
-/// CURVE server admitting the --allowed_clients keys with --key_file, else loopback only.
+/// CURVE server admitting the --allowed_clients keys with --key_file (and letting the
+/// --tracepoint_clients ones deploy tracepoints), else loopback only.
 cluster::client_endpoint_options client_endpoint_flags(const std::map<std::string, std::string>& v) {
   cluster::client_endpoint_options o;
   o.endpoint = v.at("listen");
   o.server_keys = own_keys(v);
   if (o.server_keys) o.allowed_clients = allowlist_flag(v, "allowed_clients", "client");
+  if (!v.at("tracepoint_clients").empty()) {
+    if (!o.server_keys) die("cannot use --tracepoint_clients without --key_file: without keys clients have no identity");
+    o.tracers = allowlist_flag(v, "tracepoint_clients", "client");
+  }
   if (auto err = cluster::check_client_endpoint_options(o); !err.empty()) die(err);
   o.on_refused = [listen = o.endpoint, keyed = o.server_keys.has_value()](std::uint64_t total) {
     log_refused_clients(listen, keyed, total);
@@ -256,8 +261,9 @@ cluster::client_endpoint_options client_endpoint_flags(const std::map<std::strin
 /// Starts the client endpoint that hands requests to the query broker.
 void serve_clients(cluster::client_endpoint& endpoint, cluster::client_endpoint_options o,
                    cluster::query_broker_actor broker) {
-  if (auto err = endpoint.start(std::move(o), [broker](std::uint64_t id, wire::query_request req, cluster::reply_fn reply) {
-        caf::anon_send(broker, actors::run_atom::value, id, std::move(req), std::move(reply));
+  if (auto err = endpoint.start(std::move(o), [broker](std::uint64_t id, wire::query_request req,
+                                                       cluster::client_identity client, cluster::reply_fn reply) {
+        caf::anon_send(broker, actors::run_atom::value, id, std::move(req), std::move(client), std::move(reply));
       });
       !err.empty())
     die(err + " (is another wispd running? choose another --listen)");

@@ -1,7 +1,8 @@
 """Authenticated clients end to end: a real `wispd --role=broker` (no BPF, no agents) with CURVE
 keys made by `wisp keys`, and the real `wisp` CLI. An allowlisted client runs
 px.GetAgentStatus(); a client with an unlisted key and a client without keys are refused at once
-with their own errors (exit 3), and wispd logs the refusals; wispd without keys refuses a
+with their own errors (exit 3), and wispd logs the refusals; only a client on
+--tracepoint_clients may deploy or delete tracepoints; wispd without keys refuses a
 non-loopback --listen at start (before any BPF: the standalone role says so without root)."""
 import json
 import os
@@ -47,21 +48,25 @@ def main():
             failures.append(what)
 
     with tempfile.TemporaryDirectory() as d:
-        for name in ("broker", "agent", "alice", "mallory"):
+        for name in ("broker", "agent", "alice", "mallory", "tracer"):
             r, _ = wisp("keys", name, "--dir", d)
             if r.returncode != 0 and "CURVE" in r.stderr:
                 print(f"SKIP: {r.stderr.strip()}")
                 return 77
             assert r.returncode == 0, r.stderr
-        pub = {n: open(os.path.join(d, n + ".pub")).read().strip() for n in ("agent", "alice", "mallory")}
+        pub = {n: open(os.path.join(d, n + ".pub")).read().strip() for n in ("agent", "alice", "mallory", "tracer")}
         with open(os.path.join(d, "clients.allow"), "w") as f:
             f.write(f"# the clients\n{pub['alice']} # alice\n")
         with open(os.path.join(d, "agents.allow"), "w") as f:
             f.write(pub["agent"] + "\n")
 
         listen = f"tcp://127.0.0.1:{free_port()}"
+        with open(os.path.join(d, "clients.allow"), "a") as f:
+            f.write(f"{pub['tracer']} # tracer\n")
+        with open(os.path.join(d, "tracers.allow"), "w") as f:
+            f.write(f"{pub['tracer']}\n")
         keyed = [f"--key_file={d}/broker", f"--allowed_keys={d}/agents.allow",
-                 f"--allowed_clients={d}/clients.allow"]
+                 f"--allowed_clients={d}/clients.allow", f"--tracepoint_clients={d}/tracers.allow"]
         cluster = f"--cluster_listen=tcp://127.0.0.1:{free_port()}"
         log = open(os.path.join(d, "wispd.log"), "w+")
         proc = subprocess.Popen([WISPD, "--role=broker", f"--listen={listen}", cluster, *keyed],
@@ -82,6 +87,16 @@ def main():
             r, _ = wisp("run", "-f", "-", "--endpoint", listen,
                         env_extra={"WISP_KEY": f"{d}/alice", "WISP_SERVER_KEY": f"{d}/broker.pub"})
             check(r.returncode == 0, f"keys from WISP_KEY/WISP_SERVER_KEY: exit {r.returncode}: {r.stderr}")
+
+            # Deploying tracepoints is a permission apart: alice may query but not trace; the
+            # tracer may (this broker has no agents, so the deployment itself fails, clearly).
+            r, _ = wisp("delete", "tracepoint", "probe", "--endpoint", listen, *alice, script="")
+            check(r.returncode != 0 and "may not deploy or delete tracepoints" in r.stderr
+                  and "--tracepoint_clients" in r.stderr, f"alice deleting a tracepoint: {r.returncode}: {r.stderr!r}")
+            r, _ = wisp("delete", "tracepoint", "probe", "--endpoint", listen, "--key", f"{d}/tracer",
+                        "--server_key", f"{d}/broker.pub", script="")
+            check(r.returncode != 0 and "no healthy agent to delete it from" in r.stderr,
+                  f"the tracer deleting a tracepoint: {r.returncode}: {r.stderr!r}")
 
             r, took = wisp("run", "-f", "-", "--endpoint", listen, "--key", f"{d}/mallory",
                            "--server_key", f"{d}/broker.pub")

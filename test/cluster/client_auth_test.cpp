@@ -40,6 +40,10 @@ struct test_endpoint {
   std::atomic<int> handled{0};
   std::atomic<std::uint64_t> last_refused_total{0};
 
+  std::mutex mutex;
+  std::vector<client_identity> clients;  // who sent each query
+  std::optional<key_allowlist> tracers;   // set before start()
+
   std::string start(std::optional<curve_keypair> server, key_allowlist allowed,
                     std::string endpoint = "tcp://127.0.0.1:*") {
     client_endpoint_options o;
@@ -47,7 +51,12 @@ struct test_endpoint {
     o.server_keys = std::move(server);
     o.allowed_clients = std::move(allowed);
     o.on_refused = [this](std::uint64_t total) { last_refused_total = total; };
-    return ep.start(std::move(o), [this](std::uint64_t id, wire::query_request, reply_fn reply) {
+    o.tracers = std::move(tracers);
+    return ep.start(std::move(o), [this](std::uint64_t id, wire::query_request, client_identity who, reply_fn reply) {
+      {
+        std::lock_guard lock{mutex};
+        clients.push_back(std::move(who));
+      }
       ++handled;
       reply(wire::server_message{id, wire::done{}});
     });
@@ -99,6 +108,32 @@ TEST_F(ClientAuth, AllowlistedClientGetsItsAnswer) {
   EXPECT_EQ(std::get<wire::done>(r.outcome).code, wire::status::ok);
   EXPECT_EQ(t.handled.load(), 1);
   EXPECT_EQ(t.ep.stats().refused.load(), 0u);
+}
+
+// The handler learns each client's key, and whether --tracepoint_clients lists it; without that
+// list every admitted client may deploy tracepoints.
+TEST_F(ClientAuth, TheHandlerKnowsTheClientAndWhetherItMayTrace) {
+  test_endpoint t;
+  t.tracers = key_allowlist{raw_key(other_client)};
+  ASSERT_EQ(t.start(server, {raw_key(allowed_client), raw_key(other_client)}), "");
+  for (const auto* who : {&allowed_client, &other_client}) {
+    const auto r = query(t.ep.endpoint(), as(*who));
+    ASSERT_TRUE(std::holds_alternative<wire::done>(r.outcome)) << error_of(r);
+  }
+  {
+    std::lock_guard lock{t.mutex};
+    ASSERT_EQ(t.clients.size(), 2u);
+    EXPECT_EQ(t.clients[0].key, allowed_client.public_z85);
+    EXPECT_FALSE(t.clients[0].may_trace);
+    EXPECT_EQ(t.clients[1].key, other_client.public_z85);
+    EXPECT_TRUE(t.clients[1].may_trace);
+  }
+  test_endpoint open;
+  ASSERT_EQ(open.start(server, {raw_key(allowed_client)}), "");
+  ASSERT_TRUE(std::holds_alternative<wire::done>(query(open.ep.endpoint(), as(allowed_client)).outcome));
+  std::lock_guard lock{open.mutex};
+  ASSERT_EQ(open.clients.size(), 1u);
+  EXPECT_TRUE(open.clients[0].may_trace);
 }
 
 TEST_F(ClientAuth, UnlistedKeyIsRefusedAtOnceAndCounted) {
