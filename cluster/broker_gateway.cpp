@@ -32,11 +32,11 @@ struct broker_gateway::impl {
   };
   std::map<std::uint64_t, pending_tracepoint> tracepoint_requests;
   std::uint64_t next_request_id = 1;
+  /// A finished request's callback and outcomes, called outside the lock.
+  using completion = std::pair<tracepoint_done, std::vector<tracepoint_outcome>>;
 
   /// Records an agent's outcome; the completion to call (outside the lock) when it was the last.
-  std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> settle(std::uint64_t request,
-                                                                                    std::uint32_t asid,
-                                                                                    std::string error) {
+  std::optional<completion> settle(std::uint64_t request, std::uint32_t asid, std::string error) {
     auto it = tracepoint_requests.find(request);
     if (it == tracepoint_requests.end() || !it->second.waiting.erase(asid)) return std::nullopt;
     it->second.outcomes[asid].error = std::move(error);
@@ -81,7 +81,7 @@ struct broker_gateway::impl {
       const auto* request = std::get_if<cluster_wire::tracepoint_request>(&payload);
       const auto request_id = request ? request->request_id : 0;
       if (peer.empty() || !transport.send(peer, cluster_wire::broker_message{std::move(payload)})) {
-        std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
+        std::optional<completion> finished;
         {
           std::lock_guard lock{mutex};
           ++counters.fragments_unsent;
@@ -96,7 +96,7 @@ struct broker_gateway::impl {
     std::vector<std::uint32_t> lost;
     std::vector<query_inbox> inboxes;
     std::vector<std::string> forgotten;
-    std::vector<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
+    std::vector<completion> finished;
     {
       std::lock_guard lock{mutex};
       auto t = registry.tick(schemas::wall_clock_ns());
@@ -162,7 +162,7 @@ struct broker_gateway::impl {
     } else if (const auto* e = std::get_if<cluster_wire::end_of_stream>(&in.message.payload)) {
       if (auto inbox = inbox_of(in, e->stream.query_id)) inbox->on_end(asid, *e);
     } else if (const auto* t = std::get_if<cluster_wire::tracepoint_reply>(&in.message.payload)) {
-      std::optional<std::pair<tracepoint_done, std::vector<tracepoint_outcome>>> finished;
+      std::optional<completion> finished;
       {
         std::lock_guard lock{mutex};
         if (!registry.on_tracepoint_reply(in.peer, asid, *t)) {

@@ -106,8 +106,7 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
                  {});
           return;
         }
-        constexpr std::chrono::seconds deploy_timeout{60};
-        self->request(*deps.node.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value,
+        self->request(*deps.node.tracepoint_manager, tracepoints::upsert_timeout, tracepoints::upsert_atom::value,
                       compiled.plan.mutations[r.index])
             .then([answer](const std::string& error, const std::string& table) { answer(error, table); },
                   [self, answer](caf::error& e) {

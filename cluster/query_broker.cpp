@@ -179,10 +179,9 @@ void compile_and_run(broker_pointer self, std::uint64_t id, const wire::query_re
 
 using deploy_answer = std::function<void(const std::string& error)>;
 
-/// Mutation `index` of the request carried out on this node's tracepoint manager.
+/// The mutation carried out by this node's own tracepoint manager (standalone).
 void deploy_here(broker_pointer self, const pxl::tracepoint_mutation& m, deploy_answer done) {
-  constexpr std::chrono::seconds deploy_timeout{60};
-  self->request(*self->state.deps.tracepoint_manager, deploy_timeout, tracepoints::upsert_atom::value, m)
+  self->request(*self->state.deps.tracepoint_manager, tracepoints::upsert_timeout, tracepoints::upsert_atom::value, m)
       .then([done](const std::string& error, const std::string&) { done(error); },
             [self, done](caf::error& e) { done("the tracepoint manager did not answer: " + self->system().render(e)); });
 }
@@ -206,7 +205,7 @@ void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::
   }
   cluster_wire::tracepoint_request r{0, req, index};
   r.request.explain = false;
-  constexpr std::chrono::seconds agents_timeout{90};  // beyond an agent's own 60 s for its manager
+  constexpr auto agents_timeout = tracepoints::upsert_timeout + std::chrono::seconds{30};  // beyond the agents' own wait
   self->request(*self->state.deps.gateway_actor, agents_timeout, send_tracepoint_atom::value, std::move(r), asids)
       .then(
           [done, removing](const std::vector<cluster_wire::tracepoint_outcome>& outcomes) {

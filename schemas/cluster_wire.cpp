@@ -70,55 +70,6 @@ const Root* verified_root(std::string_view bytes, std::size_t max_bytes, decode_
   return root;
 }
 
-std::optional<table_info> decode_table(const TableInfo* t, const std::string& where, decode_error& err);
-
-std::optional<register_request> decode_register(const Register* r, decode_error& err) {
-  register_request out;
-  out.requested_asid = r->requested_asid();
-  out.agent_id = string_of(r->agent_id());
-  out.hostname = string_of(r->hostname());
-  out.kernel_release = string_of(r->kernel_release());
-  out.ip_address = string_of(r->ip_address());
-  out.start_time_ns = r->start_time_ns();
-  out.kernel_headers_installed = r->kernel_headers_installed();
-  if (out.agent_id.empty()) {
-    err = {decode_errc::invalid, "registration carries no agent id"};
-    return std::nullopt;
-  }
-  if (r->tables()) {
-    for (const auto* t : *r->tables()) {
-      auto table = decode_table(t, "registration", err);
-      if (!table) return std::nullopt;
-      out.tables.push_back(std::move(*table));
-    }
-  }
-  return out;
-}
-
-std::optional<batch_message> decode_batch_message(const Batch* b, decode_error& err) {
-  auto stream = decode_stream(b->stream(), "batch", err);
-  if (!stream) return std::nullopt;
-  std::string why;
-  auto batch = wire::decode_batch(b->batch(), why);
-  if (!batch) {
-    err = {decode_errc::invalid, "batch " + std::to_string(b->sequence()) + " of sink '" + stream->sink + "': " + why};
-    return std::nullopt;
-  }
-  return batch_message{std::move(*stream), b->sequence(), std::move(*batch)};
-}
-
-std::optional<end_of_stream> decode_end(const EndOfStream* e, decode_error& err) {
-  auto stream = decode_stream(e->stream(), "end of stream", err);
-  if (!stream) return std::nullopt;
-  if (!valid_status(e->status())) {
-    err = {decode_errc::invalid,
-           "end of stream has unknown status " + std::to_string(static_cast<unsigned>(e->status()))};
-    return std::nullopt;
-  }
-  return end_of_stream{std::move(*stream), e->batches(), static_cast<wire::status>(e->status()),
-                       string_of(e->error()), wire::decode_losses(e->losses())};
-}
-
 fb::Offset<fb::Vector<fb::Offset<TracepointInfo>>> encode_tracepoints(fb::FlatBufferBuilder& b,
                                                                      const std::vector<tracepoint_info>& v) {
   std::vector<fb::Offset<TracepointInfo>> out;
@@ -172,6 +123,53 @@ std::optional<tracepoint_reply> decode_tracepoint_reply(const TracepointReply* r
     if (!out.table) return std::nullopt;
   }
   return out;
+}
+
+std::optional<register_request> decode_register(const Register* r, decode_error& err) {
+  register_request out;
+  out.requested_asid = r->requested_asid();
+  out.agent_id = string_of(r->agent_id());
+  out.hostname = string_of(r->hostname());
+  out.kernel_release = string_of(r->kernel_release());
+  out.ip_address = string_of(r->ip_address());
+  out.start_time_ns = r->start_time_ns();
+  out.kernel_headers_installed = r->kernel_headers_installed();
+  if (out.agent_id.empty()) {
+    err = {decode_errc::invalid, "registration carries no agent id"};
+    return std::nullopt;
+  }
+  if (r->tables()) {
+    for (const auto* t : *r->tables()) {
+      auto table = decode_table(t, "registration", err);
+      if (!table) return std::nullopt;
+      out.tables.push_back(std::move(*table));
+    }
+  }
+  return out;
+}
+
+std::optional<batch_message> decode_batch_message(const Batch* b, decode_error& err) {
+  auto stream = decode_stream(b->stream(), "batch", err);
+  if (!stream) return std::nullopt;
+  std::string why;
+  auto batch = wire::decode_batch(b->batch(), why);
+  if (!batch) {
+    err = {decode_errc::invalid, "batch " + std::to_string(b->sequence()) + " of sink '" + stream->sink + "': " + why};
+    return std::nullopt;
+  }
+  return batch_message{std::move(*stream), b->sequence(), std::move(*batch)};
+}
+
+std::optional<end_of_stream> decode_end(const EndOfStream* e, decode_error& err) {
+  auto stream = decode_stream(e->stream(), "end of stream", err);
+  if (!stream) return std::nullopt;
+  if (!valid_status(e->status())) {
+    err = {decode_errc::invalid,
+           "end of stream has unknown status " + std::to_string(static_cast<unsigned>(e->status()))};
+    return std::nullopt;
+  }
+  return end_of_stream{std::move(*stream), e->batches(), static_cast<wire::status>(e->status()),
+                       string_of(e->error()), wire::decode_losses(e->losses())};
 }
 
 }  // namespace

@@ -47,6 +47,9 @@ using tracepoint_manager_actor = caf::typed_actor<
     caf::reacts_to<actors::poll_atom>, caf::reacts_to<tick_atom>,
     caf::replies_to<actors::stats_atom>::with<std::vector<wire::loss_counter>>>;
 
+/// How long a caller waits for an upsert's answer (a bpftrace program compiles first).
+inline constexpr std::chrono::seconds upsert_timeout{60};
+
 struct tracepoint_manager_config {
   deployment_options deploy;
   std::shared_ptr<tables::table_directory> tables;  // where the tracepoints' tables are listed
