@@ -6,9 +6,9 @@
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "cluster/query_actor.hpp"
-#include "pxl/compile.hpp"
 #include "pxl/fragment_codec.hpp"
 #include "pxl/functions.hpp"
+#include "pxl/mutation_codec.hpp"
 #include "schemas/tables.hpp"
 
 namespace wisp::cluster {
@@ -81,7 +81,7 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
         auto spawned = exec::spawn_plan(self->system(), *plan, node_shards(deps.node), stream_to_broker(out), udtf);
         if (!spawned.error.empty()) fail("could not run its plan fragment: " + spawned.error);
       },
-      [self, deps, catalog](tracepoints::upsert_atom, const cluster_wire::tracepoint_request& r) {
+      [self, deps](tracepoints::upsert_atom, const cluster_wire::tracepoint_request& r) {
         auto answer = [gateway = deps.gateway, node = deps.node, id = r.request_id](std::string error,
                                                                                  const std::string& table) {
           cluster_wire::tracepoint_reply out{id, std::move(error), std::nullopt, node_tracepoints(node)};
@@ -93,21 +93,14 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
           answer("this agent has no tracepoint manager", {});
           return;
         }
-        auto opts = compile_options_for(r.request, catalog);
-        opts.mutations_only = true;
-        auto compiled = pxl::compile(r.request.script, opts);
-        if (!compiled.ok()) {
-          answer("cannot compile the script: " + pxl::to_string(compiled.diagnostics.front()), {});
-          return;
-        }
-        if (r.index >= compiled.plan.mutations.size()) {
-          answer("the script has " + std::to_string(compiled.plan.mutations.size()) + " tracepoint mutations, not " +
-                     std::to_string(r.index + 1),
-                 {});
+        std::string err;
+        auto m = pxl::decode_mutation(r.mutation, err);
+        if (!m) {
+          answer("refused the tracepoint mutation: " + err, {});
           return;
         }
         self->request(*deps.node.tracepoint_manager, tracepoints::upsert_timeout, tracepoints::upsert_atom::value,
-                      compiled.plan.mutations[r.index])
+                      std::move(*m))
             .then([answer](const std::string& error, const std::string& table) { answer(error, table); },
                   [self, answer](caf::error& e) {
                     answer("the tracepoint manager did not answer: " + self->system().render(e), {});

@@ -6,9 +6,9 @@
 // its status, through the agent's gateway actor. A fragment that cannot be decoded or started is answered with one end of stream
 // that names no sink and carries the reason, so the broker stops waiting for this agent at once.
 //
-// It also carries out the broker's tracepoint requests: it compiles the pxtrace script as the
-// broker did (mutations only), hands the requested mutation to the agent's tracepoint manager and
-// answers with the outcome, the table the tracepoint writes and the agent's tracepoints.
+// It also carries out the broker's tracepoint requests: it decodes the mutation the broker
+// compiled (pxl/mutation_codec.hpp), hands it to the agent's tracepoint manager and answers with
+// the outcome, the table the tracepoint writes and the agent's tracepoints.
 //
 // Also here: the loss poller, which keeps the node's loss counters current for the gateway's
 // heartbeats (the gateway thread must not wait on actors).

@@ -15,6 +15,7 @@
 #include "cluster/query_actor.hpp"
 #include "pxl/compile.hpp"
 #include "pxl/distribute.hpp"
+#include "pxl/mutation_codec.hpp"
 #include "schemas/types.hpp"
 
 namespace wisp::cluster {
@@ -138,6 +139,20 @@ std::vector<pxl::agent_tables> planner_agents(const broker_gateway& gateway) {
   return out;
 }
 
+/// How a request is compiled (its file, arguments, vis spec) against `catalog`, now.
+pxl::compile_options compile_options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
+  pxl::compile_options opts;
+  opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
+  opts.now_ns = schemas::wall_clock_ns();
+  opts.tables = catalog;
+  opts.args = req.args;
+  if (req.vis) {
+    opts.vis = req.vis->text;
+    if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
+  }
+  return opts;
+}
+
 void reply_compile_error(const reply_fn& reply, std::uint64_t id, std::vector<wire::diagnostic> diags) {
   wire::done d;
   d.code = wire::status::compile_error;
@@ -186,11 +201,10 @@ void deploy_here(broker_pointer self, const pxl::tracepoint_mutation& m, deploy_
             [self, done](caf::error& e) { done("the tracepoint manager did not answer: " + self->system().render(e)); });
 }
 
-/// On a broker: mutation `index` sent to the healthy agents (for a UPID target, only the agent
-/// the UPID names), each compiling the request itself. It succeeded when one agent carried it
-/// out; otherwise the error names each agent and its reason.
-void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::uint32_t index,
-                      const pxl::tracepoint_mutation& m, deploy_answer done) {
+/// On a broker: the mutation, encoded, goes to the healthy agents (for a UPID target, only the
+/// agent the UPID names). It succeeded when one agent carried it out; otherwise the error names
+/// each agent and its reason.
+void deploy_on_agents(broker_pointer self, const pxl::tracepoint_mutation& m, deploy_answer done) {
   using kind = pxl::trace_target::kind;
   const bool removing = m.what == pxl::tracepoint_mutation::kind::remove;
   const bool by_upid = !removing && (m.target.what == kind::upid || m.target.what == kind::shared_object);
@@ -203,8 +217,13 @@ void deploy_on_agents(broker_pointer self, const wire::query_request& req, std::
                  : removing ? "no healthy agent to delete it from" : "no healthy agent to deploy it to");
     return;
   }
-  cluster_wire::tracepoint_request r{0, req, index};
-  r.request.explain = false;
+  std::string error;
+  auto bytes = pxl::encode_mutation(m, error);
+  if (!bytes) {
+    done(error);
+    return;
+  }
+  cluster_wire::tracepoint_request r{0, std::move(*bytes)};
   constexpr auto agents_timeout = tracepoints::upsert_timeout + std::chrono::seconds{30};  // beyond the agents' own wait
   self->request(*self->state.deps.gateway_actor, agents_timeout, send_tracepoint_atom::value, std::move(r), asids)
       .then(
@@ -242,7 +261,7 @@ void deploy_then_run(broker_pointer self, std::uint64_t id, std::shared_ptr<wire
   if (self->state.deps.tracepoint_manager)
     deploy_here(self, m, std::move(done));
   else
-    deploy_on_agents(self, *req, static_cast<std::uint32_t>(next), m, std::move(done));
+    deploy_on_agents(self, m, std::move(done));
 }
 
 bool imports_pxtrace(const std::string& script) {
@@ -299,19 +318,6 @@ query_broker_actor::behavior_type broker(broker_pointer self, broker_deps deps) 
 }
 
 }  // namespace
-
-pxl::compile_options compile_options_for(const wire::query_request& req, const pxl::table_catalog& catalog) {
-  pxl::compile_options opts;
-  opts.file = req.file_name.empty() ? "script.pxl" : req.file_name;
-  opts.now_ns = schemas::wall_clock_ns();
-  opts.tables = catalog;
-  opts.args = req.args;
-  if (req.vis) {
-    opts.vis = req.vis->text;
-    if (!req.vis->file_name.empty()) opts.vis_file = req.vis->file_name;
-  }
-  return opts;
-}
 
 query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps) {
   return sys.spawn(broker, std::move(deps));

@@ -22,7 +22,6 @@
 #include "caf/typed_actor.hpp"
 #include "cluster/client_endpoint.hpp"
 #include "cluster/gateway_actor.hpp"
-#include "pxl/options.hpp"
 
 namespace wisp::cluster {
 
@@ -60,10 +59,6 @@ using query_broker_actor = caf::typed_actor<
     caf::reacts_to<actors::run_atom, std::uint64_t, wire::query_request, client_identity, reply_fn>>;
 
 query_broker_actor spawn_query_broker(caf::actor_system& sys, broker_deps deps);
-
-/// How a request is compiled (its file, arguments, vis spec) against `catalog`, now. An agent
-/// compiles a broker's tracepoint request with the same options.
-pxl::compile_options compile_options_for(const wire::query_request& req, const pxl::table_catalog& catalog);
 
 }  // namespace wisp::cluster
 

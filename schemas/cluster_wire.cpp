@@ -245,8 +245,8 @@ std::string encode(const broker_message& m) {
     payload = CreatePlanFragment(b, p->query_id, p->fragment_id, plan).Union();
   } else if (const auto* t = std::get_if<tracepoint_request>(&m.payload)) {
     type = BrokerPayload::TracepointRequest;
-    auto request = wire::encode_query_request(b, t->request);
-    payload = CreateTracepointRequest(b, t->request_id, request, t->index).Union();
+    auto mutation = b.CreateVector(reinterpret_cast<const std::uint8_t*>(t->mutation.data()), t->mutation.size());
+    payload = CreateTracepointRequest(b, t->request_id, mutation).Union();
   } else {
     const auto& c = std::get<credit>(m.payload);
     type = BrokerPayload::Credit;
@@ -332,7 +332,8 @@ static std::optional<broker_message> decode_broker_from(std::string_view bytes, 
     }
     case BrokerPayload::TracepointRequest: {
       const auto* t = root->payload_as_TracepointRequest();
-      tracepoint_request out{t->request_id(), wire::decode_query_request(t->request()), t->index()};
+      tracepoint_request out{t->request_id(), {}};
+      if (t->mutation()) out.mutation.assign(reinterpret_cast<const char*>(t->mutation()->data()), t->mutation()->size());
       return broker_message{std::move(out)};
     }
     case BrokerPayload::NONE:

@@ -123,12 +123,10 @@ struct credit {
   std::uint64_t consumed = 0;
 };
 
-/// Carry out mutation number `index` of a pxtrace script: the agent compiles the request (script,
-/// arguments, vis spec) mutations only, as the broker did.
+/// One tracepoint mutation, compiled by the broker: opaque bytes (pxl/mutation_codec.hpp).
 struct tracepoint_request {
   std::uint64_t request_id = 0;
-  wire::query_request request;
-  std::uint32_t index = 0;
+  std::string mutation;
 };
 
 using broker_payload = std::variant<register_reply, plan_fragment, credit, tracepoint_request>;

@@ -40,6 +40,29 @@ const Root* verified_root(std::string_view bytes, std::string& error) {
   return root;
 }
 
+// Strings through CreateString(std::string): the *Direct(c_str()) helpers would cut at a NUL.
+fb::Offset<QueryRequest> encode_query_request(fb::FlatBufferBuilder& b, const query_request& r) {
+  std::vector<fb::Offset<ScriptArg>> args;
+  for (const auto& [k, v] : r.args) args.push_back(CreateScriptArg(b, b.CreateString(k), b.CreateString(v)));
+  fb::Offset<VisSpec> vis;
+  if (r.vis) vis = CreateVisSpec(b, b.CreateString(r.vis->file_name), b.CreateString(r.vis->text));
+  auto script = b.CreateString(r.script);
+  auto file = b.CreateString(r.file_name);
+  return CreateQueryRequest(b, script, file, r.explain, b.CreateVector(args), vis);
+}
+
+query_request decode_query_request(const QueryRequest* q) {  // absent: empty
+  query_request r;
+  if (!q) return r;
+  r.script = string_of(q->script());
+  r.file_name = string_of(q->file_name());
+  r.explain = q->explain();
+  if (q->args())
+    for (const auto* a : *q->args()) r.args.emplace_back(string_of(a->name()), string_of(a->value()));
+  if (const auto* v = q->vis()) r.vis = vis_spec_file{string_of(v->file_name()), string_of(v->text())};
+  return r;
+}
+
 }  // namespace
 
 std::string encode(const client_message& m) {

@@ -25,8 +25,6 @@ flatbuffers::Offset<RowBatch> encode_batch(flatbuffers::FlatBufferBuilder& b, co
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<LossCounter>>> encode_losses(
     flatbuffers::FlatBufferBuilder& b, const std::vector<loss_counter>& losses);
 
-flatbuffers::Offset<QueryRequest> encode_query_request(flatbuffers::FlatBufferBuilder& b, const query_request& r);
-
 /// Finishes `root` with its 4-character file identifier and returns the buffer's bytes.
 template <class Root>
 std::string finish_buffer(flatbuffers::FlatBufferBuilder& b, flatbuffers::Offset<Root> root, const char* identifier) {
@@ -52,8 +50,6 @@ std::string string_of(const flatbuffers::String* s);
 /// An absent relation or batch decodes as empty.
 std::optional<schemas::relation> decode_relation(const Relation* r, std::string& error);
 std::optional<schemas::row_batch> decode_batch(const RowBatch* b, std::string& error);
-/// An absent request decodes as empty.
-query_request decode_query_request(const QueryRequest* q);
 std::vector<loss_counter> decode_losses(const flatbuffers::Vector<flatbuffers::Offset<LossCounter>>* v);
 
 }  // namespace wisp::wire

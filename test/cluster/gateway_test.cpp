@@ -70,7 +70,8 @@ struct test_agent {
       std::lock_guard lock{mutex};
       fragments.push_back(std::move(f));
     };
-    // Deploys when the script names this agent, else fails the way a tracepoint manager does.
+    // Deploys when the (here opaque) mutation names this agent, else fails the way a tracepoint
+    // manager does.
     o.on_tracepoint = [this](cluster_wire::tracepoint_request r) {
       bool answer = false;
       {
@@ -80,7 +81,7 @@ struct test_agent {
       }
       if (!answer) return;
       cluster_wire::tracepoint_reply reply{r.request_id, {}, std::nullopt, {}};
-      if (r.request.script.find(id) != std::string::npos) {
+      if (r.mutation.find(id) != std::string::npos) {
         reply.table = cluster_wire::table_info{"tp_" + id, {}};
         reply.tracepoints.push_back({{1, 2}, "tp", "RUNNING", "attached", {"tp_" + id}});
       } else {
@@ -233,7 +234,7 @@ TEST(gateway, a_tracepoint_request_is_answered_by_each_agent_and_its_table_is_kn
   const auto asid_a = a.gateway.stats().asid, asid_b = b.gateway.stats().asid;
 
   outcome_log log;
-  cluster_wire::tracepoint_request req{0, {"deploy on a", "t.pxl", false, {{"k", "v"}}, std::nullopt}, 1};
+  cluster_wire::tracepoint_request req{0, "deploy on a"};
   ASSERT_TRUE(broker.send_tracepoint(req, {asid_a, asid_b, 77}, log.done()));  // 77: no such agent
   ASSERT_TRUE(eventually([&] { return log.get().has_value(); }));
   auto outcomes = *log.get();
@@ -245,8 +246,7 @@ TEST(gateway, a_tracepoint_request_is_answered_by_each_agent_and_its_table_is_kn
   {
     std::lock_guard lock{a.mutex};
     ASSERT_EQ(a.tracepoint_requests.size(), 1u);
-    EXPECT_EQ(a.tracepoint_requests[0].index, 1u);
-    EXPECT_EQ(a.tracepoint_requests[0].request.file_name, "t.pxl");
+    EXPECT_EQ(a.tracepoint_requests[0].mutation, "deploy on a");
     EXPECT_NE(a.tracepoint_requests[0].request_id, 0u);
   }
   // The reply's table is in the registry before the agent registers it again (its describe()
@@ -273,7 +273,7 @@ TEST(gateway, an_agent_lost_before_it_answers_a_tracepoint_request_settles_it) {
     a->answer_tracepoints = false;
   }
   outcome_log log;
-  ASSERT_TRUE(broker.send_tracepoint({0, {"deploy on b", "", false, {}, std::nullopt}, 0}, {asid_a, asid_b}, log.done()));
+  ASSERT_TRUE(broker.send_tracepoint({0, "deploy on b"}, {asid_a, asid_b}, log.done()));
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock{a->mutex};
     return !a->tracepoint_requests.empty();

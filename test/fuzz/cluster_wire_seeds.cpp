@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       encode(broker_message{register_reply{3, "agent", ""}}),
       encode(broker_message{plan_fragment{1, 2, "plan bytes"}}),
       encode(broker_message{credit{s, 1}}),
-      encode(broker_message{tracepoint_request{4, {"import pxtrace", "f.pxl", false, {{"a", "b"}}, wire::vis_spec_file{"v", "{}"}}, 1}}),
+      encode(broker_message{tracepoint_request{4, "mutation bytes"}}),
   };
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const std::string file = std::string{argv[1]} + "/seed" + std::to_string(i);

@@ -113,25 +113,13 @@ TEST(ClusterWire, BrokerMessagesRoundTrip) {
 }
 
 TEST(ClusterWire, TracepointRequestAndReplyRoundTrip) {
-  wire::query_request q{std::string("import pxtrace\0#", 16), "trace.pxl", false, {{"upid", std::string("u\0v", 3)}},
-                        wire::vis_spec_file{"vis.json", "{}"}};
+  const std::string mutation("WSTM\0\x01 mutation bytes", 20);
   decode_error err;
-  auto r = decode_broker(encode(broker_message{tracepoint_request{12, q, 2}}), err);
+  auto r = decode_broker(encode(broker_message{tracepoint_request{12, mutation}}), err);
   ASSERT_TRUE(r) << err.detail;
   const auto& req = std::get<tracepoint_request>(r->payload);
   EXPECT_EQ(req.request_id, 12u);
-  EXPECT_EQ(req.index, 2u);
-  EXPECT_EQ(req.request.script, q.script);
-  EXPECT_EQ(req.request.file_name, "trace.pxl");
-  ASSERT_EQ(req.request.args.size(), 1u);
-  EXPECT_EQ(req.request.args[0].second, std::string("u\0v", 3));
-  ASSERT_TRUE(req.request.vis);
-  EXPECT_EQ(req.request.vis->text, "{}");
-  // Without a vis spec the request stays in script mode.
-  q.vis.reset();
-  r = decode_broker(encode(broker_message{tracepoint_request{13, q, 0}}), err);
-  ASSERT_TRUE(r) << err.detail;
-  EXPECT_FALSE(std::get<tracepoint_request>(r->payload).request.vis);
+  EXPECT_EQ(req.mutation, mutation);
 
   const tracepoint_info tp{{5ull << 32, 1}, "probe", "RUNNING", "attached to 1 process(es)", {"probe_table"}};
   auto back = round_trip({5, tracepoint_reply{12, "", table_info{"probe_table", rel()}, {tp}}});

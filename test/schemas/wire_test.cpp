@@ -32,6 +32,18 @@ TEST(Wire, QueryRequestRoundTrip) {
   EXPECT_EQ(back->request.args[0].second, "-5m");
 }
 
+// A NUL inside the script or an argument survives (it was cut at the NUL once, through c_str()).
+TEST(Wire, QueryRequestStringsKeepTheirNulBytes) {
+  const std::string script("import px\0#", 11), value("a\0b", 3);
+  wire::client_message m{1, {script, "x.pxl", false, {{"k", value}}, wire::vis_spec_file{"v.json", std::string("{\0}", 3)}}};
+  std::string err;
+  auto back = wire::decode_client(wire::encode(m), err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->request.script, script);
+  EXPECT_EQ(back->request.args.at(0).second, value);
+  EXPECT_EQ(back->request.vis->text.size(), 3u);
+}
+
 TEST(Wire, QueryRequestCarriesTheVisSpec) {
   wire::client_message m{7, {"import px\n", "dir/s.pxl", false, {{"a", "1"}, {"b", ""}}, {}}};
   m.request.vis = wire::vis_spec_file{"dir/vis.json", R"({"variables": []})"};
