@@ -19,6 +19,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define WISP_AF_INET6 10
 #define WISP_S_IFMT 0170000
 #define WISP_S_IFSOCK 0140000
+#define WISP_SOCK_DGRAM 2
 #define WISP_TCP_CLOSE 7 /* TCP_CLOSE of the kernel's include/net/tcp_states.h */
 #define WISP_EINPROGRESS 115
 #define WISP_MAX_CONNS 131072
@@ -52,6 +53,10 @@ const volatile __u32 skip_local_client_protocols = 0;
 /* Bit (CONN_PREFIX_SEND << dir): inference used that prefix; its 4 bytes are sent before the
  * data of the next copy so that the stream starts at the message's first byte. */
 #define CONN_PREFIX_SEND 16
+/* A datagram (UDP) socket: of the protocols Wisp parses only DNS runs over one. The TCP
+ * protocols' header checks are not tried, because a random DNS query id can pass one (an id of
+ * 0x85xx before a query's flags, question count and EDNS record reads as a CQL v5 ERROR frame). */
+#define CONN_DATAGRAM 64
 
 struct conn_info {
   struct wisp_conn_id id;
@@ -269,6 +274,8 @@ static __always_inline struct conn_info *open_conn(__u32 tgid, __s32 fd, __u32 r
   read_addrs(sk, &ev.local, &ev.remote);
   if (is_local_addr(&ev.remote))
     ci.flags |= CONN_REMOTE_LOCAL;
+  if (BPF_CORE_READ(sk, sk_type) == WISP_SOCK_DGRAM)
+    ci.flags |= CONN_DATAGRAM;
   ev.role = role;
   ev.source = source;
   if (bpf_map_update_elem(&conns, &key, &ci, BPF_ANY)) {
@@ -520,17 +527,24 @@ static __always_inline struct inference infer_protocol(const char *b, __u32 n, c
  * when the bytes were gathered from several iovecs: those checks then fail). */
 static __always_inline void infer_from(struct conn_info *ci, __u32 dir, const char *peek, __u32 n,
                                        const char *buf, __u64 len) {
-  struct inference r = infer_protocol(peek, n, buf, len);
-  const __u16 prefix_bit = CONN_PREFIX << (dir & 1);
-  if (r.protocol == WISP_PROTO_UNKNOWN && (ci->flags & prefix_bit) && enabled(WISP_PROTO_KAFKA) &&
-      (r.kind = infer_kafka_after_size(peek, n, len, ci->prefix[dir & 1])) != MSG_UNKNOWN) {
-    r.protocol = WISP_PROTO_KAFKA;
-    ci->flags |= CONN_PREFIX_SEND << (dir & 1);
+  struct inference r = {WISP_PROTO_UNKNOWN, MSG_UNKNOWN};
+  if (ci->flags & CONN_DATAGRAM) {
+    /* The datagram is the message: DNS without its TCP length prefix, or nothing. */
+    if (n >= 12 && enabled(WISP_PROTO_DNS) && (r.kind = infer_dns_header(peek, len)) != MSG_UNKNOWN)
+      r.protocol = WISP_PROTO_DNS;
+  } else {
+    r = infer_protocol(peek, n, buf, len);
+    const __u16 prefix_bit = CONN_PREFIX << (dir & 1);
+    if (r.protocol == WISP_PROTO_UNKNOWN && (ci->flags & prefix_bit) && enabled(WISP_PROTO_KAFKA) &&
+        (r.kind = infer_kafka_after_size(peek, n, len, ci->prefix[dir & 1])) != MSG_UNKNOWN) {
+      r.protocol = WISP_PROTO_KAFKA;
+      ci->flags |= CONN_PREFIX_SEND << (dir & 1);
+    }
+    if (len == 4 && !bpf_probe_read_kernel(ci->prefix[dir & 1], 4, peek))
+      ci->flags |= prefix_bit;
+    else
+      ci->flags &= ~prefix_bit;
   }
-  if (len == 4 && !bpf_probe_read_kernel(ci->prefix[dir & 1], 4, peek))
-    ci->flags |= prefix_bit;
-  else
-    ci->flags &= ~prefix_bit;
   if (r.protocol == WISP_PROTO_UNKNOWN)
     return;
   ci->protocol = r.protocol;

@@ -832,6 +832,37 @@ TEST_F(socket_tracer_test, one_message_sendmmsg_and_a_split_length_prefix_are_co
   EXPECT_EQ(chunks(self_, u_client.fd, direction::egress).front()->protocol, WISP_PROTO_DNS);
 }
 
+// dig's query for alias.wisp.lan with the id 0x850b, EDNS and the AD bit (as the DNS end-to-end
+// test once sent it): its first nine bytes also read as a CQL v5 ERROR frame of 16 MiB. Over UDP
+// only DNS is tried, so it is DNS with every protocol enabled. The control: the same bytes over
+// TCP (no DNS there without a length prefix) are taken for CQL, which comes first in Pixie's
+// order, so the UDP result is the datagram rule's doing and not a CQL check that fails anyway.
+TEST_F(socket_tracer_test, a_datagram_is_only_taken_for_dns) {
+  const std::string query{"\x85\x0b\x01\x20\x00\x01\x00\x00\x00\x00\x00\x01"
+                          "\x05" "alias\x04wisp\x03lan\x00\x00\x01\x00\x01"
+                          "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 43};
+  socket_tracer_options opts;
+  opts.trace_self = true;
+  opts.protocols = ~0U;
+  start(opts);
+  auto [u_server, u_client] = make_udp_pair();
+  ASSERT_EQ(::send(u_client.fd, query.data(), query.size(), 0), static_cast<ssize_t>(query.size()));
+  char buf[64];
+  ASSERT_EQ(::recv(u_server.fd, buf, sizeof buf, 0), static_cast<ssize_t>(query.size()));
+  auto tcp = exchanged(query);
+  using protocols::direction;
+  ASSERT_TRUE(poll_until([&] {
+    return bytes_seen(self_, u_client.fd, direction::egress) == query.size() &&
+           bytes_seen(self_, tcp.server.fd, direction::ingress) == query.size();
+  }));
+  auto udp = chunks(self_, u_client.fd, direction::egress);
+  ASSERT_FALSE(udp.empty());
+  EXPECT_EQ(udp.front()->protocol, WISP_PROTO_DNS);
+  auto over_tcp = chunks(self_, tcp.server.fd, direction::ingress);
+  ASSERT_FALSE(over_tcp.empty());
+  EXPECT_EQ(over_tcp.front()->protocol, WISP_PROTO_CQL);
+}
+
 // CQL and Kafka inference with the first bytes their clients send: a CQL v4 OPTIONS frame
 // (what drivers send first) and a Kafka ApiVersions v3 request (librdkafka's first request).
 TEST_F(socket_tracer_test, cql_and_kafka_are_inferred_when_enabled) {
