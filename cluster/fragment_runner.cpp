@@ -17,9 +17,25 @@ namespace {
 
 using poll_losses_atom = caf::atom_constant<caf::atom("polllosses")>;
 
+/// Sends an end of stream to the broker with this node's loss counters as they are now, so that
+/// the query's Done reports them as of its end rather than as of the last heartbeat. A
+/// short-lived actor asks the sources; any thread may call this.
+void send_end(caf::actor_system& sys, const broker_deps& node, const agent_gateway_actor& gateway,
+              cluster_wire::end_of_stream end) {
+  sys.spawn([node, gateway, end = std::move(end)](caf::event_based_actor* self) {
+    collect_node_losses(self, node, [self, gateway, end](std::vector<wire::loss_counter> losses) mutable {
+      end.losses = std::move(losses);
+      self->send(gateway, actors::eos_atom::value, std::move(end));
+      self->quit();
+    });
+  });
+}
+
 /// What the sinks of one fragment report to: batches and ends go to the gateway; a source
 /// error is kept and goes with every end that follows.
 struct fragment_streams {
+  caf::actor_system* sys = nullptr;
+  broker_deps node;
   agent_gateway_actor gateway;
   cluster_wire::stream_id base;  // query and fragment; sink filled per stream
   std::mutex mutex;
@@ -29,6 +45,10 @@ struct fragment_streams {
     auto s = base;
     s.sink = sink;
     return s;
+  }
+  void end(const std::string& sink, const std::string& error) const {
+    send_end(*sys, node, gateway,
+             cluster_wire::end_of_stream{stream(sink), 0, error.empty() ? wire::status::ok : wire::status::exec_error, error, {}});
   }
 };
 
@@ -43,8 +63,7 @@ std::shared_ptr<const exec::result_handler> stream_to_broker(std::shared_ptr<fra
       std::lock_guard lock{out->mutex};
       if (why.empty()) why = out->source_error;
     }
-    caf::anon_send(out->gateway, actors::eos_atom::value,
-                   cluster_wire::end_of_stream{out->stream(sink), 0, why.empty() ? wire::status::ok : wire::status::exec_error, why, {}});
+    out->end(sink, why);
   };
   h->on_error = [out](const std::string& error) {
     std::lock_guard lock{out->mutex};
@@ -65,13 +84,12 @@ fragment_runner_actor::behavior_type runner(fragment_runner_actor::stateful_poin
   return {
       [self, deps, catalog, udtf](actors::run_atom, const cluster_wire::plan_fragment& f) {
         auto out = std::make_shared<fragment_streams>();
+        out->sys = &self->system();
+        out->node = deps.node;
         out->gateway = deps.gateway;
         out->base = {f.query_id, f.fragment_id, {}};
-        auto fail = [&](const std::string& why) {
-          // No sink named: the broker ends every stream it expects from this agent.
-          self->send(deps.gateway, actors::eos_atom::value,
-                     cluster_wire::end_of_stream{out->stream({}), 0, wire::status::exec_error, why, {}});
-        };
+        // No sink named: the broker ends every stream it expects from this agent.
+        auto fail = [&](const std::string& why) { out->end({}, why); };
         std::string err;
         auto plan = pxl::decode_fragment(f.plan, pxl::function_registry::builtin(), catalog, err);
         if (!plan) {

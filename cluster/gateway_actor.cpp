@@ -30,7 +30,8 @@ broker_gateway_actor::behavior_type broker_side(broker_gateway_actor::stateful_p
           caf::anon_send(query, stream_batch_atom::value, asid, stream, std::move(b));
         };
         inbox.on_end = [query](std::uint32_t asid, const cluster_wire::end_of_stream& e) {
-          caf::anon_send(query, stream_end_atom::value, asid, e.stream.sink, static_cast<std::uint8_t>(e.code), e.error);
+          caf::anon_send(query, stream_end_atom::value, asid, e.stream.sink, static_cast<std::uint8_t>(e.code), e.error,
+                         e.losses);
         };
         inbox.on_agent_lost = [query](std::uint32_t asid) { caf::anon_send(query, agent_lost_atom::value, asid); };
         gw->open_query(id, std::move(inbox));

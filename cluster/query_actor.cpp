@@ -92,13 +92,14 @@ exec::shard_lookup node_shards(const broker_deps& deps) {
 
 namespace {
 
-/// The loss counters the query's agents reported in their last heartbeats, each stage named
-/// after its agent.
-std::vector<wire::loss_counter> agent_losses(const broker_gateway& gateway, const std::set<std::uint32_t>& asids) {
+/// The loss counters of the query's agents (as they ended their streams, else as of their last
+/// heartbeats), each stage named after its agent.
+std::vector<wire::loss_counter> agent_losses(const broker_gateway& gateway, const stream_tracker& streams) {
   std::vector<wire::loss_counter> out;
+  const auto asids = streams.agents();
   for (const auto& a : gateway.agents()) {
     if (!asids.contains(a.asid)) continue;
-    for (const auto& l : a.losses)
+    for (const auto& l : streams.losses(a.asid, a.losses))
       if (l.value > 0) out.push_back({"agent " + a.info.hostname + " (asid " + std::to_string(a.asid) + ") " + l.stage, l.name, l.value});
   }
   return out;
@@ -117,7 +118,7 @@ void finish_query(query_pointer self, const broker_deps& deps) {
   if (st.gateway) {
     self->send(*st.gateway, close_query_atom::value, st.id);
     done->warnings = st.streams->warnings();
-    done->losses = agent_losses(*st.registry, st.streams->agents());
+    done->losses = agent_losses(*st.registry, *st.streams);
   }
   collect_node_losses(self, deps, [self, done](std::vector<wire::loss_counter> losses) {
     for (auto& l : losses) done->losses.push_back(std::move(l));
@@ -228,10 +229,11 @@ caf::behavior query(query_pointer self, query_run run, broker_deps deps) {
         if (s.finished || !s.streams || !s.streams->on_batch(asid, stream, schemas::wall_clock_ns())) return;
         if (b->num_rows() > 0) self->send(s.stream_sources.at(stream), actors::batch_atom::value, std::size_t{0}, std::move(b));
       },
-      [self](stream_end_atom, std::uint32_t asid, const std::string& stream, std::uint8_t code, const std::string& error) {
+      [self](stream_end_atom, std::uint32_t asid, const std::string& stream, std::uint8_t code, const std::string& error,
+             const std::vector<wire::loss_counter>& losses) {
         auto& s = self->state;
         if (s.finished || !s.streams) return;
-        end_streams(self, s.streams->on_end(asid, stream, static_cast<wire::status>(code), error, schemas::wall_clock_ns()));
+        end_streams(self, s.streams->on_end(asid, stream, static_cast<wire::status>(code), error, schemas::wall_clock_ns(), losses));
       },
       [self](agent_lost_atom, std::uint32_t asid) {
         auto& s = self->state;

@@ -1,5 +1,7 @@
 #include "cluster/stream_tracker.hpp"
 
+#include <algorithm>
+
 namespace wisp::cluster {
 
 stream_tracker::stream_tracker(const std::map<std::string, std::set<std::uint32_t>>& producers,
@@ -24,9 +26,15 @@ bool stream_tracker::on_batch(std::uint32_t asid, const std::string& stream, std
 }
 
 std::vector<std::string> stream_tracker::on_end(std::uint32_t asid, const std::string& stream, wire::status code,
-                                                const std::string& error, std::int64_t now_ns) {
+                                                const std::string& error, std::int64_t now_ns,
+                                                const std::vector<wire::loss_counter>& losses) {
   if (!last_heard_.contains(asid)) return {};
   last_heard_[asid] = now_ns;
+  auto& kept = end_losses_[asid];
+  for (const auto& l : losses) {
+    auto& v = kept[{l.stage, l.name}];
+    v = std::max(v, l.value);
+  }
   if (code != wire::status::ok || !error.empty())
     warnings_.push_back("agent " + name_of(asid) + (stream.empty() ? "" : ", stream " + stream) + ": " +
                         (error.empty() ? "failed" : error) + " (its rows are missing)");
@@ -61,6 +69,17 @@ bool stream_tracker::all_complete() const {
 std::set<std::uint32_t> stream_tracker::agents() const {
   std::set<std::uint32_t> out;
   for (const auto& [asid, t] : last_heard_) out.insert(asid);
+  return out;
+}
+
+std::vector<wire::loss_counter> stream_tracker::losses(std::uint32_t asid,
+                                                       const std::vector<wire::loss_counter>& heartbeat) const {
+  std::map<counter_key, std::uint64_t> merged;
+  for (const auto& l : heartbeat) merged[{l.stage, l.name}] = l.value;
+  if (auto it = end_losses_.find(asid); it != end_losses_.end())
+    for (const auto& [k, v] : it->second) merged[k] = std::max(merged[k], v);
+  std::vector<wire::loss_counter> out;
+  for (const auto& [k, v] : merged) out.push_back({k.first, k.second, v});
   return out;
 }
 

@@ -31,9 +31,11 @@ class stream_tracker {
   bool on_batch(std::uint32_t asid, const std::string& stream, std::int64_t now_ns);
 
   /// An end of stream; an empty `stream` ends all of the agent's streams (it could not run its
-  /// fragment at all). Returns the streams now complete.
+  /// fragment at all). `losses`: the agent's loss counters as it ended the stream. Returns the
+  /// streams now complete.
   std::vector<std::string> on_end(std::uint32_t asid, const std::string& stream, wire::status code,
-                                  const std::string& error, std::int64_t now_ns);
+                                  const std::string& error, std::int64_t now_ns,
+                                  const std::vector<wire::loss_counter>& losses = {});
 
   /// The agent is gone (`why`: "was lost", ...): its open streams end without it.
   std::vector<std::string> on_lost(std::uint32_t asid, const std::string& why);
@@ -45,6 +47,9 @@ class stream_tracker {
   const std::vector<std::string>& warnings() const { return warnings_; }
   /// The ASIDs the query ran on.
   std::set<std::uint32_t> agents() const;
+  /// The agent's loss counters: the freshest of its last heartbeat's and of those its ends of
+  /// stream carried. Counters only grow, so the larger value of each is the later one.
+  std::vector<wire::loss_counter> losses(std::uint32_t asid, const std::vector<wire::loss_counter>& heartbeat) const;
 
  private:
   std::string name_of(std::uint32_t asid) const;
@@ -53,6 +58,8 @@ class stream_tracker {
   std::map<std::string, std::set<std::uint32_t>> open_;  // stream -> producers not ended yet
   std::map<std::uint32_t, std::string> names_;
   std::map<std::uint32_t, std::int64_t> last_heard_;  // by ASID
+  using counter_key = std::pair<std::string, std::string>;  // stage, name
+  std::map<std::uint32_t, std::map<counter_key, std::uint64_t>> end_losses_;  // by ASID
   std::vector<std::string> warnings_;
 };
 

@@ -9,6 +9,7 @@ Checks, in order:
 2. a query that aggregates across the agents returns the same rows as the same query run by a
    standalone wispd that traces the whole host, i.e. the union of the three agents' data in
    one process; `--explain` shows the distributed plan (partial aggregates on the agents);
+   an agent's loss counters reach the user with the results, named after it;
 3. pxtrace through the broker: a tracepoint on a UPID goes to the agent the UPID names, its
    table is queryable at once, px/tracepoint_status shows it, it is deleted; bad targets are
    errors naming the agent;
@@ -266,6 +267,16 @@ def main():
         for r in rows:
             assert r["asid"] == r["upid_asid"] == hosts[r["hostname"]], (r, hosts)
             assert "http.server" in r["cmd"], r
+
+        # Loss counters reach the user with the results, named after the agent that counted
+        # them: a request a1's HTTP parser cannot read (a header line without a colon).
+        sh("ip", "netns", "exec", ns_name("a1"), "python3", "-c",
+           "import socket; s = socket.create_connection(('127.0.0.1', 8000)); "
+           "s.sendall(b'GET /unreadable HTTP/1.0\\r\\nno colon here\\r\\n\\r\\n'); s.recv(65536)")
+        def a1_losses():
+            _, warnings = query_rows(QUERY)
+            return [l for l in warnings.splitlines() if f"lost at agent a1 (asid {hosts['a1']}) http parser" in l]
+        print(f"a1's losses reach the user: {e2e.wait_until(a1_losses, 30, 'a1 HTTP parser losses in the warnings')}")
 
         # 3. pxtrace through the broker.
         check_pxtrace(tmp, hosts)
