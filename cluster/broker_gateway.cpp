@@ -29,9 +29,12 @@ struct broker_gateway::impl {
     std::map<std::uint32_t, tracepoint_outcome> outcomes;  // by ASID; `waiting` ones not final
     std::set<std::uint32_t> waiting;
     tracepoint_done done;
+    std::chrono::steady_clock::time_point deadline;  // the agents still waiting then are given up
   };
   std::map<std::uint64_t, pending_tracepoint> tracepoint_requests;
-  std::uint64_t next_request_id = 1;
+  // Ids start at the wall clock, so that a reply an agent still holds from before a broker
+  // restart never matches one of this broker's requests.
+  std::uint64_t next_request_id = static_cast<std::uint64_t>(schemas::wall_clock_ns());
   /// A finished request's callback and outcomes, called outside the lock.
   using completion = std::pair<tracepoint_done, std::vector<tracepoint_outcome>>;
 
@@ -112,12 +115,26 @@ struct broker_gateway::impl {
         for (auto id : ids)
           if (auto f = settle(id, asid, "the agent was lost before it answered")) finished.push_back(std::move(*f));
       }
+      settle_overdue(std::chrono::steady_clock::now(), finished);
     }
     for (auto& [done, outcomes] : finished) done(std::move(outcomes));
     for (const auto& peer : forgotten) transport.forget_peer(peer);
     for (const auto& inbox : inboxes)
       for (auto asid : lost)
         if (inbox.on_agent_lost) inbox.on_agent_lost(asid);
+  }
+
+  /// Gives up on the agents that have not answered a tracepoint request by its deadline (a
+  /// reply lost on the way, or one this broker could not read): the others' outcomes stand.
+  void settle_overdue(std::chrono::steady_clock::time_point now, std::vector<completion>& finished) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> overdue;
+    for (const auto& [id, p] : tracepoint_requests)
+      if (now >= p.deadline)
+        for (auto asid : p.waiting) overdue.emplace_back(id, asid);
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(opts.tracepoint_answer).count();
+    for (const auto& [id, asid] : overdue)
+      if (auto f = settle(id, asid, "the agent did not answer within " + std::to_string(secs) + " s"))
+        finished.push_back(std::move(*f));
   }
 
   // The inbox of a stream's query, or none (counted).
@@ -232,11 +249,12 @@ bool broker_gateway::send_tracepoint(cluster_wire::tracepoint_request request, c
     std::lock_guard lock{impl_->mutex};
     impl::pending_tracepoint pending;
     for (auto asid : asids)
-      if (const auto* a = impl_->registry.find(asid)) {
+      if (const auto* a = impl_->registry.find(asid); a && a->health == agent_health::healthy) {
         pending.waiting.insert(asid);
         pending.outcomes[asid] = {asid, a->info.hostname, {}};
       }
     if (pending.waiting.empty()) return false;
+    pending.deadline = std::chrono::steady_clock::now() + impl_->opts.tracepoint_answer;
     request.request_id = impl_->next_request_id++;
     for (auto asid : pending.waiting) impl_->outbox.emplace_back(asid, request);
     pending.done = std::move(done);

@@ -26,6 +26,9 @@ struct broker_gateway_options {
   broker_options transport;
   registry_options registry;
   std::chrono::milliseconds tick = std::chrono::milliseconds{500};  // how often health is checked
+  /// How long agents have to answer a tracepoint request (they wait up to 60 s for their
+  /// tracepoint manager); a healthy agent silent that long is given up on.
+  std::chrono::milliseconds tracepoint_answer = std::chrono::milliseconds{75'000};
 };
 
 /// Where the traffic of one query goes. Called on the gateway thread.
@@ -66,9 +69,10 @@ class broker_gateway {
   void close_query(std::uint64_t query_id);
   /// Queues a fragment for agent `asid`; false when the agent is not registered.
   bool send_fragment(std::uint32_t asid, cluster_wire::plan_fragment fragment);
-  /// Sends `request` (its id is assigned here) to each registered agent of `asids`; `done` is
-  /// called once, on the gateway thread, when each has answered or was lost (its outcome then
-  /// says so). False, and `done` is not called, when none of them is registered.
+  /// Sends `request` (its id is assigned here) to each healthy agent of `asids`; `done` is
+  /// called once, on the gateway thread, when each has answered, was lost or let
+  /// `tracepoint_answer` pass (its outcome then says so). False, and `done` is not called, when
+  /// none of them is healthy.
   bool send_tracepoint(cluster_wire::tracepoint_request request, const std::vector<std::uint32_t>& asids,
                        tracepoint_done done);
 

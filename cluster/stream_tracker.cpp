@@ -4,6 +4,16 @@
 
 namespace wisp::cluster {
 
+namespace {
+/// One report's counters by stage and name; a name reported more than once (by each of a
+/// protocol's parser shards) adds up.
+std::map<std::pair<std::string, std::string>, std::uint64_t> totals(const std::vector<wire::loss_counter>& report) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> out;
+  for (const auto& l : report) out[{l.stage, l.name}] += l.value;
+  return out;
+}
+}  // namespace
+
 stream_tracker::stream_tracker(const std::map<std::string, std::set<std::uint32_t>>& producers,
                                std::map<std::uint32_t, std::string> names, std::int64_t now_ns)
     : open_(producers), names_(std::move(names)) {
@@ -31,10 +41,7 @@ std::vector<std::string> stream_tracker::on_end(std::uint32_t asid, const std::s
   if (!last_heard_.contains(asid)) return {};
   last_heard_[asid] = now_ns;
   auto& kept = end_losses_[asid];
-  for (const auto& l : losses) {
-    auto& v = kept[{l.stage, l.name}];
-    v = std::max(v, l.value);
-  }
+  for (const auto& [k, total] : totals(losses)) kept[k] = std::max(kept[k], total);
   if (code != wire::status::ok || !error.empty())
     warnings_.push_back("agent " + name_of(asid) + (stream.empty() ? "" : ", stream " + stream) + ": " +
                         (error.empty() ? "failed" : error) + " (its rows are missing)");
@@ -74,8 +81,7 @@ std::set<std::uint32_t> stream_tracker::agents() const {
 
 std::vector<wire::loss_counter> stream_tracker::losses(std::uint32_t asid,
                                                        const std::vector<wire::loss_counter>& heartbeat) const {
-  std::map<counter_key, std::uint64_t> merged;
-  for (const auto& l : heartbeat) merged[{l.stage, l.name}] = l.value;
+  auto merged = totals(heartbeat);
   if (auto it = end_losses_.find(asid); it != end_losses_.end())
     for (const auto& [k, v] : it->second) merged[k] = std::max(merged[k], v);
   std::vector<wire::loss_counter> out;

@@ -48,7 +48,8 @@ class stream_tracker {
   /// The ASIDs the query ran on.
   std::set<std::uint32_t> agents() const;
   /// The agent's loss counters: the freshest of its last heartbeat's and of those its ends of
-  /// stream carried. Counters only grow, so the larger value of each is the later one.
+  /// stream carried. Counters only grow, so the larger value of each is the later one. A counter
+  /// named more than once in one report (one per parser shard) is their sum.
   std::vector<wire::loss_counter> losses(std::uint32_t asid, const std::vector<wire::loss_counter>& heartbeat) const;
 
  private:

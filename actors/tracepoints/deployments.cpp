@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
 #include <set>
 
 #include "actors/sources/bpftrace/runner.hpp"
@@ -52,6 +53,12 @@ schemas::relation uprobe_relation(const resolved_probe& p) {
     rel.columns.push_back({"goid_", data_type::int64, schemas::semantic_type::st_none, "goroutine id"});
   for (auto& c : capture_columns(p.captures)) rel.columns.push_back(std::move(c));
   return rel;
+}
+
+/// When a TTL that starts now ends; a TTL too long to add (ttl='2500000h') never ends.
+std::int64_t expiry(std::int64_t now_ns, std::int64_t ttl_ns) {
+  constexpr auto never = std::numeric_limits<std::int64_t>::max();
+  return ttl_ns > never - now_ns ? never : now_ns + ttl_ns;
 }
 
 }  // namespace
@@ -131,7 +138,7 @@ std::optional<std::uint32_t> deployments::take_slot() {
 upsert_result deployments::upsert(const pxl::tracepoint_mutation& m, std::int64_t now_ns) {
   if (tracepoint* old = find(m.name)) {
     if (old->live() && old->def.same_definition(m)) {
-      old->expires_ns = now_ns + m.ttl_ns;  // the same definition again: only the TTL restarts
+      old->expires_ns = expiry(now_ns, m.ttl_ns);  // the same definition again: only the TTL restarts
       return {upsert_result::kind::done, "", old->table};
     }
     if (old->live()) detach(*old, tracepoint_state::terminated, "replaced by a new definition");
@@ -145,7 +152,7 @@ upsert_result deployments::upsert(const pxl::tracepoint_mutation& m, std::int64_
   auto tp = std::make_unique<tracepoint>();
   tp->def = m;
   tp->id = {std::uint64_t{schemas::node_asid()} << 32, next_id_++};
-  tp->expires_ns = now_ns + m.ttl_ns;
+  tp->expires_ns = expiry(now_ns, m.ttl_ns);
   tp->last_tick_ns = now_ns;
   auto& t = *tp;
   tracepoints_.push_back(std::move(tp));

@@ -286,6 +286,72 @@ TEST(gateway, an_agent_lost_before_it_answers_a_tracepoint_request_settles_it) {
     EXPECT_EQ(o.error, o.asid == asid_a ? "the agent was lost before it answered" : "") << o.asid;
 }
 
+// A healthy agent whose answer never comes (lost on the way, or unreadable here) is given up on
+// after `tracepoint_answer`; the others' outcomes stand.
+TEST(gateway, a_healthy_agent_that_never_answers_a_tracepoint_request_is_given_up_on) {
+  auto opts = broker_opts("tcp://127.0.0.1:*");
+  opts.tracepoint_answer = 1000ms;
+  broker_gateway broker;
+  ASSERT_EQ(broker.start(opts), "");
+  test_agent a{"a", broker.endpoint()}, b{"b", broker.endpoint()};
+  ASSERT_TRUE(eventually([&] { return broker.agents().size() == 2 && a.gateway.stats().asid && b.gateway.stats().asid; }));
+  const auto asid_a = a.gateway.stats().asid, asid_b = b.gateway.stats().asid;
+  {
+    std::lock_guard lock{a.mutex};
+    a.answer_tracepoints = false;
+  }
+  outcome_log log;
+  ASSERT_TRUE(broker.send_tracepoint({0, "deploy on b"}, {asid_a, asid_b}, log.done()));
+  ASSERT_TRUE(eventually([&] { return log.get().has_value(); }));
+  const auto outcomes = *log.get();
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const auto& o : outcomes)
+    EXPECT_EQ(o.error, o.asid == asid_a ? "the agent did not answer within 1 s" : "") << o.asid;
+  for (const auto& agent : broker.agents()) EXPECT_EQ(agent.health, agent_health::healthy);  // heartbeats went on
+}
+
+// Request ids do not start again with each broker: a reply an agent sends after the broker
+// restarted, to a request of the old broker, does not answer the new broker's request.
+TEST(gateway, a_reply_to_the_previous_brokers_request_does_not_answer_the_new_ones) {
+  auto broker = std::make_unique<broker_gateway>();
+  ASSERT_EQ(broker->start(broker_opts("tcp://127.0.0.1:*")), "");
+  const auto endpoint = broker->endpoint();
+  test_agent a{"a", endpoint};
+  {
+    std::lock_guard lock{a.mutex};
+    a.answer_tracepoints = false;
+  }
+  ASSERT_TRUE(eventually([&] { return a.gateway.stats().asid != 0; }));
+  outcome_log old_log;
+  ASSERT_TRUE(broker->send_tracepoint({0, "old"}, {a.gateway.stats().asid}, old_log.done()));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{a.mutex};
+    return a.tracepoint_requests.size() == 1;
+  }));
+  broker.reset();
+  broker = std::make_unique<broker_gateway>();
+  ASSERT_EQ(broker->start(broker_opts(endpoint)), "");
+  ASSERT_TRUE(eventually([&] { return broker->agents().size() == 1; }, 8000ms));
+  outcome_log log;
+  ASSERT_TRUE(broker->send_tracepoint({0, "new"}, {a.gateway.stats().asid}, log.done()));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{a.mutex};
+    return a.tracepoint_requests.size() == 2;
+  }));
+  std::uint64_t old_id = 0, new_id = 0;
+  {
+    std::lock_guard lock{a.mutex};
+    old_id = a.tracepoint_requests[0].request_id;
+    new_id = a.tracepoint_requests[1].request_id;
+  }
+  EXPECT_NE(old_id, new_id);
+  a.gateway.send_reply({old_id, "the old request's outcome", std::nullopt, {}});
+  a.gateway.send_reply({new_id, "the new request's outcome", std::nullopt, {}});
+  ASSERT_TRUE(eventually([&] { return log.get().has_value(); }));
+  ASSERT_EQ(log.get()->size(), 1u);
+  EXPECT_EQ(log.get()->at(0).error, "the new request's outcome");
+}
+
 TEST(agent_registry, merges_the_agents_tracepoints_by_name) {
   registered_agent a, b;
   a.info.hostname = "n1";

@@ -87,4 +87,16 @@ TEST(stream_tracker, an_agents_losses_are_the_freshest_of_its_heartbeat_and_its_
   EXPECT_EQ(t.losses(1, {}).size(), 0u);
 }
 
+// With --parsers=N each protocol's N parser actors report the same stage and name: one report's
+// entries add up, in heartbeats and in ends of stream alike.
+TEST(stream_tracker, a_counter_reported_by_each_parser_shard_is_their_sum) {
+  auto t = two_agents();
+  const std::vector<wire::loss_counter> shards{{"http parser", "parse_errors", 5}, {"http parser", "parse_errors", 7}};
+  auto got = t.losses(1, shards);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].value, 12u);
+  t.on_end(1, "agg", wire::status::ok, "", t0, {{"http parser", "parse_errors", 6}, {"http parser", "parse_errors", 8}});
+  EXPECT_EQ(t.losses(1, shards).at(0).value, 14u);
+}
+
 }  // namespace

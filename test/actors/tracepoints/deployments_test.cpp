@@ -5,6 +5,8 @@
 #include "actors/tracepoints/deployments.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -145,6 +147,20 @@ TEST_F(deployments_test, ttl_expiry_and_delete) {
   EXPECT_EQ(d.remove("short"), "");
   EXPECT_TRUE(d.status().empty());
   EXPECT_NE(d.remove("short").find("no tracepoint named 'short'"), std::string::npos);
+}
+
+// A TTL longer than the clock can count (ttl='2500000h' and beyond) never ends, rather than
+// wrapping round into the past and expiring at the next tick.
+TEST_F(deployments_test, a_ttl_too_long_to_add_never_expires) {
+  deployments d{{}, tables_.sink()};
+  auto m = getpid_tracepoint("long", "long");
+  m.ttl_ns = std::numeric_limits<std::int64_t>::max() - 1;
+  auto start = now_ns();
+  ASSERT_EQ(d.upsert(m, start).what, upsert_result::kind::starting);
+  ASSERT_EQ(wait_started(d, "long").what, upsert_result::kind::done);
+  d.tick(start + 3'600'000'000'000);
+  EXPECT_EQ(d.status().at(0).state, tracepoint_state::running) << d.status().at(0).message;
+  EXPECT_EQ(d.status().at(0).expires_ns, std::numeric_limits<std::int64_t>::max());
 }
 
 TEST_F(deployments_test, a_probe_whose_target_matches_no_process_fails_and_holds_nothing) {
