@@ -1,5 +1,6 @@
 #include "cluster/query_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "actors/exec/memory.hpp"
@@ -66,13 +67,22 @@ void collect_node_losses(caf::event_based_actor* self, const broker_deps& deps,
   auto complete = [out, pending, done] {
     if (--*pending == 0) done(std::move(*out));
   };
-  auto collect = [out, complete](const std::vector<wire::loss_counter>& counters) {
+  // A counter that several sources report (each parser shard of a protocol) is one line: their sum.
+  auto add = [out](const wire::loss_counter& c) {
+    auto same = std::find_if(out->begin(), out->end(),
+                             [&](const wire::loss_counter& o) { return o.stage == c.stage && o.name == c.name; });
+    if (same == out->end())
+      out->push_back(c);
+    else
+      same->value += c.value;
+  };
+  auto collect = [add, complete](const std::vector<wire::loss_counter>& counters) {
     for (const auto& c : counters)
-      if (c.value > 0) out->push_back(c);
+      if (c.value > 0) add(c);
     complete();
   };
-  auto missed = [out, complete](caf::error&) {
-    out->push_back({"query", "loss counters unavailable (a source did not answer)", 1});
+  auto missed = [add, complete](caf::error&) {
+    add({"query", "loss counters unavailable (sources that did not answer)", 1});
     complete();
   };
   for (const auto& t : deps.tracers) self->request(t, counters_timeout, actors::stats_atom::value).then(collect, missed);

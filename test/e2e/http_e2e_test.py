@@ -1,8 +1,10 @@
 """End to end: wispd captures real nginx traffic made by curl; `wisp run -o json` returns exactly
-one http_events row per request with the right method, path, status, body sizes and latency."""
+one http_events row per request with the right method, path, status, body sizes and latency, and
+the parser's losses reach the user as one line per counter, summed over its shards."""
 import csv
 import io
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -69,11 +71,27 @@ def check_service_and_flow_scripts(wispd, nginx, rows, post_len):
     assert sum(e["bytes_recv"] for e in edges) >= post_len, edges
 
 
+def check_losses_are_summed_over_parsers(wispd, nginx):
+    """Unreadable requests (a header line without a colon) on several connections land on both of
+    the HTTP parser shards (--parsers=2); the query's warnings count them once, as one sum."""
+    unreadable = 8
+    for _ in range(unreadable):
+        with socket.create_connection(("127.0.0.1", nginx.port)) as s:
+            s.sendall(b"GET /unreadable HTTP/1.1\r\nno colon here\r\n\r\n")
+            s.recv(65536)
+    def lines():
+        err = wispd.run("import px\npx.display(px.DataFrame(table='http_events').head(1))\n").stderr
+        found = [l for l in err.splitlines() if "lost at http parser (parse_errors)" in l]
+        return found if found and int(found[0].split()[2]) >= unreadable else None
+    found = e2e.wait_until(lines, 30, f"{unreadable} parse errors in the warnings")
+    assert found == [f"wisp: warning: {unreadable} lost at http parser (parse_errors)"], found
+
+
 def main():
     e2e.require_root_and_tools("nginx", "curl")
     tag = uuid.uuid4().hex[:12]
     nginx = e2e.Nginx({f"/{tag}/page.json": BODY})
-    wispd = e2e.Wispd("--conn_stats_period_s=1")
+    wispd = e2e.Wispd("--conn_stats_period_s=1", "--parsers=2")
     try:
         # One curl process, one keep-alive connection, N_GET requests.
         urls = [nginx.url(f"/{tag}/page.json?i={i}") for i in range(N_GET)]
@@ -135,6 +153,7 @@ px.display(df, 'tagged')
         assert table.count(f"/{tag}/page.json?i=") == N_GET, table
         check_bundled_scripts(wispd, tag, rows)
         check_service_and_flow_scripts(wispd, nginx, rows, len(post))
+        check_losses_are_summed_over_parsers(wispd, nginx)
         print(f"ok: {expected} requests, {len(rows)} rows")
     finally:
         wispd.stop()
