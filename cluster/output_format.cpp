@@ -1,6 +1,7 @@
 #include "cluster/output_format.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -19,10 +20,19 @@ namespace {
 constexpr std::size_t max_table_cell_chars = 64;
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 
+/// Six significant digits, for the table.
 std::string format_double(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
+}
+
+/// The shortest text that reads back as the same double, for json and csv: they carry values,
+/// not a view of them (1312857 ns is 1.312857 ms, not 1.31286).
+std::string exact_double(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 enum class style { raw, human };
@@ -52,7 +62,7 @@ std::string cell(const schemas::column_info& info, const schemas::column& c, std
         return humanize_duration_ns(static_cast<std::int64_t>(v));
       if (s == style::human && info.semantic == semantic_type::st_bytes)
         return humanize_bytes(static_cast<std::int64_t>(v));
-      return format_double(v);
+      return s == style::raw ? exact_double(v) : format_double(v);
     }
     case data_type::string:
     case data_type::unknown:
@@ -93,7 +103,7 @@ void render_json(std::ostream& out, const result_table& t) {
         const auto& info = t.rel.columns[i];
         out << ",\"" << schemas::json_escape(info.name) << "\":";
         auto v = cell(info, b.columns[i], r, style::raw);
-        if (is_json_number(info.type) && v != "nan" && v != "inf" && v != "-inf")
+        if (is_json_number(info.type) && v != "nan" && v != "-nan" && v != "inf" && v != "-inf")
           out << v;
         else
           out << '"' << schemas::json_escape(v) << '"';
